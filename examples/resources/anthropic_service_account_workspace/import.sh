@@ -1,0 +1,2 @@
+# Import a membership as <service_account_id>:<workspace_id>.
+terraform import anthropic_service_account_workspace.summarizer_production svac_01ABCDEFabcdef0123456789XY:wrkspc_01ABCDEFabcdef0123456789XY

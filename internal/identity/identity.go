@@ -1,0 +1,122 @@
+// Package identity produces the OIDC identity tokens (JWTs) that the provider
+// exchanges for Anthropic access tokens, and inspects them (unverified) for
+// pre-flight checks.
+//
+// Every Source is safe for concurrent use. Errors never contain a token.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Source yields an OIDC identity token (a JWT) for the exchange.
+type Source interface {
+	// Token returns an identity token. Renewable sources fetch a fresh one on
+	// every call; callers cache if they need to.
+	Token(ctx context.Context) (string, error)
+	// Renewable reports whether calling Token again yields a NEW assertion
+	// (file re-read, metadata, impersonation, executable). A literal token is
+	// not renewable and must never be re-sent: with a jti it would be a replay.
+	Renewable() bool
+	// Describe returns a short, secret-free description for diagnostics, e.g.
+	// `file "/var/run/token"` or `GCE metadata server (audience "...")`.
+	Describe() string
+}
+
+// maxTokenBytes bounds what we are willing to read from a file or a server.
+// The exchange caps assertions at 16 KiB; anything far above that is not a
+// token, and reading it unbounded would let a wrong path exhaust memory.
+const maxTokenBytes = 1 << 20
+
+// Literal returns a Source that always yields token. It is not renewable.
+func Literal(token string) Source { return literalSource{token: strings.TrimSpace(token)} }
+
+type literalSource struct{ token string }
+
+func (s literalSource) Token(context.Context) (string, error) {
+	if s.token == "" {
+		return "", errors.New("identity token is empty")
+	}
+	return s.token, nil
+}
+
+func (literalSource) Renewable() bool  { return false }
+func (literalSource) Describe() string { return "literal identity token" }
+
+// File returns a Source that re-reads path on every call, so a token rotated
+// by a sidecar or the kubelet is picked up. Surrounding whitespace (the usual
+// trailing newline) is trimmed.
+func File(path string) Source { return fileSource{path: path} }
+
+type fileSource struct{ path string }
+
+func (s fileSource) Token(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if s.path == "" {
+		return "", errors.New("identity token file: no path given")
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("identity token file %q does not exist", s.path)
+		}
+		return "", fmt.Errorf("identity token file %q: %w", s.path, err)
+	}
+	defer func() { _ = f.Close() }() // read-only: nothing to flush
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("identity token file %q: %w", s.path, err)
+	}
+	if len(b) > maxTokenBytes {
+		return "", fmt.Errorf("identity token file %q is larger than %d bytes; it does not hold a single token", s.path, maxTokenBytes)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("identity token file %q is empty", s.path)
+	}
+	return tok, nil
+}
+
+func (fileSource) Renewable() bool    { return true }
+func (s fileSource) Describe() string { return fmt.Sprintf("file %q", s.path) }
+
+// jwtLike matches anything shaped like a compact JWS so it can be scrubbed
+// from diagnostics copied out of other programs' output.
+var jwtLike = regexp.MustCompile(`[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+
+var htmlTag = regexp.MustCompile(`<[^>]*>`)
+
+// stripTags turns an HTML error page (Google front ends send those) into its text.
+func stripTags(b []byte) []byte { return htmlTag.ReplaceAll(b, []byte(" ")) }
+
+// snippet returns a short, single-line, token-free excerpt of b for an error
+// message.
+func snippet(b []byte, limit int) string {
+	s := strings.TrimSpace(string(b))
+	s = jwtLike.ReplaceAllString(s, "[redacted JWT]")
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// looksLikeJWT is a cheap shape check used before handing a server's answer
+// to the caller, so an HTML error page served with status 200 is not
+// mistaken for a token.
+func looksLikeJWT(s string) bool {
+	return strings.Count(s, ".") == 2 && !strings.ContainsAny(s, " \t\r\n<>{}\"")
+}

@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+)
+
+// providerDataFrom unpacks what Configure produced. A nil value means the
+// provider is not configured yet (unknown values at plan time).
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; please report this issue to the provider developers", data))
+		return nil
+	}
+	return pd
+}
+
+// requireClient is called by operations that must talk to the API.
+func requireClient(pd *providerData, diags *diag.Diagnostics) bool {
+	if pd == nil || pd.client == nil {
+		diags.AddError("Provider not configured",
+			"The anthropic provider was not configured (its configuration has values unknown until apply, or Configure failed). "+
+				"Make base_url, auth_token and organization_id known at plan time.")
+		return false
+	}
+	return true
+}
+
+// apiErrorDetail renders an API error for a diagnostic: the API's error
+// type, message and request id, never a credential.
+func apiErrorDetail(err error) string {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		d := fmt.Sprintf("The Anthropic API answered HTTP %d (%s): %s", apiErr.StatusCode, apiErr.Type, apiErr.Message)
+		if apiErr.RequestID != "" {
+			d += fmt.Sprintf("\nRequest ID: %s (quote it when contacting Anthropic support)", apiErr.RequestID)
+		}
+		switch apiErr.StatusCode {
+		case 401:
+			d += "\nThe credential was refused: check that auth_token is a live OAuth access token with the org:admin scope."
+		case 403:
+			d += "\nThe credential lacks permission for this change. OAuth callers may only manage rules with the workspace:developer or workspace:inference scope, and " +
+				"only an interactive Console session may grant the admin organization role; make such changes in the Console."
+		}
+		return d
+	}
+	return err.Error()
+}
+
+func addAPIError(diags *diag.Diagnostics, summary string, err error) {
+	diags.AddError(summary, apiErrorDetail(err))
+}
+
+// timeString renders API timestamps the same way everywhere.
+func timeString(t time.Time) types.String {
+	if t.IsZero() {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
+// optionalString maps a server-side empty string to null, for attributes
+// where the API cannot tell "empty" from "never set".
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// readYourWriteBudget bounds how long a write waits to become visible.
+var readYourWriteBudget = 5 * time.Second
+
+// waitForWrite polls updatedAt until it reaches want. The API may serve a
+// stale copy for a short while after a write; state is always set from the
+// write's own response, and this wait only makes sure the next refresh (the
+// next plan) does not read the stale copy and show phantom drift. It
+// reports false when the budget ran out first.
+func waitForWrite(ctx context.Context, want time.Time, updatedAt func(context.Context) (time.Time, error)) (bool, error) {
+	const interval = 100 * time.Millisecond
+	deadline := time.Now().Add(readYourWriteBudget)
+	for {
+		got, err := updatedAt(ctx)
+		if err != nil {
+			return false, err
+		}
+		if !got.Before(want) {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(interval):
+		}
+	}
+}
+
+// addStaleReadWarning explains a write that did not become visible in time.
+func addStaleReadWarning(diags *diag.Diagnostics, what string) {
+	diags.AddWarning("Write not yet visible",
+		fmt.Sprintf("The %s was written, but reads still returned the previous version after %s. State holds the written values; "+
+			"if the next plan shows a difference, run it again in a few seconds.", what, readYourWriteBudget))
+}

@@ -1,0 +1,50 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// secretFieldKeys are log field keys whose values are always masked.
+var secretFieldKeys = []string{"auth_token", "access_token", "assertion", "identity_token", "authorization", "token"}
+
+// secretPatterns catch secrets wherever they appear in a log value or
+// message: Anthropic keys and tokens, JWTs, Google OAuth tokens and PEM keys.
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`sk-ant-[A-Za-z0-9_\-]+`),
+	regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`),
+	regexp.MustCompile(`ya29\.[A-Za-z0-9_\-.]+`),
+	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`),
+}
+
+// maskSecrets returns a context whose tflog output masks tokens, JWTs and
+// keys. Every CRUD entry point calls it: masking is scoped to a context.
+func maskSecrets(ctx context.Context) context.Context {
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
+	ctx = tflog.MaskAllFieldValuesRegexes(ctx, secretPatterns...)
+	ctx = tflog.MaskMessageRegexes(ctx, secretPatterns...)
+	return ctx
+}
+
+// tflogAdapter routes the API client's logs to tflog, masked.
+type tflogAdapter struct{}
+
+func (tflogAdapter) Debug(ctx context.Context, msg string, kv ...any) {
+	tflog.Debug(maskSecrets(ctx), msg, kvToFields(kv))
+}
+
+func (tflogAdapter) Warn(ctx context.Context, msg string, kv ...any) {
+	tflog.Warn(maskSecrets(ctx), msg, kvToFields(kv))
+}
+
+func kvToFields(kv []any) map[string]any {
+	fields := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			fields[k] = kv[i+1]
+		}
+	}
+	return fields
+}

@@ -1,0 +1,263 @@
+// Package provider implements the Terraform surface of the Anthropic
+// Workload Identity Federation provider: schema, validation, plan
+// modifiers and the mapping between Terraform values and API objects.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+// Address is the provider's source address in the registry.
+const Address = "registry.terraform.io/wiflabs/anthropic"
+
+const (
+	defaultBaseURL        = "https://api.anthropic.com"
+	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetries     = 4
+
+	envBaseURL        = "ANTHROPIC_BASE_URL"
+	envAuthToken      = "ANTHROPIC_AUTH_TOKEN"
+	envOrganizationID = "ANTHROPIC_ORGANIZATION_ID"
+)
+
+var (
+	_ provider.Provider                       = (*anthropicProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*anthropicProvider)(nil)
+)
+
+// New returns a constructor for the provider at the given version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &anthropicProvider{version: version}
+	}
+}
+
+type anthropicProvider struct {
+	version string
+}
+
+type providerModel struct {
+	BaseURL        types.String `tfsdk:"base_url"`
+	AuthToken      types.String `tfsdk:"auth_token"`
+	OrganizationID types.String `tfsdk:"organization_id"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+}
+
+// providerData is what Configure hands to every resource, data source and
+// ephemeral resource.
+type providerData struct {
+	client         *client.Client
+	organizationID string
+	baseURL        string
+}
+
+func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "anthropic"
+	resp.Version = p.version
+}
+
+func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Manage Anthropic Workload Identity Federation: service accounts, federation issuers and rules, and short-lived token exchange.",
+		MarkdownDescription: "Manage Anthropic **Workload Identity Federation** (WIF): service accounts, federation issuers and " +
+			"federation rules, and exchange workload identity tokens for short-lived Claude API access tokens.",
+		Attributes: map[string]schema.Attribute{
+			"base_url": schema.StringAttribute{
+				Description:         "Base URL of the Anthropic API. Defaults to the ANTHROPIC_BASE_URL environment variable, then https://api.anthropic.com. Plain http is accepted only for loopback addresses (a local emulator).",
+				MarkdownDescription: "Base URL of the Anthropic API. Defaults to the `ANTHROPIC_BASE_URL` environment variable, then `https://api.anthropic.com`. Plain `http` is accepted only for loopback addresses (a local emulator).",
+				Optional:            true,
+			},
+			"auth_token": schema.StringAttribute{
+				Description:         "OAuth access token with the org:admin scope, sent as a bearer token to the organization admin endpoints. Defaults to the ANTHROPIC_AUTH_TOKEN environment variable. Admin API keys (sk-ant-admin...) cannot manage workload identity federation.",
+				MarkdownDescription: "OAuth access token with the `org:admin` scope, sent as a bearer token to the organization admin endpoints. Defaults to the `ANTHROPIC_AUTH_TOKEN` environment variable. Admin API keys (`sk-ant-admin...`) cannot manage workload identity federation.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"organization_id": schema.StringAttribute{
+				Description:         "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable. Needed by the token exchange and the rule's sdk_environment output.",
+				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable. Needed by the token exchange and the rule's `sdk_environment` output.",
+				Optional:            true,
+				Validators:          []validator.String{uuidValidator{}},
+			},
+			"request_timeout": schema.StringAttribute{
+				Description:         "Timeout of one HTTP attempt, as a Go duration such as \"30s\" or \"2m\". Defaults to 60s.",
+				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`.",
+				Optional:            true,
+				Validators:          []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
+			},
+			"max_retries": schema.Int64Attribute{
+				Description:         "How many times an idempotent request (or one the API provably did not process) is retried on 429, 5xx and 529. Defaults to 4; 0 disables retries.",
+				MarkdownDescription: "How many times an idempotent request (or one the API provably did not process) is retried on `429`, `5xx` and `529`. Defaults to `4`; `0` disables retries.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(0, 10)},
+			},
+		},
+	}
+}
+
+func (p *anthropicProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	ctx = maskSecrets(ctx)
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Unknown values come from resources not yet created: configure later,
+	// when they are known (Terraform calls Configure again at apply).
+	if cfg.BaseURL.IsUnknown() || cfg.AuthToken.IsUnknown() || cfg.OrganizationID.IsUnknown() ||
+		cfg.RequestTimeout.IsUnknown() || cfg.MaxRetries.IsUnknown() {
+		return
+	}
+
+	baseURL := stringOrEnv(cfg.BaseURL, envBaseURL, defaultBaseURL)
+	if err := checkBaseURL(baseURL); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Unsafe or invalid base_url", err.Error())
+		return
+	}
+	orgID := stringOrEnv(cfg.OrganizationID, envOrganizationID, "")
+	if orgID != "" && cfg.OrganizationID.IsNull() {
+		if err := policy.ValidateUUID(orgID); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("organization_id"), "Invalid "+envOrganizationID,
+				fmt.Sprintf("The %s environment variable must hold the organization's UUID: %s", envOrganizationID, err))
+			return
+		}
+	}
+
+	token := stringOrEnv(cfg.AuthToken, envAuthToken, "")
+	if d, ok := credentialProblem(token); !ok {
+		resp.Diagnostics.AddAttributeError(path.Root("auth_token"), d.summary, d.detail)
+		return
+	}
+
+	timeout := defaultRequestTimeout
+	if !cfg.RequestTimeout.IsNull() {
+		timeout, _ = time.ParseDuration(cfg.RequestTimeout.ValueString()) // validated by the schema
+	}
+	retries := defaultMaxRetries
+	if !cfg.MaxRetries.IsNull() {
+		retries = int(cfg.MaxRetries.ValueInt64())
+	}
+
+	c, err := client.New(client.Options{
+		BaseURL:        baseURL,
+		AuthToken:      token,
+		Version:        p.version,
+		RequestTimeout: timeout,
+		MaxRetries:     retries,
+		Logger:         tflogAdapter{},
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create the Anthropic API client", err.Error())
+		return
+	}
+	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries})
+
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
+}
+
+func (p *anthropicProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		newServiceAccountResource,
+		newServiceAccountWorkspaceResource,
+		newFederationRuleResource,
+		newFederationRuleWorkspaceResource,
+		newFederationIssuerResource,
+	}
+}
+
+func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		newFederationIssuerDataSource,
+		newFederationIssuersDataSource,
+		newFederationRuleDataSource,
+		newFederationRulesDataSource,
+		newServiceAccountDataSource,
+		newServiceAccountsDataSource,
+	}
+}
+
+func (p *anthropicProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{}
+}
+
+func stringOrEnv(v types.String, env, def string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	if s := os.Getenv(env); s != "" {
+		return s
+	}
+	return def
+}
+
+type credentialDiag struct{ summary, detail string }
+
+// credentialProblem explains, in user words, why a credential cannot work
+// on the organization admin endpoints.
+func credentialProblem(token string) (credentialDiag, bool) {
+	switch {
+	case token == "":
+		detail := "Set auth_token in the provider block or the " + envAuthToken + " environment variable to an OAuth access token with the org:admin scope " +
+			"(from a user login, or from a federation exchange through an org:admin rule created in the Console)."
+		if os.Getenv("ANTHROPIC_ADMIN_KEY") != "" || os.Getenv("ANTHROPIC_API_KEY") != "" {
+			detail += " An ANTHROPIC_API_KEY or ANTHROPIC_ADMIN_KEY is set in the environment, but API keys are rejected by the workload identity federation endpoints, so the provider does not use them."
+		}
+		return credentialDiag{"Missing Anthropic credential", detail}, false
+	case strings.HasPrefix(token, "sk-ant-admin"):
+		return credentialDiag{"Admin API key cannot manage workload identity federation",
+			"The configured auth_token is an Admin API key (sk-ant-admin...). The service accounts, federation issuers and federation rules endpoints " +
+				"accept only OAuth access tokens with the org:admin scope and reject Admin API keys, even for reads. Use an OAuth access token instead."}, false
+	case strings.HasPrefix(token, "sk-ant-api"):
+		return credentialDiag{"API key cannot manage workload identity federation",
+			"The configured auth_token is a Claude API key (sk-ant-api...). The organization admin endpoints accept only OAuth access tokens with the org:admin scope."}, false
+	}
+	return credentialDiag{}, true
+}
+
+// checkBaseURL refuses to send a bearer token in clear text anywhere but
+// to this machine.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("base_url %q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
+	default:
+		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", raw)
+	}
+}

@@ -1,0 +1,96 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+func TestCheckBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://api.anthropic.com", true},
+		{"http://127.0.0.1:8787", true},
+		{"http://[::1]:8787", true},
+		{"http://localhost:8787", true},
+		{"http://api.example.com", false},
+		{"http://10.0.0.5:8080", false},
+		{"ftp://api.anthropic.com", false},
+		{"api.anthropic.com", false},
+	} {
+		err := checkBaseURL(tc.url)
+		if (err == nil) != tc.ok {
+			t.Errorf("checkBaseURL(%q) = %v, want ok=%v", tc.url, err, tc.ok)
+		}
+	}
+}
+
+func TestCredentialProblem(t *testing.T) {
+	t.Setenv("ANTHROPIC_API_KEY", "")
+	t.Setenv("ANTHROPIC_ADMIN_KEY", "")
+	for _, tc := range []struct {
+		token string
+		ok    bool
+		want  string
+	}{
+		{"sk-ant-oat01-abc", true, ""},
+		{"opaque-oauth-token", true, ""},
+		{"", false, "Missing Anthropic credential"},
+		{"sk-ant-admin01-abc", false, "Admin API key"},
+		{"sk-ant-api03-abc", false, "API key"},
+	} {
+		d, ok := credentialProblem(tc.token)
+		if ok != tc.ok || !regexp.MustCompile(tc.want).MatchString(d.summary) {
+			t.Errorf("credentialProblem(%q) = %+v, %v", tc.token, d, ok)
+		}
+		if tc.token != "" && regexp.MustCompile(regexp.QuoteMeta(tc.token)).MatchString(d.detail) {
+			t.Errorf("diagnostic repeats the credential: %q", d.detail)
+		}
+	}
+}
+
+// The provider refuses bad configuration at plan time, before any request.
+func TestAccProvider_invalidConfiguration(t *testing.T) {
+	env := newTestEnv(t)
+	t.Setenv(envAuthToken, "")
+	t.Setenv(envBaseURL, "")
+	t.Setenv(envOrganizationID, "")
+	t.Setenv("ANTHROPIC_API_KEY", "")
+	t.Setenv("ANTHROPIC_ADMIN_KEY", "")
+	res := serviceAccountConfig("cfg-check", "")
+	provider := func(attrs string) string { return "provider \"anthropic\" {\n" + attrs + "\n}\n" + res }
+	steps := []resource.TestStep{
+		{Config: provider(fmt.Sprintf("base_url = %q", env.server.URL)), ExpectError: regexp.MustCompile(`Missing Anthropic credential`)},
+		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"sk-ant-admin01-xyz\"", env.server.URL)), ExpectError: regexp.MustCompile(`(?s)Admin API key cannot manage.*OAuth`)},
+		{Config: provider("base_url = \"http://api.example.com\"\nauth_token = \"tok\""), ExpectError: regexp.MustCompile(`(?s)refuses to send a bearer\s+token`)},
+		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"tok\"\norganization_id = \"not-a-uuid\"", env.server.URL)), ExpectError: regexp.MustCompile(`organization_id`)},
+		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"tok\"\nrequest_timeout = \"soon\"", env.server.URL)), ExpectError: regexp.MustCompile(`(?s)request_timeout.*not a duration`)},
+		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"tok\"\nmax_retries = 99", env.server.URL)), ExpectError: regexp.MustCompile(`(?s)max_retries.*between 0 and 10`)},
+	}
+	for i := range steps {
+		steps[i].PlanOnly = true
+	}
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	if n := env.emu.TotalRequests(); n != 0 {
+		t.Errorf("invalid provider configurations reached the API: %d requests", n)
+	}
+}
+
+// Credentials come from the environment like the SDKs'.
+func TestAccProvider_environment(t *testing.T) {
+	env := newTestEnv(t)
+	t.Setenv(envBaseURL, env.server.URL)
+	t.Setenv(envAuthToken, env.emu.AdminToken())
+	t.Setenv(envOrganizationID, env.emu.OrganizationID())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: serviceAccountConfig("from-env", ""),
+			Check:  resource.TestCheckResourceAttrSet("anthropic_service_account.test", "id"),
+		}},
+	})
+}

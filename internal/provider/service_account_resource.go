@@ -1,0 +1,282 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+var (
+	_ resource.Resource                = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
+)
+
+func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
+
+type serviceAccountResource struct{ data *providerData }
+
+type serviceAccountModel struct {
+	ID               types.String `tfsdk:"id"`
+	Name             types.String `tfsdk:"name"`
+	Description      types.String `tfsdk:"description"`
+	OrganizationRole types.String `tfsdk:"organization_role"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
+	UpdatedAt        types.String `tfsdk:"updated_at"`
+	UpdatedByActorID types.String `tfsdk:"updated_by_actor_id"`
+}
+
+func (r *serviceAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_service_account"
+}
+
+func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. Destroying it archives it (the API never hard-deletes).",
+		MarkdownDescription: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. " +
+			"Destroying it **archives** it (the API never hard-deletes); a service account targeted by a live federation rule cannot be archived.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Description:         "Service account ID (svac_...).",
+				MarkdownDescription: "Service account ID (`svac_...`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Changing it replaces the service account.",
+				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. The API cannot rename a service account, so changing it **replaces** it.",
+				Required:            true,
+				Validators:          []validator.String{nameValidator()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				Description: "Free-text description, up to 2000 characters. Omit it for no description; an empty string is not accepted " +
+					"because the API stores a cleared description as empty and cannot tell the two apart.",
+				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
+					"configuration clears it. An empty string is rejected because the API stores a cleared description as `\"\"` and cannot tell the two apart.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 2000)},
+			},
+			"organization_role": schema.StringAttribute{
+				Description: "Organization role: developer (default) or admin. Granting admin requires an interactive Console session; " +
+					"OAuth credentials are refused.",
+				MarkdownDescription: "Organization role: `developer` (default) or `admin`. Granting `admin` requires an interactive Console " +
+					"session; the API refuses it for OAuth credentials, so create admin service accounts in the Console and import them.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString("developer"),
+				Validators: []validator.String{stringvalidator.OneOf(policy.OrganizationRoles...)},
+			},
+			"created_at":          computedString("When the service account was created (RFC 3339).", true),
+			"created_by_actor_id": computedString("ID of the user or service account that created it.", true),
+			"updated_at":          computedString("When the service account was last changed (RFC 3339).", false),
+			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
+		},
+	}
+}
+
+// computedString is a read-only string attribute; stable ones keep their
+// state value in plans so unrelated updates do not show them as unknown.
+func computedString(description string, stable bool) schema.StringAttribute {
+	a := schema.StringAttribute{Description: description, MarkdownDescription: description, Computed: true}
+	if stable {
+		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	}
+	return a
+}
+
+func (r *serviceAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
+	m.ID = types.StringValue(sa.ID)
+	m.Name = types.StringValue(sa.Name)
+	m.Description = optionalString(sa.Description)
+	m.OrganizationRole = types.StringValue(sa.OrganizationRole)
+	m.CreatedAt = timeString(sa.CreatedAt)
+	m.CreatedByActorID = types.StringValue(sa.CreatedByActorID)
+	m.UpdatedAt = timeString(sa.UpdatedAt)
+	m.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
+}
+
+func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan serviceAccountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	params := client.ServiceAccountCreateParams{
+		Name:             plan.Name.ValueString(),
+		Description:      plan.Description.ValueStringPointer(),
+		OrganizationRole: plan.OrganizationRole.ValueString(),
+	}
+	sa, err := r.data.client.CreateServiceAccount(ctx, params)
+	if err != nil {
+		summary := "Unable to create service account"
+		if client.IsConflict(err) {
+			summary = fmt.Sprintf("A service account named %q already exists", params.Name)
+			resp.Diagnostics.AddAttributeError(path.Root("name"), summary,
+				apiErrorDetail(err)+"\nImport it with `terraform import` (by its svac_ ID) or choose another name.")
+			return
+		}
+		addAPIError(&resp.Diagnostics, summary, err)
+		return
+	}
+	// Record the object first: whatever happens next, it is tracked.
+	plan.fromAPI(sa)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	tflog.Info(ctx, "created service account", map[string]any{"id": sa.ID})
+	r.waitVisible(ctx, sa, &resp.Diagnostics)
+}
+
+func (r *serviceAccountResource) waitVisible(ctx context.Context, written *client.ServiceAccount, diags *diag.Diagnostics) {
+	ok, err := waitForWrite(ctx, written.UpdatedAt, func(ctx context.Context) (time.Time, error) {
+		sa, err := r.data.client.GetServiceAccount(ctx, written.ID)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return sa.UpdatedAt, nil
+	})
+	switch {
+	case err != nil:
+		diags.AddWarning("Could not confirm the write", "The service account was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
+	case !ok:
+		addStaleReadWarning(diags, "service account")
+	}
+}
+
+func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state serviceAccountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	sa, err := r.data.client.GetServiceAccount(ctx, state.ID.ValueString())
+	if client.IsNotFound(err) || (err == nil && sa.IsArchived()) {
+		tflog.Warn(ctx, "service account is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read service account "+state.ID.ValueString(), err)
+		return
+	}
+	state.fromAPI(sa)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *serviceAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan, state serviceAccountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Send only what changed: the API treats an omitted field as unchanged
+	// and an explicit null as "clear".
+	var params client.ServiceAccountUpdateParams
+	if !plan.Description.Equal(state.Description) {
+		if plan.Description.IsNull() {
+			params.Description = client.Null[string]()
+		} else {
+			params.Description = client.Set(plan.Description.ValueString())
+		}
+	}
+	if !plan.OrganizationRole.Equal(state.OrganizationRole) {
+		params.OrganizationRole = client.Set(plan.OrganizationRole.ValueString())
+	}
+	sa, err := r.data.client.UpdateServiceAccount(ctx, state.ID.ValueString(), params)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to update service account "+state.ID.ValueString(), err)
+		return
+	}
+	plan.fromAPI(sa)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.waitVisible(ctx, sa, &resp.Diagnostics)
+}
+
+func (r *serviceAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state serviceAccountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	_, err := r.data.client.ArchiveServiceAccount(ctx, id)
+	switch {
+	case err == nil, client.IsNotFound(err):
+		return
+	case client.IsBadRequest(err):
+		rules := liveRulesTargeting(ctx, r.data.client, id)
+		detail := apiErrorDetail(err)
+		if len(rules) > 0 {
+			detail = fmt.Sprintf("Live federation rules still target this service account: %s.\n"+
+				"Destroy or retarget those rules first (in Terraform, reference the service account from the rule so the rule is destroyed first).\n\n%s",
+				strings.Join(rules, ", "), detail)
+		}
+		resp.Diagnostics.AddError("Unable to archive service account "+id, detail)
+	default:
+		addAPIError(&resp.Diagnostics, "Unable to archive service account "+id, err)
+	}
+}
+
+// liveRulesTargeting names the live rules that target a service account, to
+// say which rules block its archival. Best effort: a listing failure just
+// yields no names.
+func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID string) []string {
+	var names []string
+	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}}) {
+		if err != nil {
+			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
+			break
+		}
+		if rule.Target.ServiceAccountID == serviceAccountID && !rule.IsArchived() {
+			names = append(names, fmt.Sprintf("%s (%s)", rule.ID, rule.Name))
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := policy.ValidateID(policy.PrefixServiceAccount, req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a service account by its ID (svac_...): %s", err))
+		return
+	}
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}

@@ -1,0 +1,322 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+)
+
+var svacIDPattern = regexp.MustCompile(`^svac_01[0-9A-Za-z]{24}$`)
+
+func serviceAccountConfig(name, extra string) string {
+	return fmt.Sprintf(`
+resource "anthropic_service_account" "test" {
+  name = %q
+%s
+}
+`, name, extra)
+}
+
+func TestAccServiceAccount_lifecycle(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_service_account.test"
+	var firstID, secondID string
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkServiceAccountsArchived(&firstID, &secondID),
+		Steps: []resource.TestStep{
+			// Create.
+			{
+				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI"`)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(svacIDPattern)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("name"), knownvalue.StringExact("ci-deployer")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.StringExact("Deploys from CI")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("organization_role"), knownvalue.StringExact("developer")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_by_actor_id"), knownvalue.StringRegexp(regexp.MustCompile(`^(user|svac)_`))),
+				},
+				Check: captureID(addr, &firstID),
+			},
+			// Re-apply of the same configuration plans nothing.
+			{
+				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI"`)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			// Update in place.
+			{
+				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI, v2"`)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "description", "Deploys from CI, v2"),
+					sameID(addr, &firstID),
+					env.checkServiceAccountAPI(&firstID, func(sa *client.ServiceAccount) error {
+						if sa.Description != "Deploys from CI, v2" {
+							return fmt.Errorf("API description = %q", sa.Description)
+						}
+						return nil
+					}),
+				),
+			},
+			// Removing the description clears it (explicit null on the wire).
+			{
+				Config: env.config(serviceAccountConfig("ci-deployer", "")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.Null()),
+				},
+				Check: env.checkServiceAccountAPI(&firstID, func(sa *client.ServiceAccount) error {
+					if sa.Description != "" {
+						return fmt.Errorf("API description = %q, want cleared", sa.Description)
+					}
+					return nil
+				}),
+			},
+			// Import by ID reproduces the state.
+			{
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			// Drift: changed behind Terraform's back, the plan puts it back.
+			{
+				PreConfig: func() {
+					_, err := env.client.UpdateServiceAccount(bg, firstID, client.ServiceAccountUpdateParams{
+						Description: client.Set("edited in the console"),
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(serviceAccountConfig("ci-deployer", "")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.Null()),
+					},
+				},
+				Check: env.checkServiceAccountAPI(&firstID, func(sa *client.ServiceAccount) error {
+					if sa.Description != "" {
+						return fmt.Errorf("drift not repaired: API description = %q", sa.Description)
+					}
+					return nil
+				}),
+			},
+			// Drift: archived behind Terraform's back, the plan re-creates it.
+			{
+				PreConfig: func() {
+					if _, err := env.client.ArchiveServiceAccount(bg, firstID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(serviceAccountConfig("ci-deployer", "")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					captureID(addr, &secondID),
+					func(*terraform.State) error {
+						if secondID == firstID {
+							return fmt.Errorf("expected a new service account, got the archived one back")
+						}
+						firstID = secondID
+						return nil
+					},
+				),
+			},
+			// Renaming replaces: the old one is archived, a new one created.
+			{
+				Config: env.config(serviceAccountConfig("ci-deployer-renamed", "")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					env.checkServiceAccountAPI(&firstID, func(sa *client.ServiceAccount) error {
+						if !sa.IsArchived() {
+							return fmt.Errorf("replaced service account %s is not archived", sa.ID)
+						}
+						return nil
+					}),
+					captureID(addr, &secondID),
+					resource.TestCheckResourceAttr(addr, "name", "ci-deployer-renamed"),
+				),
+			},
+		},
+	})
+}
+
+func TestAccServiceAccount_importUnmanaged(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_service_account.test"
+	desc := "made by hand"
+	sa, err := env.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "hand-made", Description: &desc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := env.config(serviceAccountConfig("hand-made", `  description = "made by hand"`))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             cfg,
+				ResourceName:       addr,
+				ImportState:        true,
+				ImportStateId:      sa.ID,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["name"] != "hand-made" || states[0].Attributes["description"] != desc {
+						return fmt.Errorf("unexpected import result: %+v", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config:        cfg,
+				ResourceName:  addr,
+				ImportState:   true,
+				ImportStateId: "not-an-id",
+				ExpectError:   regexp.MustCompile(`Import a service account by its ID`),
+			},
+		},
+	})
+}
+
+func TestAccServiceAccount_conflictingName(t *testing.T) {
+	env := newTestEnv(t)
+	if _, err := env.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "taken"}); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      env.config(serviceAccountConfig("taken", "")),
+			ExpectError: regexp.MustCompile(`(?s)A service account named "taken" already exists.*terraform import`),
+		}},
+	})
+}
+
+func TestAccServiceAccount_invalidConfig(t *testing.T) {
+	env := newTestEnv(t)
+	cases := []struct {
+		name, config string
+		want         string
+	}{
+		{"uppercase name", serviceAccountConfig("CI_Deployer", ""), `(?s)name.*lowercase letters, digits and hyphens`},
+		{"empty name", serviceAccountConfig("", ""), `(?s)name`},
+		{"name too long", serviceAccountConfig(strings.Repeat("a", 256), ""), `(?s)name.*255`},
+		{"empty description", serviceAccountConfig("ok", `  description = ""`), `(?s)description.*length`},
+		{"description too long", serviceAccountConfig("ok", fmt.Sprintf("  description = %q", strings.Repeat("d", 2001))), `(?s)description.*2000`},
+		{"unknown role", serviceAccountConfig("ok", `  organization_role = "owner"`), `(?s)organization_role.*value must be one of`},
+		{"membership bad role", `
+resource "anthropic_service_account_workspace" "m" {
+  service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
+  workspace_id       = "default"
+  workspace_role     = "workspace_owner"
+}`, `(?s)workspace_role.*value must be one of`},
+		{"membership bad service account id", `
+resource "anthropic_service_account_workspace" "m" {
+  service_account_id = "user_01ABCDEFGHIJKLMNOPQRSTUVWX"
+  workspace_id       = "default"
+  workspace_role     = "workspace_user"
+}`, `(?s)service_account_id.*svac_`},
+		{"membership bad workspace id", `
+resource "anthropic_service_account_workspace" "m" {
+  service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
+  workspace_id       = "production"
+  workspace_role     = "workspace_user"
+}`, `(?s)workspace_id.*wrkspc_`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, tc := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      env.config(tc.config),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(tc.want),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	if n := env.emu.TotalRequests(); n != 0 {
+		t.Errorf("invalid configurations reached the API: %d requests", n)
+	}
+}
+
+// captureID stores the resource's id for later steps.
+func captureID(addr string, dst *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[addr]
+		if !ok {
+			return fmt.Errorf("%s not in state", addr)
+		}
+		*dst = rs.Primary.ID
+		return nil
+	}
+}
+
+func sameID(addr string, want *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[addr]
+		if !ok {
+			return fmt.Errorf("%s not in state", addr)
+		}
+		if rs.Primary.ID != *want {
+			return fmt.Errorf("%s was replaced: id %s, want %s", addr, rs.Primary.ID, *want)
+		}
+		return nil
+	}
+}
+
+func (e *testEnv) checkServiceAccountAPI(id *string, check func(*client.ServiceAccount) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		sa, err := e.client.GetServiceAccount(bg, *id)
+		if err != nil {
+			return err
+		}
+		return check(sa)
+	}
+}
+
+// checkServiceAccountsArchived proves destroy archives (the API never
+// deletes): every service account the test made is archived at the end.
+func (e *testEnv) checkServiceAccountsArchived(ids ...*string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, id := range ids {
+			if *id == "" {
+				continue
+			}
+			sa, err := e.client.GetServiceAccount(bg, *id)
+			if err != nil {
+				return err
+			}
+			if !sa.IsArchived() {
+				return fmt.Errorf("service account %s still live after destroy", *id)
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,222 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+var (
+	_ resource.Resource                = (*serviceAccountWorkspaceResource)(nil)
+	_ resource.ResourceWithConfigure   = (*serviceAccountWorkspaceResource)(nil)
+	_ resource.ResourceWithImportState = (*serviceAccountWorkspaceResource)(nil)
+)
+
+func newServiceAccountWorkspaceResource() resource.Resource {
+	return &serviceAccountWorkspaceResource{}
+}
+
+type serviceAccountWorkspaceResource struct{ data *providerData }
+
+type serviceAccountWorkspaceModel struct {
+	ID               types.String `tfsdk:"id"`
+	ServiceAccountID types.String `tfsdk:"service_account_id"`
+	WorkspaceID      types.String `tfsdk:"workspace_id"`
+	WorkspaceRole    types.String `tfsdk:"workspace_role"`
+	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
+}
+
+func (r *serviceAccountWorkspaceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_service_account_workspace"
+}
+
+func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		Description: "Membership of a service account in a workspace. A federated token for a non-default workspace needs one. The API cannot change a membership's role, so every change replaces it.",
+		MarkdownDescription: "Membership of a service account in a workspace. A federated token for a workspace other than the default one " +
+			"needs an explicit membership. The API cannot change a membership's role, so every change **replaces** it (remove, then add).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Description:         "Composite ID: <service_account_id>:<workspace_id>.",
+				MarkdownDescription: "Composite ID: `<service_account_id>:<workspace_id>`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"service_account_id": schema.StringAttribute{
+				Description:         "Service account ID (svac_...).",
+				MarkdownDescription: "Service account ID (`svac_...`).",
+				Required:            true,
+				Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
+				PlanModifiers:       replace,
+			},
+			"workspace_id": schema.StringAttribute{
+				Description:         "Workspace ID (wrkspc_...), or \"default\" for the default workspace.",
+				MarkdownDescription: "Workspace ID (`wrkspc_...`), or `default` for the default workspace.",
+				Required:            true,
+				Validators:          []validator.String{workspaceIDValidator()},
+				PlanModifiers:       replace,
+			},
+			"workspace_role": schema.StringAttribute{
+				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles, ", ") + ".",
+				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles, "`, `") + "`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles...)},
+				PlanModifiers:       replace,
+			},
+			"created_by_actor_id": computedString("ID of the user or service account that added the membership.", true),
+		},
+	}
+}
+
+func (r *serviceAccountWorkspaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func membershipID(serviceAccountID, workspaceID string) string {
+	return serviceAccountID + ":" + workspaceID
+}
+
+func (m *serviceAccountWorkspaceModel) fromAPI(mem *client.ServiceAccountWorkspaceMember) {
+	m.ID = types.StringValue(membershipID(mem.ServiceAccountID, mem.WorkspaceID))
+	m.ServiceAccountID = types.StringValue(mem.ServiceAccountID)
+	m.WorkspaceID = types.StringValue(mem.WorkspaceID)
+	m.WorkspaceRole = types.StringValue(mem.WorkspaceRole)
+	m.CreatedByActorID = types.StringValue(mem.CreatedByActorID)
+}
+
+func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan serviceAccountWorkspaceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	mem, err := r.data.client.AddServiceAccountWorkspace(ctx, plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString(), plan.WorkspaceRole.ValueString())
+	if err != nil {
+		what := fmt.Sprintf("Unable to add service account %s to workspace %s", plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString())
+		if client.IsConflict(err) {
+			resp.Diagnostics.AddError(what, apiErrorDetail(err)+"\nThe membership already exists: import it with ID "+
+				membershipID(plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString())+".")
+			return
+		}
+		addAPIError(&resp.Diagnostics, what, err)
+		return
+	}
+	plan.fromAPI(mem)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *serviceAccountWorkspaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state serviceAccountWorkspaceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	saID, wsID := state.ServiceAccountID.ValueString(), state.WorkspaceID.ValueString()
+	mem, err := findMembership(ctx, r.data.client, saID, wsID)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read workspace memberships of service account "+saID, err)
+		return
+	}
+	if mem == nil {
+		tflog.Warn(ctx, "membership is gone; removing it from state", map[string]any{"id": membershipID(saID, wsID)})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.fromAPI(mem)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// findMembership returns the explicit membership, or nil when it, or the
+// service account, is gone. The implicit default-workspace entry is not a
+// membership Terraform can own.
+func findMembership(ctx context.Context, c *client.Client, serviceAccountID, workspaceID string) (*client.ServiceAccountWorkspaceMember, error) {
+	sa, err := c.GetServiceAccount(ctx, serviceAccountID)
+	if client.IsNotFound(err) || (err == nil && sa.IsArchived()) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	members, err := c.ListServiceAccountWorkspaces(ctx, serviceAccountID)
+	if client.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range members {
+		if members[i].WorkspaceID == workspaceID && !members[i].Implicit {
+			return &members[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// Update is never called: every attribute requires replacement.
+func (r *serviceAccountWorkspaceResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.AddError("Unexpected update", "anthropic_service_account_workspace cannot be updated in place; please report this issue to the provider developers.")
+}
+
+func (r *serviceAccountWorkspaceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state serviceAccountWorkspaceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.data.client.RemoveServiceAccountWorkspace(ctx, state.ServiceAccountID.ValueString(), state.WorkspaceID.ValueString())
+	if err != nil && !client.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "Unable to remove workspace membership "+state.ID.ValueString(), err)
+	}
+}
+
+func (r *serviceAccountWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	saID, wsID, err := splitCompositeID(req.ID, policy.PrefixServiceAccount, "svac_...:wrkspc_...")
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
+}
+
+// splitCompositeID parses "<prefix...>:<workspace id>" import IDs.
+func splitCompositeID(id, prefix, form string) (string, string, error) {
+	left, right, ok := strings.Cut(id, ":")
+	if !ok {
+		return "", "", fmt.Errorf("expected an ID of the form %s, got %q", form, id)
+	}
+	if err := policy.ValidateID(prefix, left); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	if err := policy.ValidateWorkspaceID(right); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	return left, right, nil
+}

@@ -1,0 +1,144 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+)
+
+func membershipConfig(workspaceID, role string) string {
+	return fmt.Sprintf(`
+resource "anthropic_service_account" "sa" {
+  name = "inference-worker"
+}
+
+resource "anthropic_service_account_workspace" "test" {
+  service_account_id = anthropic_service_account.sa.id
+  workspace_id       = %q
+  workspace_role     = %q
+}
+`, workspaceID, role)
+}
+
+func TestAccServiceAccountWorkspace_lifecycle(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_service_account_workspace.test"
+	prod := env.workspaceID(t, "production")
+	staging := env.workspaceID(t, "staging")
+	var saID string
+
+	membership := func(wsID string) (*client.ServiceAccountWorkspaceMember, error) {
+		members, err := env.client.ListServiceAccountWorkspaces(bg, saID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range members {
+			if members[i].WorkspaceID == wsID && !members[i].Implicit {
+				return &members[i], nil
+			}
+		}
+		return nil, nil
+	}
+	expectRole := func(wsID, role string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			m, err := membership(wsID)
+			if err != nil {
+				return err
+			}
+			switch {
+			case m == nil && role != "":
+				return fmt.Errorf("no membership in %s", wsID)
+			case m != nil && role == "":
+				return fmt.Errorf("membership in %s still present", wsID)
+			case m != nil && m.WorkspaceRole != role:
+				return fmt.Errorf("role in %s = %s, want %s", wsID, m.WorkspaceRole, role)
+			}
+			return nil
+		}
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             expectRole(staging, ""),
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(membershipConfig(prod, "workspace_developer")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_role"), knownvalue.StringExact("workspace_developer")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^svac_\w+:`+prod+`$`))),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					captureID("anthropic_service_account.sa", &saID),
+					expectRole(prod, "workspace_developer"),
+				),
+			},
+			{
+				Config:            env.config(membershipConfig(prod, "workspace_developer")),
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			// The API has no role update: a role change replaces the membership.
+			{
+				Config: env.config(membershipConfig(prod, "workspace_user")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: expectRole(prod, "workspace_user"),
+			},
+			// Moving to another workspace replaces too.
+			{
+				Config: env.config(membershipConfig(staging, "workspace_user")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: resource.ComposeTestCheckFunc(expectRole(staging, "workspace_user"), expectRole(prod, "")),
+			},
+			// Drift: removed behind Terraform's back, the plan adds it again.
+			{
+				PreConfig: func() {
+					if err := env.client.RemoveServiceAccountWorkspace(bg, saID, staging); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(membershipConfig(staging, "workspace_user")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+				Check: expectRole(staging, "workspace_user"),
+			},
+			// Drift: role changed behind Terraform's back (remove + add), the plan replaces it.
+			{
+				PreConfig: func() {
+					if err := env.client.RemoveServiceAccountWorkspace(bg, saID, staging); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := env.client.AddServiceAccountWorkspace(bg, saID, staging, "workspace_admin"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(membershipConfig(staging, "workspace_user")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: expectRole(staging, "workspace_user"),
+			},
+			{
+				Config:        env.config(membershipConfig(staging, "workspace_user")),
+				ResourceName:  addr,
+				ImportState:   true,
+				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
+				ExpectError:   regexp.MustCompile(`svac_\.\.\.:wrkspc_\.\.\.`),
+			},
+		},
+	})
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: start the local Anthropic emulator,
+# apply examples/demo with the real terraform and the provider just built
+# (dev_overrides, no registry, no init), show what it made, destroy it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+export CHECKPOINT_DISABLE=1
+
+terraform_bin="$(scripts/find-terraform.sh)"
+[ -x bin/terraform-provider-anthropic ] || go build -o bin/terraform-provider-anthropic .
+go build -o bin/anthropic-emulator ./cmd/anthropic-emulator
+
+work="$(mktemp -d)"
+emulator_pid=""
+cleanup() {
+  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The emulator prints `export NAME=value` lines, then serves until killed.
+bin/anthropic-emulator -listen 127.0.0.1:0 >"$work/emulator.env" 2>"$work/emulator.log" &
+emulator_pid=$!
+for _ in $(seq 100); do
+  grep -q '^export ANTHROPIC_WORKSPACE_ID=' "$work/emulator.env" 2>/dev/null && break
+  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; echo "emulator exited" >&2; exit 1; }
+  sleep 0.1
+done
+# shellcheck disable=SC1091
+source "$work/emulator.env"
+echo "==> emulator at $ANTHROPIC_BASE_URL (organization $ANTHROPIC_ORGANIZATION_ID)"
+
+cat >"$work/terraformrc" <<RC
+provider_installation {
+  dev_overrides {
+    "wiflabs/anthropic" = "$root/bin"
+  }
+  direct {}
+}
+RC
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
+export TF_IN_AUTOMATION=1
+export TF_VAR_workspace_id="$ANTHROPIC_WORKSPACE_ID"
+
+cp -R examples/demo/. "$work/demo/" 2>/dev/null || { mkdir -p "$work/demo" && cp -R examples/demo/. "$work/demo/"; }
+cd "$work/demo"
+tf() { "$terraform_bin" "$@" 2>&1 | grep -v -e 'Provider development overrides are in effect' -e 'The following provider development overrides' -e '^ *- wiflabs/anthropic in' -e 'The behavior may therefore not match' -e 'applying changes may cause the state' -e 'dev_overrides' -e '^│ *$' -e '^╷$' -e '^╵$' -e '^│ Warning: Provider development overrides' || true; return "${PIPESTATUS[0]}"; }
+
+echo "==> terraform apply"
+tf apply -auto-approve -input=false
+echo "==> what was created"
+tf output
+echo "==> plan after apply (expect no changes)"
+tf plan -detailed-exitcode -input=false >/dev/null || { echo "plan after apply is not empty" >&2; exit 1; }
+echo "No changes."
+echo "==> terraform destroy"
+tf destroy -auto-approve -input=false
+echo "==> demo finished"
