@@ -1,0 +1,68 @@
+// Command anthropic-emulator serves the in-memory Anthropic WIF API emulator
+// on loopback for demos and manual testing. It prints `export` lines for the
+// variables that point the provider at it, then serves until SIGINT/SIGTERM.
+//
+//	go run ./cmd/anthropic-emulator [-listen 127.0.0.1:8787] [-latency D] [-fault-rate F] [-seed N]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "anthropic-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("anthropic-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free port)")
+	latency := fs.Duration("latency", 0, "latency added to every request")
+	faultRate := fs.Float64("fault-rate", 0, "fraction (0..1) of requests answered 529 overloaded_error")
+	seed := fs.Int64("seed", 0, "non-zero: deterministic ids")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *faultRate < 0 || *faultRate > 1 {
+		return fmt.Errorf("-fault-rate must be between 0 and 1")
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	emu := emulator.New(emulator.Options{Seed: *seed, Latency: *latency, FaultRate: *faultRate, Logger: logger})
+	l, err := emulator.Listen(*listen)
+	if err != nil {
+		return err
+	}
+	if err := emulator.WriteExports(stdout, exports(emu, emulator.BaseURL(l.Addr()))); err != nil {
+		_ = l.Close()
+		return err
+	}
+	logger.Info("anthropic emulator serving", "addr", l.Addr().String(), "organization_id", emu.OrganizationID())
+	err = emulator.Serve(ctx, l, emu, logger, 5*time.Second)
+	logger.Info("anthropic emulator stopped")
+	return err
+}
+
+// exports lists the variables printed at start-up; local fakes served next to
+// the emulator add theirs here.
+func exports(emu *emulator.Emulator, baseURL string) []emulator.EnvVar {
+	return emu.Env(baseURL)
+}

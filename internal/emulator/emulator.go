@@ -1,0 +1,255 @@
+// Package emulator is an in-memory, faithful emulator of Anthropic's Workload
+// Identity Federation admin API (see shared/api/README.md sections 1-4). Tests
+// serve it with httptest; cmd/anthropic-emulator serves it for demos.
+//
+// It validates like the real service (sharing internal/policy with the
+// provider so both sides agree), answers with the real error envelope and
+// status codes, mints ids with the real prefixes, paginates, and can inject
+// faults, latency and read-after-write lag so client retry and drift paths
+// can be exercised.
+//
+// Where the contract is silent the emulator chooses:
+//   - names are unique among non-archived objects of a kind; archiving frees a name;
+//   - a reference in a body to an unknown object (issuer_id, target, workspace_id)
+//     is a 404 naming the field; to an archived one, a 400;
+//   - null is accepted only where the contract says it clears (description,
+//     jwks.discovery_base, jwks.ca_cert_pem, match members, attributes) and for
+//     the write-only workspace_id / applies_to_all_workspaces (null = omitted);
+//     elsewhere it is a 400 "<field>: must not be null";
+//   - on a rule update, workspace_id adds that enablement and turns
+//     applies_to_all_workspaces off; applies_to_all_workspaces: true clears the
+//     explicit enablements (so narrowing later never silently re-grants them);
+//     enabling one workspace through the sub-resource while the rule applies to
+//     all workspaces is a 400;
+//   - an OAuth caller may not change, archive or re-scope a rule whose scope it
+//     could not have granted (403); reads are allowed;
+//   - an admin service account cannot be downgraded while a live org:admin rule
+//     targets it (400 naming the rules);
+//   - changing an issuer's issuer_url is refused while a live rule on it would
+//     fail tenant pinning for the new URL;
+//   - GET /v1/organizations/workspaces lists the named workspaces only, not the
+//     default workspace (which has no wrkspc_ id), like the real Admin API;
+//   - membership and rule-workspace lists are returned whole (next_page null);
+//   - updated_at strictly increases per object, even under a frozen clock.
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+// Options configures an Emulator. The zero value is usable.
+type Options struct {
+	// AdminToken is the bearer token seeded as an org:admin OAuth caller
+	// (acting as a user_… actor). "" generates "sk-ant-oat01-emu-<random>".
+	AdminToken string
+	// OrganizationID is the organization UUID. "" generates one.
+	OrganizationID string
+	// Seed makes ids deterministic when non-zero (ChaCha8 seeded from it);
+	// 0 uses crypto/rand.
+	Seed int64
+	// Latency is added to every request.
+	Latency time.Duration
+	// FaultRate (0..1) is the fraction of requests answered 529
+	// overloaded_error at random.
+	FaultRate float64
+	// Now is the clock for timestamps and stale-read windows; nil uses time.Now.
+	Now func() time.Time
+	// Logger receives one line per request; it never sees credential values.
+	Logger *slog.Logger
+}
+
+// Workspace is a seeded workspace of the emulated organization.
+type Workspace struct{ ID, Name string }
+
+// DefaultWorkspaceID is the id the API uses for an organization's default
+// workspace.
+const DefaultWorkspaceID = policy.DefaultWorkspaceID
+
+// seededWorkspaceNames are created in every emulated organization so tools
+// and tests have non-default workspaces to enable rules in.
+var seededWorkspaceNames = []string{"production", "staging", "research"}
+
+// caller is an authenticated principal.
+type caller struct {
+	actorID string
+	// console marks an interactive Console session, which may do what an
+	// OAuth access token may not (privileged scopes, admin service accounts).
+	console bool
+}
+
+// Emulator is an http.Handler emulating the Anthropic WIF admin API for one
+// organization. It is safe for concurrent use.
+type Emulator struct {
+	now     func() time.Time
+	logger  *slog.Logger
+	latency time.Duration
+	mux     *http.ServeMux
+	// pathMux knows every route's path without its method, to tell 405 from 404.
+	pathMux *http.ServeMux
+
+	orgID        string
+	adminToken   string
+	consoleToken string
+	userID       string
+	callers      map[string]caller
+
+	mu        sync.Mutex
+	idRand    io.Reader // object ids: deterministic under a seed
+	reqRand   io.Reader // request ids: separate stream so they don't perturb object ids
+	faultRand *mrand.Rand
+	faultRate float64
+	faults    map[string][]*Fault
+	counts    map[string]int
+	total     int
+	staleFor  time.Duration
+	seq       int64
+
+	workspaces []*workspace
+	wsByID     map[string]*workspace
+	sas        []*serviceAccount
+	saByID     map[string]*serviceAccount
+	issuers    []*issuer
+	issByID    map[string]*issuer
+	rules      []*rule
+	ruleByID   map[string]*rule
+}
+
+// New returns an emulator with a fresh organization: the default workspace
+// plus "production", "staging" and "research", no service accounts, issuers
+// or rules.
+func New(opts Options) *Emulator {
+	e := &Emulator{
+		now:       opts.Now,
+		logger:    opts.Logger,
+		latency:   opts.Latency,
+		faultRate: opts.FaultRate,
+		faults:    map[string][]*Fault{},
+		counts:    map[string]int{},
+		wsByID:    map[string]*workspace{},
+		saByID:    map[string]*serviceAccount{},
+		issByID:   map[string]*issuer{},
+		ruleByID:  map[string]*rule{},
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if opts.Seed != 0 {
+		e.idRand = mrand.NewChaCha8(seedBytes(opts.Seed, 1))
+		e.reqRand = mrand.NewChaCha8(seedBytes(opts.Seed, 2))
+		e.faultRand = mrand.New(mrand.NewChaCha8(seedBytes(opts.Seed, 3)))
+	} else {
+		e.idRand = rand.Reader
+		e.reqRand = rand.Reader
+		var s [32]byte
+		_, _ = rand.Read(s[:])
+		e.faultRand = mrand.New(mrand.NewChaCha8(s))
+	}
+
+	e.orgID = opts.OrganizationID
+	if e.orgID == "" {
+		e.orgID = newUUID(e.idRand)
+	}
+	e.userID = policy.NewID(policy.PrefixUser, e.idRand)
+	e.adminToken = opts.AdminToken
+	if e.adminToken == "" {
+		e.adminToken = "sk-ant-oat01-emu-" + randomToken(e.idRand)
+	}
+	// The Console session belongs to the same human as the OAuth token: the
+	// difference between them is the kind of credential, not the actor.
+	e.consoleToken = "sk-ant-sid01-emu-" + randomToken(e.idRand)
+	e.callers = map[string]caller{
+		e.adminToken:   {actorID: e.userID},
+		e.consoleToken: {actorID: e.userID, console: true},
+	}
+
+	created := e.now().UTC()
+	e.addWorkspace(DefaultWorkspaceID, "Default", created)
+	for _, name := range seededWorkspaceNames {
+		e.addWorkspace(policy.NewID(policy.PrefixWorkspace, e.idRand), name, created)
+	}
+	e.mux, e.pathMux = e.routes()
+	return e
+}
+
+func seedBytes(seed int64, stream byte) [32]byte {
+	var b [32]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(seed))
+	b[31] = stream
+	return b
+}
+
+func newUUID(r io.Reader) string {
+	var b [16]byte
+	_, _ = io.ReadFull(r, b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func randomToken(r io.Reader) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	var b [32]byte
+	_, _ = io.ReadFull(r, b[:])
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = alphabet[int(c)%len(alphabet)]
+	}
+	return string(out)
+}
+
+// AdminToken is the bearer token of the seeded org:admin OAuth caller.
+func (e *Emulator) AdminToken() string { return e.adminToken }
+
+// ConsoleToken is a bearer token acting as an interactive Console session:
+// it may use any oauth_scope and set organization_role admin, which an OAuth
+// access token may not. Use it to seed privileged objects in tests.
+func (e *Emulator) ConsoleToken() string { return e.consoleToken }
+
+// OrganizationID is the emulated organization's UUID.
+func (e *Emulator) OrganizationID() string { return e.orgID }
+
+// UserID is the user_… actor id both seeded tokens act as.
+func (e *Emulator) UserID() string { return e.userID }
+
+// Workspaces lists the organization's workspaces: the default workspace
+// first, then the seeded named ones in creation order.
+func (e *Emulator) Workspaces() []Workspace {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Workspace, 0, len(e.workspaces))
+	for _, w := range e.workspaces {
+		out = append(out, Workspace{ID: w.id, Name: w.name})
+	}
+	return out
+}
+
+// WorkspaceByName finds a workspace by its name ("Default" for the default one).
+func (e *Emulator) WorkspaceByName(name string) (Workspace, bool) {
+	for _, w := range e.Workspaces() {
+		if w.Name == name {
+			return w, true
+		}
+	}
+	return Workspace{}, false
+}
+
+// nextSeq orders objects by creation; callers hold e.mu.
+func (e *Emulator) nextSeq() int64 {
+	e.seq++
+	return e.seq
+}
+
+// newID mints an object id; callers hold e.mu (idRand is not goroutine-safe).
+func (e *Emulator) newID(prefix string) string {
+	return policy.NewID(prefix, e.idRand)
+}

@@ -1,0 +1,12 @@
+// Package policy holds the validation rules of the Anthropic Workload
+// Identity Federation API that both sides of this repository must agree on:
+// the Terraform provider checks them at plan time so users see mistakes
+// before apply, and the emulator enforces the same rules server-side so tests
+// exercise real rejections. Everything here is pure (no HTTP, no Terraform
+// types) and safe for concurrent use.
+//
+// Validators return errors whose messages do not name the field: callers
+// prefix the field they validated ("issuer_url: url must use https scheme"),
+// which is the message style of the service. Rule-match checks return
+// Findings that carry their own attribute path.
+package policy
