@@ -45,7 +45,17 @@ export TF_VAR_workspace_id="$ANTHROPIC_WORKSPACE_ID"
 
 cp -R examples/demo/. "$work/demo/" 2>/dev/null || { mkdir -p "$work/demo" && cp -R examples/demo/. "$work/demo/"; }
 cd "$work/demo"
-tf() { "$terraform_bin" "$@" 2>&1 | grep -v -e 'Provider development overrides are in effect' -e 'The following provider development overrides' -e '^ *- wiflabs/anthropic in' -e 'The behavior may therefore not match' -e 'applying changes may cause the state' -e 'dev_overrides' -e '^│ *$' -e '^╷$' -e '^╵$' -e '^│ Warning: Provider development overrides' || true; return "${PIPESTATUS[0]}"; }
+# Drop terraform's dev_overrides warning box: expected here, and noise.
+tf() {
+  set +e
+  "$terraform_bin" "$@" -no-color 2>&1 | awk '
+    /^Warning: Provider development overrides are in effect/ { skip = 1; next }
+    skip && /^releases\.$/ { skip = 0; getline; next }
+    !skip { print }'
+  local rc="${PIPESTATUS[0]}"
+  set -e
+  return "$rc"
+}
 
 echo "==> terraform apply"
 tf apply -auto-approve -input=false

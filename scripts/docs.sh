@@ -16,7 +16,9 @@ case "$mode" in
     bin/tfplugindocs validate --provider-name anthropic
     ;;
   check)
-    out="$(mktemp -d)"
+    # tfplugindocs resolves --rendered-website-dir inside the provider dir.
+    out="bin/docs-check"
+    rm -rf "$out" && mkdir -p "$out"
     trap 'rm -rf "$out"' EXIT
     bin/tfplugindocs generate --provider-name anthropic --rendered-website-dir "$out/docs" >"$out/log" 2>&1 || { cat "$out/log"; exit 1; }
     if ! diff -ru docs "$out/docs"; then

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
 )
 
 // testAccProtoV6ProviderFactories reattach the provider in-process: no
@@ -49,10 +51,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testEnv is one emulator, served in-process, and a client of it that acts
+// testEnv is one emulator of the Anthropic API and of the Google pieces,
+// served in-process on one loopback listener, and a client of it that acts
 // behind Terraform's back.
 type testEnv struct {
 	emu    *emulator.Emulator
+	google *googleemu.Google
 	server *httptest.Server
 	client *client.Client
 }
@@ -60,13 +64,19 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	emu := emulator.New(emulator.Options{})
-	srv := httptest.NewServer(emu)
+	google := googleemu.New(googleemu.Options{})
+	mux := http.NewServeMux()
+	for _, route := range googleemu.Routes {
+		mux.Handle(route, google.Handler())
+	}
+	mux.Handle("/", emu)
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	c, err := client.New(client.Options{BaseURL: srv.URL, AuthToken: emu.AdminToken(), Version: "test", MaxRetries: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{emu: emu, server: srv, client: c}
+	return &testEnv{emu: emu, google: google, server: srv, client: c}
 }
 
 // providerConfig is the provider block pointing at this test's emulator.

@@ -320,3 +320,50 @@ func (e *testEnv) checkServiceAccountsArchived(ids ...*string) resource.TestChec
 		return nil
 	}
 }
+
+// Destroying a service account a live rule targets fails with a diagnostic
+// that names the rule, and succeeds once the rule is gone.
+func TestAccServiceAccount_destroyBlockedByRule(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_service_account.test"
+	var saID, ruleID string
+	cfg := env.config(serviceAccountConfig("blocked", ""))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkServiceAccountsArchived(&saID),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: resource.ComposeTestCheckFunc(captureID(addr, &saID), func(*terraform.State) error {
+					iss, err := env.client.CreateFederationIssuer(bg, client.FederationIssuerCreateParams{Name: "ci", IssuerURL: "https://issuer.example.com"})
+					if err != nil {
+						return err
+					}
+					ws := env.workspaceID(t, "production")
+					prefix := "ci:deployer"
+					rule, err := env.client.CreateFederationRule(bg, client.FederationRuleCreateParams{
+						Name: "ci-deployer-rule", IssuerID: iss.ID, Match: client.RuleMatch{SubjectPrefix: &prefix},
+						Target: client.RuleTarget{Type: "service_account", ServiceAccountID: saID}, OAuthScope: "workspace:developer", WorkspaceID: &ws,
+					})
+					if err != nil {
+						return err
+					}
+					ruleID = rule.ID
+					return nil
+				}),
+			},
+			{
+				Config:      env.config(""),
+				ExpectError: regexp.MustCompile(`(?s)Live federation rules still target this service account: fdrl_\w+ \(ci-deployer-rule\)`),
+			},
+			{
+				PreConfig: func() {
+					if _, err := env.client.ArchiveFederationRule(bg, ruleID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(""),
+			},
+		},
+	})
+}

@@ -1,0 +1,541 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+// Shared by the anthropic_federation_issuer resource and the issuer data
+// sources: the jwks keys type, the nested object shapes and the mapping
+// from the API object.
+
+var (
+	_ basetypes.StringTypable                    = jwksKeysType{}
+	_ basetypes.StringValuableWithSemanticEquals = jwksKeysValue{}
+)
+
+// jwksKeysType is the type of jwks.keys: a JSON array of JWKs whose key
+// order, member order and whitespace carry no meaning. Its values compare
+// semantically, so a reformatted array read back from the API never shows
+// as drift and the configuration's own formatting stays in state.
+type jwksKeysType struct{ basetypes.StringType }
+
+func (t jwksKeysType) Equal(o attr.Type) bool {
+	_, ok := o.(jwksKeysType)
+	return ok
+}
+
+func (t jwksKeysType) String() string { return "jwksKeysType" }
+
+func (t jwksKeysType) ValueFromString(_ context.Context, in basetypes.StringValue) (basetypes.StringValuable, diag.Diagnostics) {
+	return jwksKeysValue{StringValue: in}, nil
+}
+
+func (t jwksKeysType) ValueFromTerraform(ctx context.Context, in tftypes.Value) (attr.Value, error) {
+	v, err := t.StringType.ValueFromTerraform(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := v.(basetypes.StringValue)
+	if !ok {
+		return nil, fmt.Errorf("unexpected value type %T", v)
+	}
+	return jwksKeysValue{StringValue: s}, nil
+}
+
+func (t jwksKeysType) ValueType(context.Context) attr.Value { return jwksKeysValue{} }
+
+// jwksKeysValue is a value of jwksKeysType.
+type jwksKeysValue struct{ basetypes.StringValue }
+
+func (v jwksKeysValue) Type(context.Context) attr.Type { return jwksKeysType{} }
+
+func (v jwksKeysValue) Equal(o attr.Value) bool {
+	other, ok := o.(jwksKeysValue)
+	return ok && v.StringValue.Equal(other.StringValue)
+}
+
+// StringSemanticEquals reports two arrays holding the same keys. Text that
+// is not a JWK array only equals itself: validation reports it elsewhere.
+func (v jwksKeysValue) StringSemanticEquals(_ context.Context, other basetypes.StringValuable) (bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	o, ok := other.(jwksKeysValue)
+	if !ok {
+		diags.AddError("Semantic equality check error",
+			fmt.Sprintf("expected a jwksKeysValue, got %T; please report this issue to the provider developers", other))
+		return false, diags
+	}
+	return jwksKeysSemanticallyEqual(v.ValueString(), o.ValueString()), diags
+}
+
+func jwksKeysNull() jwksKeysValue           { return jwksKeysValue{StringValue: types.StringNull()} }
+func jwksKeysString(s string) jwksKeysValue { return jwksKeysValue{StringValue: types.StringValue(s)} }
+
+// jwksKeysSemanticallyEqual compares two JWK arrays after normalization.
+func jwksKeysSemanticallyEqual(a, b string) bool {
+	if a == b {
+		return true
+	}
+	na, errA := policy.NormalizeJWKSKeysJSON(a)
+	nb, errB := policy.NormalizeJWKSKeysJSON(b)
+	return errA == nil && errB == nil && na == nb
+}
+
+// jwksKeysToAPI turns the configured JSON array into the wire form.
+func jwksKeysToAPI(s string) ([]json.RawMessage, error) {
+	norm, err := policy.NormalizeJWKSKeysJSON(s)
+	if err != nil {
+		return nil, err
+	}
+	var keys []json.RawMessage
+	if err := json.Unmarshal([]byte(norm), &keys); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// jwksKeysFromAPI renders the API's keys in the normalized form, so state
+// written from the API is the same whatever order the API returns them in.
+func jwksKeysFromAPI(keys []json.RawMessage) (string, error) {
+	if keys == nil {
+		keys = []json.RawMessage{}
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return "", err
+	}
+	return policy.NormalizeJWKSKeysJSON(string(b))
+}
+
+// jwksKeysValidator checks jwks.keys the way the API does: a JSON array of
+// public signing JWKs with unique kids. Errors name the attribute and the
+// offending key by index, never its material.
+type jwksKeysValidator struct{}
+
+func (jwksKeysValidator) Description(context.Context) string {
+	return "a JSON array of public RSA or EC signing JWKs, each with a unique kid"
+}
+
+func (v jwksKeysValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (jwksKeysValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkJWKSKeys(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid JWKS keys", fmt.Sprintf("%s%s", req.Path.ParentPath(), err))
+	}
+}
+
+// checkJWKSKeys returns errors that read after the parent path, e.g.
+// "jwks" + ".keys[1]: contains private key material".
+func checkJWKSKeys(s string) error {
+	keys, err := jwksKeysToAPI(s)
+	if err != nil {
+		return fmt.Errorf(".keys %w. Pass the key array, for example jsonencode(jsondecode(file(\"jwks.json\")).keys)", err)
+	}
+	if err := policy.ValidateJWKSKeys(keys); err != nil {
+		return fmt.Errorf(".%w", err)
+	}
+	return nil
+}
+
+// keepEquivalentJWKSKeys plans the prior keys when the configuration holds
+// the same keys in another order or format. Semantic equality covers values
+// the provider writes; this covers the configuration itself, which
+// Terraform would otherwise plan as an in-place update.
+type keepEquivalentJWKSKeys struct{}
+
+func (keepEquivalentJWKSKeys) Description(context.Context) string {
+	return "Keeps the prior keys when the configured keys differ only in order or formatting."
+}
+
+func (m keepEquivalentJWKSKeys) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (keepEquivalentJWKSKeys) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.PlanValue.IsNull() || req.PlanValue.IsUnknown() {
+		return
+	}
+	if jwksKeysSemanticallyEqual(req.StateValue.ValueString(), req.PlanValue.ValueString()) {
+		resp.PlanValue = req.StateValue
+	}
+}
+
+// issuerJWKSModel is the jwks nested object.
+type issuerJWKSModel struct {
+	Type          types.String  `tfsdk:"type"`
+	DiscoveryBase types.String  `tfsdk:"discovery_base"`
+	URL           types.String  `tfsdk:"url"`
+	CACertPEM     types.String  `tfsdk:"ca_cert_pem"`
+	Keys          jwksKeysValue `tfsdk:"keys"`
+}
+
+var jwksAttrTypes = map[string]attr.Type{
+	"type":           types.StringType,
+	"discovery_base": types.StringType,
+	"url":            types.StringType,
+	"ca_cert_pem":    types.StringType,
+	"keys":           jwksKeysType{},
+}
+
+var pollStatusAttrTypes = map[string]attr.Type{
+	"consecutive_failures": types.Int64Type,
+	"last_fetched_at":      types.StringType,
+	"next_poll_at":         types.StringType,
+}
+
+var jwksTypes = []string{client.JWKSTypeDiscovery, client.JWKSTypeExplicitURL, client.JWKSTypeInline}
+
+// defaultJWKSObject is the API's default: discover keys from issuer_url.
+func defaultJWKSObject() types.Object {
+	return types.ObjectValueMust(jwksAttrTypes, map[string]attr.Value{
+		"type":           types.StringValue(client.JWKSTypeDiscovery),
+		"discovery_base": types.StringNull(),
+		"url":            types.StringNull(),
+		"ca_cert_pem":    types.StringNull(),
+		"keys":           jwksKeysNull(),
+	})
+}
+
+func (m *issuerJWKSModel) fromAPI(j client.JWKS) error {
+	m.Type = types.StringValue(j.Type)
+	m.DiscoveryBase = types.StringPointerValue(nonEmpty(j.DiscoveryBase))
+	m.URL = optionalString(j.URL)
+	m.CACertPEM = types.StringPointerValue(nonEmpty(j.CACertPEM))
+	m.Keys = jwksKeysNull()
+	if j.Type == client.JWKSTypeInline || len(j.Keys) > 0 {
+		s, err := jwksKeysFromAPI(j.Keys)
+		if err != nil {
+			return fmt.Errorf("the API returned jwks.keys that are not a JSON array of objects: %w", err)
+		}
+		m.Keys = jwksKeysString(s)
+	}
+	return nil
+}
+
+// toAPI builds the whole union: the API replaces jwks whole on update.
+func (m *issuerJWKSModel) toAPI() (client.JWKS, error) {
+	j := client.JWKS{
+		Type:          m.Type.ValueString(),
+		DiscoveryBase: m.DiscoveryBase.ValueStringPointer(),
+		URL:           m.URL.ValueString(),
+		CACertPEM:     m.CACertPEM.ValueStringPointer(),
+	}
+	if !m.Keys.IsNull() {
+		keys, err := jwksKeysToAPI(m.Keys.ValueString())
+		if err != nil {
+			return client.JWKS{}, fmt.Errorf("jwks.keys %w", err)
+		}
+		j.Keys = keys
+	}
+	return j, nil
+}
+
+// equivalent reports two jwks objects the API would treat the same.
+func (m *issuerJWKSModel) equivalent(o *issuerJWKSModel) bool {
+	if !m.Type.Equal(o.Type) || !m.DiscoveryBase.Equal(o.DiscoveryBase) || !m.URL.Equal(o.URL) || !m.CACertPEM.Equal(o.CACertPEM) {
+		return false
+	}
+	if m.Keys.IsNull() || o.Keys.IsNull() {
+		return m.Keys.IsNull() == o.Keys.IsNull()
+	}
+	return jwksKeysSemanticallyEqual(m.Keys.ValueString(), o.Keys.ValueString())
+}
+
+func nonEmpty(s *string) *string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return s
+}
+
+func jwksObjectFromAPI(ctx context.Context, j client.JWKS, diags *diag.Diagnostics) types.Object {
+	var m issuerJWKSModel
+	if err := m.fromAPI(j); err != nil {
+		diags.AddError("Unexpected jwks from the API", err.Error())
+		return types.ObjectNull(jwksAttrTypes)
+	}
+	obj, d := types.ObjectValueFrom(ctx, jwksAttrTypes, m)
+	diags.Append(d...)
+	return obj
+}
+
+// pollStatusObjectFromAPI maps poll_status; the API has none for inline keys.
+func pollStatusObjectFromAPI(p *client.PollStatus) types.Object {
+	if p == nil {
+		return types.ObjectNull(pollStatusAttrTypes)
+	}
+	return types.ObjectValueMust(pollStatusAttrTypes, map[string]attr.Value{
+		"consecutive_failures": types.Int64Value(int64(p.ConsecutiveFailures)),
+		"last_fetched_at":      timePtrString(p.LastFetchedAt),
+		"next_poll_at":         timePtrString(p.NextPollAt),
+	})
+}
+
+func timePtrString(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return timeString(*t)
+}
+
+// federationIssuerFields are the attributes every issuer-shaped object in
+// this provider shows: the resource, the single and the list data source.
+type federationIssuerFields struct {
+	ID                    types.String `tfsdk:"id"`
+	Name                  types.String `tfsdk:"name"`
+	IssuerURL             types.String `tfsdk:"issuer_url"`
+	JWKS                  types.Object `tfsdk:"jwks"`
+	CheckJTI              types.Bool   `tfsdk:"check_jti"`
+	MaxJWTLifetimeSeconds types.Int64  `tfsdk:"max_jwt_lifetime_seconds"`
+	JWKSPollingDisabledAt types.String `tfsdk:"jwks_polling_disabled_at"`
+	PollStatus            types.Object `tfsdk:"poll_status"`
+	CreatedAt             types.String `tfsdk:"created_at"`
+	CreatedByActorID      types.String `tfsdk:"created_by_actor_id"`
+	UpdatedAt             types.String `tfsdk:"updated_at"`
+	UpdatedByActorID      types.String `tfsdk:"updated_by_actor_id"`
+}
+
+func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
+	f.ID = types.StringValue(iss.ID)
+	f.Name = types.StringValue(iss.Name)
+	f.IssuerURL = types.StringValue(iss.IssuerURL)
+	f.JWKS = jwksObjectFromAPI(ctx, iss.JWKS, diags)
+	f.CheckJTI = types.BoolValue(iss.CheckJTI)
+	f.MaxJWTLifetimeSeconds = types.Int64Value(iss.MaxJWTLifetimeSeconds)
+	f.JWKSPollingDisabledAt = timePtrString(iss.JWKSPollingDisabledAt)
+	f.PollStatus = pollStatusObjectFromAPI(iss.PollStatus)
+	f.CreatedAt = timeString(iss.CreatedAt)
+	f.CreatedByActorID = types.StringValue(iss.CreatedByActorID)
+	f.UpdatedAt = timeString(iss.UpdatedAt)
+	f.UpdatedByActorID = types.StringValue(iss.UpdatedByActorID)
+}
+
+// liveRulesOnIssuer names the live rules that reference an issuer, to say
+// which rules block its archival. Best effort: a listing failure just
+// yields no names.
+func liveRulesOnIssuer(ctx context.Context, c *client.Client, issuerID string) []string {
+	var names []string
+	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}, IssuerID: issuerID}
+	for rule, err := range c.ListFederationRules(ctx, params) {
+		if err != nil {
+			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
+			break
+		}
+		if rule.IssuerID == issuerID && !rule.IsArchived() {
+			names = append(names, fmt.Sprintf("%s (%s)", rule.ID, rule.Name))
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// issuerURLCheck validates issuer_url for the JWKS mode. It is always an
+// https URL without query or fragment (it must equal iss); when Anthropic
+// fetches <issuer_url>/.well-known/openid-configuration itself (discovery
+// without discovery_base) it must also be reachable the way Anthropic
+// fetches. fetch is nil when the configuration leaves that unknown.
+func issuerURLCheck(raw string, fetch *bool) error {
+	if err := policy.ValidateIssuerURL(raw); err != nil {
+		return err
+	}
+	if fetch == nil || !*fetch {
+		return nil
+	}
+	if err := policy.ValidateFetchURL(raw); err != nil {
+		return fmt.Errorf("%w. With jwks.type = \"discovery\" and no jwks.discovery_base, Anthropic fetches "+
+			"<issuer_url>/.well-known/openid-configuration, so issuer_url must then be a public https URL on port 443 with a DNS name "+
+			"(set jwks.discovery_base, or use jwks.type = \"explicit_url\" or \"inline\", for an issuer not reachable that way)", err)
+	}
+	return nil
+}
+
+// validateIssuerJWKS checks, at plan time, which jwks members each type
+// needs or forbids and the issuer_url rule that follows from the type.
+// Unknown values are tolerated: they are checked again at apply time.
+func validateIssuerJWKS(ctx context.Context, issuerURL types.String, jwks types.Object, diags *diag.Diagnostics) {
+	var fetchesIssuerURL *bool
+	fetches := func(b bool) { fetchesIssuerURL = &b }
+	defer func() {
+		if issuerURL.IsNull() || issuerURL.IsUnknown() {
+			return
+		}
+		if err := issuerURLCheck(issuerURL.ValueString(), fetchesIssuerURL); err != nil {
+			diags.AddAttributeError(path.Root("issuer_url"), "Invalid issuer URL", "issuer_url: "+err.Error())
+		}
+	}()
+	if jwks.IsUnknown() {
+		return
+	}
+	if jwks.IsNull() {
+		fetches(true) // the default {type = "discovery"}
+		return
+	}
+	var m issuerJWKSModel
+	if d := jwks.As(ctx, &m, basetypes.ObjectAsOptions{}); d.HasError() {
+		diags.Append(d...)
+		return
+	}
+	if m.Type.IsUnknown() || m.Type.IsNull() {
+		return
+	}
+	typ := m.Type.ValueString()
+	members := map[string]attr.Value{
+		"discovery_base": m.DiscoveryBase,
+		"url":            m.URL,
+		"ca_cert_pem":    m.CACertPEM,
+		"keys":           m.Keys,
+	}
+	var required, allowed []string
+	switch typ {
+	case client.JWKSTypeDiscovery:
+		allowed = []string{"discovery_base", "ca_cert_pem"}
+		if !m.DiscoveryBase.IsUnknown() {
+			fetches(m.DiscoveryBase.IsNull())
+		}
+	case client.JWKSTypeExplicitURL:
+		required = []string{"url"}
+		allowed = []string{"url", "ca_cert_pem"}
+		fetches(false)
+	case client.JWKSTypeInline:
+		required = []string{"keys"}
+		allowed = []string{"keys"}
+		fetches(false)
+	default:
+		return // the type's own validator reports it
+	}
+	for _, name := range []string{"discovery_base", "url", "ca_cert_pem", "keys"} {
+		v := members[name]
+		p := path.Root("jwks").AtName(name)
+		isAllowed := slices.Contains(allowed, name)
+		switch {
+		case slices.Contains(required, name) && v.IsNull():
+			diags.AddAttributeError(p, "Missing jwks."+name,
+				fmt.Sprintf("jwks.%s is required when jwks.type is %q: %s", name, typ, jwksMemberHint(name)))
+		case !isAllowed && !v.IsNull() && !v.IsUnknown():
+			diags.AddAttributeError(p, "jwks."+name+" not allowed with jwks.type "+typ,
+				fmt.Sprintf("jwks.%s is not allowed when jwks.type is %q (it takes only %s). Remove it, or change jwks.type.",
+					name, typ, strings.Join(prefixAll("jwks.", allowed), ", ")))
+		}
+	}
+}
+
+func jwksMemberHint(name string) string {
+	switch name {
+	case "url":
+		return "the https URL of the issuer's JWK Set document, which Anthropic fetches and polls."
+	case "keys":
+		return "the issuer's public keys as a JSON array of JWKs, for example jsonencode(jsondecode(file(\"jwks.json\")).keys)."
+	}
+	return ""
+}
+
+func prefixAll(prefix string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = prefix + s
+	}
+	return out
+}
+
+// issuerDataSourceAttributes are the read-only issuer attributes of the
+// data sources; the single lookup makes id, name and issuer_url optional
+// lookup keys instead.
+func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
+	computed := func(description, markdown string) dsschema.StringAttribute {
+		return dsschema.StringAttribute{Description: description, MarkdownDescription: markdown, Computed: true}
+	}
+	attrs := map[string]dsschema.Attribute{
+		"id":         computed("Federation issuer ID (fdis_...).", "Federation issuer ID (`fdis_...`)."),
+		"name":       computed("Unique name of the issuer.", "Unique name of the issuer."),
+		"issuer_url": computed("The issuer's URL, as its tokens carry it in iss.", "The issuer's URL, as its tokens carry it in `iss`."),
+		"jwks": dsschema.SingleNestedAttribute{
+			Description:         "Where Anthropic finds the keys that verify the issuer's tokens.",
+			MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens.",
+			Computed:            true,
+			Attributes: map[string]dsschema.Attribute{
+				"type":           computed("discovery, explicit_url or inline.", "`discovery`, `explicit_url` or `inline`."),
+				"discovery_base": computed("Discovery base URL (type discovery), or null to derive it from issuer_url.", "Discovery base URL (`type = \"discovery\"`), or `null` to derive it from `issuer_url`."),
+				"url":            computed("JWK Set URL (type explicit_url).", "JWK Set URL (`type = \"explicit_url\"`)."),
+				"ca_cert_pem":    computed("PEM CA certificates trusted when fetching.", "PEM CA certificates trusted when fetching."),
+				"keys": dsschema.StringAttribute{
+					Description:         "The inline keys as a normalized JSON array of JWKs (type inline).",
+					MarkdownDescription: "The inline keys as a normalized JSON array of JWKs (`type = \"inline\"`).",
+					Computed:            true,
+					CustomType:          jwksKeysType{},
+				},
+			},
+		},
+		"check_jti": dsschema.BoolAttribute{
+			Description: "Whether each jti is accepted only once.", MarkdownDescription: "Whether each `jti` is accepted only once.", Computed: true,
+		},
+		"max_jwt_lifetime_seconds": dsschema.Int64Attribute{
+			Description: "The longest accepted token lifetime (exp - iat), in seconds.", MarkdownDescription: "The longest accepted token lifetime (`exp - iat`), in seconds.", Computed: true,
+		},
+		"jwks_polling_disabled_at": computed("When key polling was disabled (RFC 3339), or null while polling.", "When key polling was disabled (RFC 3339), or `null` while polling."),
+		"poll_status": dsschema.SingleNestedAttribute{
+			Description:         "Health of key polling; null for inline keys.",
+			MarkdownDescription: "Health of key polling; `null` for inline keys.",
+			Computed:            true,
+			Attributes: map[string]dsschema.Attribute{
+				"consecutive_failures": dsschema.Int64Attribute{
+					Description: "Failed fetches since the last successful one.", MarkdownDescription: "Failed fetches since the last successful one.", Computed: true,
+				},
+				"last_fetched_at": computed("When the keys were last fetched successfully (RFC 3339).", "When the keys were last fetched successfully (RFC 3339)."),
+				"next_poll_at":    computed("When the next fetch is due (RFC 3339).", "When the next fetch is due (RFC 3339)."),
+			},
+		},
+		"created_at":          computed("When the issuer was created (RFC 3339).", "When the issuer was created (RFC 3339)."),
+		"created_by_actor_id": computed("ID of the user or service account that created it.", "ID of the user or service account that created it."),
+		"updated_at":          computed("When the issuer was last changed (RFC 3339).", "When the issuer was last changed (RFC 3339)."),
+		"updated_by_actor_id": computed("ID of the user or service account that last changed it.", "ID of the user or service account that last changed it."),
+	}
+	if lookupKeys {
+		attrs["id"] = dsschema.StringAttribute{
+			Description:         "Look the issuer up by ID (fdis_...). Exactly one of id, name and issuer_url must be set.",
+			MarkdownDescription: "Look the issuer up by ID (`fdis_...`). Exactly one of `id`, `name` and `issuer_url` must be set.",
+			Optional:            true,
+			Computed:            true,
+			Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
+		}
+		attrs["name"] = dsschema.StringAttribute{
+			Description:         "Look the issuer up by its unique name.",
+			MarkdownDescription: "Look the issuer up by its unique name.",
+			Optional:            true,
+			Computed:            true,
+			Validators:          []validator.String{nameValidator()},
+		}
+		attrs["issuer_url"] = dsschema.StringAttribute{
+			Description: "Look the issuer up by issuer URL, compared exactly (https://accounts.google.com for Google), so a module " +
+				"reuses the organization's one issuer for that URL.",
+			MarkdownDescription: "Look the issuer up by issuer URL, compared exactly (`https://accounts.google.com` for Google), so a " +
+				"module reuses the organization's one issuer for that URL instead of creating another.",
+			Optional:   true,
+			Computed:   true,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		}
+	}
+	return attrs
+}

@@ -1,0 +1,136 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+)
+
+var (
+	_ datasource.DataSource                     = (*federationIssuerDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*federationIssuerDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*federationIssuerDataSource)(nil)
+)
+
+// listPageSize is the page size of the lists data sources walk: the API's
+// maximum, so a lookup costs as few requests as possible.
+const listPageSize = 100
+
+func newFederationIssuerDataSource() datasource.DataSource { return &federationIssuerDataSource{} }
+
+type federationIssuerDataSource struct{ data *providerData }
+
+type federationIssuerDataSourceModel struct {
+	federationIssuerFields
+}
+
+func (d *federationIssuerDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_federation_issuer"
+}
+
+func (d *federationIssuerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Looks up one live federation issuer by exactly one of id, name or issuer_url, so a configuration can reuse the " +
+			"organization's issuer (for example the one Google issuer) instead of creating another.",
+		MarkdownDescription: "Looks up one live federation issuer by exactly one of `id`, `name` or `issuer_url`, so a module can reuse " +
+			"the organization's issuer (for example its one Google issuer, `https://accounts.google.com`) instead of creating another. " +
+			"Archived issuers are not found.",
+		Attributes: issuerDataSourceAttributes(true),
+	}
+}
+
+func (d *federationIssuerDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name"), path.MatchRoot("issuer_url")),
+	}
+}
+
+func (d *federationIssuerDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(d.data, &resp.Diagnostics) {
+		return
+	}
+	var cfg federationIssuerDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var iss *client.FederationIssuer
+	switch {
+	case !cfg.ID.IsNull():
+		iss = d.byID(ctx, cfg.ID.ValueString(), &resp.Diagnostics)
+	case !cfg.Name.IsNull():
+		iss = d.byMatch(ctx, "name", cfg.Name.ValueString(), func(i *client.FederationIssuer) bool { return i.Name == cfg.Name.ValueString() }, &resp.Diagnostics)
+	default:
+		iss = d.byMatch(ctx, "issuer_url", cfg.IssuerURL.ValueString(), func(i *client.FederationIssuer) bool { return i.IssuerURL == cfg.IssuerURL.ValueString() }, &resp.Diagnostics)
+	}
+	if iss == nil {
+		return
+	}
+	var out federationIssuerDataSourceModel
+	out.fromAPI(ctx, iss, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
+}
+
+func (d *federationIssuerDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.FederationIssuer {
+	iss, err := d.data.client.GetFederationIssuer(ctx, id)
+	switch {
+	case client.IsNotFound(err):
+		diags.AddAttributeError(path.Root("id"), "Federation issuer not found",
+			fmt.Sprintf("No federation issuer has id %q in this organization.", id))
+		return nil
+	case err != nil:
+		addAPIError(diags, "Unable to read federation issuer "+id, err)
+		return nil
+	case iss.IsArchived():
+		diags.AddAttributeError(path.Root("id"), "Federation issuer is archived",
+			fmt.Sprintf("Federation issuer id %q (%s) was archived at %s; archived issuers verify no tokens. Create a new issuer or look up a live one.",
+				id, iss.Name, timePtrString(iss.ArchivedAt).ValueString()))
+		return nil
+	}
+	return iss
+}
+
+// byMatch scans the live issuers. Names are unique; issuer URLs should be
+// (one issuer per URL), and an ambiguous URL is an error rather than a
+// silent pick.
+func (d *federationIssuerDataSource) byMatch(ctx context.Context, key, value string, match func(*client.FederationIssuer) bool, diags *diag.Diagnostics) *client.FederationIssuer {
+	var found []client.FederationIssuer
+	for iss, err := range d.data.client.ListFederationIssuers(ctx, client.ListParams{Limit: listPageSize}) {
+		if err != nil {
+			addAPIError(diags, "Unable to list federation issuers", err)
+			return nil
+		}
+		if match(&iss) && !iss.IsArchived() {
+			found = append(found, iss)
+		}
+	}
+	switch len(found) {
+	case 0:
+		diags.AddAttributeError(path.Root(key), "Federation issuer not found",
+			fmt.Sprintf("No live federation issuer has %s %q in this organization.", key, value))
+		return nil
+	case 1:
+		return &found[0]
+	}
+	ids := make([]string, len(found))
+	for i, iss := range found {
+		ids[i] = fmt.Sprintf("%s (%s)", iss.ID, iss.Name)
+	}
+	diags.AddAttributeError(path.Root(key), "Several federation issuers match",
+		fmt.Sprintf("%d live federation issuers have %s %q: %s. Look one up by id or name, and consider archiving the others: "+
+			"one issuer per issuer URL is enough, rules tell workloads apart.", len(found), key, value, strings.Join(ids, ", ")))
+	return nil
+}

@@ -1,0 +1,496 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+var (
+	_ resource.Resource                   = (*federationIssuerResource)(nil)
+	_ resource.ResourceWithConfigure      = (*federationIssuerResource)(nil)
+	_ resource.ResourceWithImportState    = (*federationIssuerResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*federationIssuerResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*federationIssuerResource)(nil)
+)
+
+func newFederationIssuerResource() resource.Resource { return &federationIssuerResource{} }
+
+type federationIssuerResource struct{ data *providerData }
+
+type federationIssuerModel struct {
+	federationIssuerFields
+	JWKSPollingDisabled types.Bool `tfsdk:"jwks_polling_disabled"`
+}
+
+func (r *federationIssuerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_federation_issuer"
+}
+
+func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	fetchURL := stringCheck{description: "URL Anthropic fetches", check: policy.ValidateFetchURL}
+	resp.Schema = schema.Schema{
+		Description: "A trusted OIDC token issuer for workload identity federation: the issuer URL tokens must carry as iss, and where " +
+			"Anthropic finds the keys that verify them. Keep one issuer per issuer_url in an organization and distinguish workloads " +
+			"with federation rules. Destroying it archives it (the API never hard-deletes); an issuer referenced by a live rule cannot be archived.",
+		MarkdownDescription: "A trusted OIDC token issuer for workload identity federation: the issuer URL tokens must carry as `iss`, and " +
+			"where Anthropic finds the keys that verify them.\n\nKeep **one issuer per `issuer_url`** in an organization (look an existing " +
+			"one up with the `anthropic_federation_issuer` data source) and distinguish workloads with federation rules. Destroying it " +
+			"**archives** it (the API never hard-deletes); an issuer referenced by a live federation rule cannot be archived, and archiving " +
+			"makes every rule on it reject exchanges.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Description:         "Federation issuer ID (fdis_...).",
+				MarkdownDescription: "Federation issuer ID (`fdis_...`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Updated in place.",
+				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. Updated in place.",
+				Required:            true,
+				Validators:          []validator.String{nameValidator()},
+			},
+			"issuer_url": schema.StringAttribute{
+				Description: "The issuer's URL, exactly as its tokens carry it in the iss claim. With jwks.type = discovery and no " +
+					"discovery_base, Anthropic fetches <issuer_url>/.well-known/openid-configuration, so it must then be a public https " +
+					"URL on port 443; otherwise it is only compared with iss and must be an https URL without query or fragment. Updated in place.",
+				MarkdownDescription: "The issuer's URL, exactly as its tokens carry it in the `iss` claim (for Google, " +
+					"`https://accounts.google.com`). With `jwks.type = \"discovery\"` and no `discovery_base`, Anthropic fetches " +
+					"`<issuer_url>/.well-known/openid-configuration`, so it must then be a public `https` URL on port 443 with a DNS name; " +
+					"otherwise it is only compared with `iss` and must be an `https` URL without query or fragment. Updated in place.",
+				Required: true,
+			},
+			"jwks": schema.SingleNestedAttribute{
+				Description: "Where Anthropic finds the keys that verify the issuer's tokens. Defaults to { type = \"discovery\" }. " +
+					"Replaced whole on update.",
+				MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens. Defaults to `{ type = \"discovery\" }`. " +
+					"The API replaces it whole on update; changing it is done in place.",
+				Optional: true,
+				Computed: true,
+				Default:  objectdefault.StaticValue(defaultJWKSObject()),
+				Attributes: map[string]schema.Attribute{
+					"type": schema.StringAttribute{
+						Description: "discovery (OIDC discovery from issuer_url or discovery_base), explicit_url (a JWK Set URL) " +
+							"or inline (keys given here; no fetching).",
+						MarkdownDescription: "`discovery` (OIDC discovery from `issuer_url` or `discovery_base`), `explicit_url` " +
+							"(a JWK Set URL given in `url`) or `inline` (the keys given in `keys`; Anthropic fetches nothing).",
+						Required:   true,
+						Validators: []validator.String{stringvalidator.OneOf(jwksTypes...)},
+					},
+					"discovery_base": schema.StringAttribute{
+						Description: "Only with type = discovery: fetch <discovery_base>/.well-known/openid-configuration instead of " +
+							"deriving it from issuer_url. A public https URL on port 443.",
+						MarkdownDescription: "Only with `type = \"discovery\"`: fetch `<discovery_base>/.well-known/openid-configuration` " +
+							"instead of deriving it from `issuer_url`. A public `https` URL on port 443 with a DNS name.",
+						Optional:   true,
+						Validators: []validator.String{fetchURL},
+					},
+					"url": schema.StringAttribute{
+						Description:         "Required with type = explicit_url: the URL of the issuer's JWK Set document. A public https URL on port 443.",
+						MarkdownDescription: "Required with `type = \"explicit_url\"`: the URL of the issuer's JWK Set document. A public `https` URL on port 443 with a DNS name.",
+						Optional:            true,
+						Validators:          []validator.String{fetchURL},
+					},
+					"ca_cert_pem": schema.StringAttribute{
+						Description: "Only with type = discovery or explicit_url: PEM CA certificates to trust when fetching, for issuers " +
+							"behind a private CA. At most 8192 characters.",
+						MarkdownDescription: "Only with `type = \"discovery\"` or `\"explicit_url\"`: PEM CA certificate(s) Anthropic trusts " +
+							"when fetching, for issuers whose TLS certificate comes from a private CA. At most 8192 characters.",
+						Optional:   true,
+						Validators: []validator.String{stringCheck{description: "CA certificate PEM", check: policy.ValidateCACertPEM}},
+					},
+					"keys": schema.StringAttribute{
+						Description: "Required with type = inline: the issuer's public keys as a JSON array of JWKs (the keys array of a " +
+							"JWK Set, not the whole document). Key order and formatting do not matter.",
+						MarkdownDescription: "Required with `type = \"inline\"`: the issuer's public signing keys as a JSON **array** of JWKs " +
+							"(the `keys` array of a JWK Set, not the whole document), e.g. `jsonencode(jsondecode(file(\"jwks.json\")).keys)`. " +
+							"Each key needs a unique `kid`; private key material is refused. Key order, member order and whitespace do " +
+							"not matter and never show as a change.",
+						Optional:      true,
+						CustomType:    jwksKeysType{},
+						Validators:    []validator.String{jwksKeysValidator{}},
+						PlanModifiers: []planmodifier.String{keepEquivalentJWKSKeys{}},
+					},
+				},
+			},
+			"check_jti": schema.BoolAttribute{
+				Description:         "Accept each jti (token ID) only once per issuer, so a captured token cannot be replayed. Tokens without jti are still accepted. Defaults to true.",
+				MarkdownDescription: "Accept each `jti` (token ID) only once per issuer, so a captured token cannot be replayed. Tokens without `jti` are still accepted. Defaults to `true`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+			},
+			"max_jwt_lifetime_seconds": schema.Int64Attribute{
+				Description: fmt.Sprintf("The longest lifetime (exp - iat) of a token this issuer may present, %d-%d seconds. Defaults to %d.",
+					policy.MinJWTLifetime, policy.MaxJWTLifetime, policy.DefaultJWTLifetime),
+				MarkdownDescription: fmt.Sprintf("The longest lifetime (`exp - iat`) of a token this issuer may present, %d–%d seconds. Defaults to `%d`.",
+					policy.MinJWTLifetime, policy.MaxJWTLifetime, policy.DefaultJWTLifetime),
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(policy.DefaultJWTLifetime),
+				Validators: []validator.Int64{int64validator.Between(policy.MinJWTLifetime, policy.MaxJWTLifetime)},
+			},
+			"jwks_polling_disabled": schema.BoolAttribute{
+				Description: "Set true to stop Anthropic polling the issuer's keys (they stay as last fetched), false to resume. " +
+					"Omit it to leave polling as it is. Read back from jwks_polling_disabled_at.",
+				MarkdownDescription: "Set `true` to stop Anthropic polling the issuer's keys (the last fetched keys stay in use), `false` to " +
+					"resume. Omit it to leave polling as it is. The API only accepts this on update and never returns it, so the " +
+					"provider reads it back from `jwks_polling_disabled_at`: a change made outside Terraform shows as drift when this is set.",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+			},
+			"jwks_polling_disabled_at": schema.StringAttribute{
+				Description:         "When key polling was disabled (RFC 3339), or null while polling.",
+				MarkdownDescription: "When key polling was disabled (RFC 3339), or `null` while polling.",
+				Computed:            true,
+			},
+			"poll_status": schema.SingleNestedAttribute{
+				Description: "Health of key polling, refreshed on every read; null for inline keys. It changes on its own, so it never " +
+					"causes a plan.",
+				MarkdownDescription: "Health of key polling, refreshed on every read; `null` for inline keys. It changes on its own and " +
+					"never causes a plan; check it (for example in a `check` block) to notice an issuer whose keys cannot be fetched.",
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"consecutive_failures": schema.Int64Attribute{
+						Description:         "Failed fetches since the last successful one.",
+						MarkdownDescription: "Failed fetches since the last successful one.",
+						Computed:            true,
+					},
+					"last_fetched_at": schema.StringAttribute{
+						Description:         "When the keys were last fetched successfully (RFC 3339).",
+						MarkdownDescription: "When the keys were last fetched successfully (RFC 3339).",
+						Computed:            true,
+					},
+					"next_poll_at": schema.StringAttribute{
+						Description:         "When the next fetch is due (RFC 3339).",
+						MarkdownDescription: "When the next fetch is due (RFC 3339).",
+						Computed:            true,
+					},
+				},
+			},
+			"created_at":          computedString("When the issuer was created (RFC 3339).", true),
+			"created_by_actor_id": computedString("ID of the user or service account that created it.", true),
+			"updated_at":          computedString("When the issuer was last changed (RFC 3339).", false),
+			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
+		},
+	}
+}
+
+func (r *federationIssuerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *federationIssuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var issuerURL types.String
+	var jwks types.Object
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("issuer_url"), &issuerURL)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("jwks"), &jwks)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateIssuerJWKS(ctx, issuerURL, jwks, &resp.Diagnostics)
+}
+
+// ModifyPlan drops a plan that changes nothing the API would see. The
+// framework marks computed attributes unknown as soon as the configuration
+// differs from state, before keepEquivalentJWKSKeys puts equivalent keys
+// back; without this, reformatted keys would still plan an update of
+// updated_at and friends.
+func (r *federationIssuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
+	var plan, state federationIssuerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.sameSettings(ctx, &state) {
+		resp.Plan.Raw = req.State.Raw.Copy()
+	}
+}
+
+// sameSettings reports a plan whose configurable attributes all equal the
+// state's (jwks semantically); unknown values never compare equal.
+func (m *federationIssuerModel) sameSettings(ctx context.Context, o *federationIssuerModel) bool {
+	if !m.Name.Equal(o.Name) || !m.IssuerURL.Equal(o.IssuerURL) || !m.CheckJTI.Equal(o.CheckJTI) ||
+		!m.MaxJWTLifetimeSeconds.Equal(o.MaxJWTLifetimeSeconds) || !m.JWKSPollingDisabled.Equal(o.JWKSPollingDisabled) {
+		return false
+	}
+	if m.JWKS.IsUnknown() || o.JWKS.IsUnknown() || m.JWKS.IsNull() != o.JWKS.IsNull() {
+		return false
+	}
+	if m.JWKS.IsNull() {
+		return true
+	}
+	var diags diag.Diagnostics
+	a, b := m.jwksModel(ctx, &diags), o.jwksModel(ctx, &diags)
+	return !diags.HasError() && !a.Keys.IsUnknown() && a.equivalent(b)
+}
+
+// fromAPI maps the API object. jwks_polling_disabled is write-only in the
+// API; its truth is jwks_polling_disabled_at.
+func (m *federationIssuerModel) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
+	m.federationIssuerFields.fromAPI(ctx, iss, diags)
+	m.JWKSPollingDisabled = types.BoolValue(iss.JWKSPollingDisabledAt != nil)
+}
+
+func (m *federationIssuerModel) jwksModel(ctx context.Context, diags *diag.Diagnostics) *issuerJWKSModel {
+	var j issuerJWKSModel
+	diags.Append(m.JWKS.As(ctx, &j, basetypes.ObjectAsOptions{})...)
+	return &j
+}
+
+func (m *federationIssuerModel) toCreate(ctx context.Context, diags *diag.Diagnostics) client.FederationIssuerCreateParams {
+	p := client.FederationIssuerCreateParams{
+		Name:                  m.Name.ValueString(),
+		IssuerURL:             m.IssuerURL.ValueString(),
+		CheckJTI:              m.CheckJTI.ValueBoolPointer(),
+		MaxJWTLifetimeSeconds: m.MaxJWTLifetimeSeconds.ValueInt64Pointer(),
+	}
+	if !m.JWKS.IsNull() && !m.JWKS.IsUnknown() {
+		j, err := m.jwksModel(ctx, diags).toAPI()
+		if err != nil {
+			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
+		}
+		p.JWKS = &j
+	}
+	return p
+}
+
+// toUpdate sends only what changed: the API leaves omitted fields alone.
+func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationIssuerModel, diags *diag.Diagnostics) (client.FederationIssuerUpdateParams, bool) {
+	var p client.FederationIssuerUpdateParams
+	changed := false
+	if !m.Name.Equal(state.Name) {
+		p.Name, changed = client.Set(m.Name.ValueString()), true
+	}
+	if !m.IssuerURL.Equal(state.IssuerURL) {
+		p.IssuerURL, changed = client.Set(m.IssuerURL.ValueString()), true
+	}
+	planJWKS := m.jwksModel(ctx, diags)
+	if state.JWKS.IsNull() || !planJWKS.equivalent(state.jwksModel(ctx, diags)) {
+		j, err := planJWKS.toAPI()
+		if err != nil {
+			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
+		}
+		p.JWKS, changed = client.Set(j), true
+	}
+	if !m.CheckJTI.Equal(state.CheckJTI) {
+		p.CheckJTI, changed = client.Set(m.CheckJTI.ValueBool()), true
+	}
+	if !m.MaxJWTLifetimeSeconds.Equal(state.MaxJWTLifetimeSeconds) {
+		p.MaxJWTLifetimeSeconds, changed = client.Set(m.MaxJWTLifetimeSeconds.ValueInt64()), true
+	}
+	if want, ok := pollingWanted(m.JWKSPollingDisabled); ok && !m.JWKSPollingDisabled.Equal(state.JWKSPollingDisabled) {
+		p.JWKSPollingDisabled, changed = client.Set(want), true
+	}
+	return p, changed
+}
+
+// pollingWanted reports the configured jwks_polling_disabled, if any; an
+// unknown plan value means the configuration left it alone.
+func pollingWanted(v types.Bool) (bool, bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return false, false
+	}
+	return v.ValueBool(), true
+}
+
+func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan federationIssuerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	params := plan.toCreate(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	iss, err := r.data.client.CreateFederationIssuer(ctx, params)
+	if err != nil {
+		if client.IsConflict(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), fmt.Sprintf("A federation issuer named %q already exists", params.Name),
+				apiErrorDetail(err)+"\nImport it with `terraform import` (by its fdis_ ID), look it up with the anthropic_federation_issuer "+
+					"data source, or choose another name.")
+			return
+		}
+		addAPIError(&resp.Diagnostics, "Unable to create federation issuer", err)
+		return
+	}
+	// Record the object first: whatever happens next, it is tracked.
+	wantPolling := plan.JWKSPollingDisabled
+	plan.fromAPI(ctx, iss, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	tflog.Info(ctx, "created federation issuer", map[string]any{"id": iss.ID})
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// The API takes jwks_polling_disabled on update only.
+	if disable, ok := pollingWanted(wantPolling); ok && disable != (iss.JWKSPollingDisabledAt != nil) {
+		updated, err := r.data.client.UpdateFederationIssuer(ctx, iss.ID, client.FederationIssuerUpdateParams{JWKSPollingDisabled: client.Set(disable)})
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Created federation issuer "+iss.ID+", but could not set jwks_polling_disabled", err)
+			return
+		}
+		iss = updated
+		plan.fromAPI(ctx, iss, &resp.Diagnostics)
+		checkPollingApplied(wantPolling, iss, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	r.waitVisible(ctx, iss, &resp.Diagnostics)
+}
+
+// checkPollingApplied turns an API that ignored jwks_polling_disabled into
+// a clear error instead of Terraform's "inconsistent result" one.
+func checkPollingApplied(want types.Bool, iss *client.FederationIssuer, diags *diag.Diagnostics) {
+	if disable, ok := pollingWanted(want); ok && disable != (iss.JWKSPollingDisabledAt != nil) {
+		diags.AddAttributeError(path.Root("jwks_polling_disabled"), "jwks_polling_disabled was not applied",
+			fmt.Sprintf("The API accepted jwks_polling_disabled = %t for federation issuer %s but reports jwks_polling_disabled_at = %s.",
+				disable, iss.ID, timePtrString(iss.JWKSPollingDisabledAt)))
+	}
+}
+
+func (r *federationIssuerResource) waitVisible(ctx context.Context, written *client.FederationIssuer, diags *diag.Diagnostics) {
+	ok, err := waitForWrite(ctx, written.UpdatedAt, func(ctx context.Context) (time.Time, error) {
+		iss, err := r.data.client.GetFederationIssuer(ctx, written.ID)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return iss.UpdatedAt, nil
+	})
+	switch {
+	case err != nil:
+		diags.AddWarning("Could not confirm the write", "The federation issuer was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
+	case !ok:
+		addStaleReadWarning(diags, "federation issuer")
+	}
+}
+
+func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state federationIssuerModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	iss, err := r.data.client.GetFederationIssuer(ctx, state.ID.ValueString())
+	if client.IsNotFound(err) || (err == nil && iss.IsArchived()) {
+		tflog.Warn(ctx, "federation issuer is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read federation issuer "+state.ID.ValueString(), err)
+		return
+	}
+	state.fromAPI(ctx, iss, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *federationIssuerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan, state federationIssuerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	params, changed := plan.toUpdate(ctx, &state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var iss *client.FederationIssuer
+	var err error
+	if changed {
+		iss, err = r.data.client.UpdateFederationIssuer(ctx, id, params)
+	} else {
+		// Only computed values moved (Terraform plans them unknown); a read
+		// fills them without bumping updated_at.
+		iss, err = r.data.client.GetFederationIssuer(ctx, id)
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to update federation issuer "+id, err)
+		return
+	}
+	wantPolling := plan.JWKSPollingDisabled
+	plan.fromAPI(ctx, iss, &resp.Diagnostics)
+	checkPollingApplied(wantPolling, iss, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if changed {
+		r.waitVisible(ctx, iss, &resp.Diagnostics)
+	}
+}
+
+func (r *federationIssuerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state federationIssuerModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	_, err := r.data.client.ArchiveFederationIssuer(ctx, id)
+	switch {
+	case err == nil, client.IsNotFound(err):
+		return
+	case client.IsBadRequest(err):
+		rules := liveRulesOnIssuer(ctx, r.data.client, id)
+		detail := apiErrorDetail(err)
+		if len(rules) > 0 {
+			detail = fmt.Sprintf("Live federation rules still reference this issuer: %s.\n"+
+				"Destroy those rules first (in Terraform, set the rule's issuer_id from this resource so the rule is destroyed first); "+
+				"a rule's issuer cannot be changed.\n\n%s", strings.Join(rules, ", "), detail)
+		}
+		resp.Diagnostics.AddError("Unable to archive federation issuer "+id, detail)
+	default:
+		addAPIError(&resp.Diagnostics, "Unable to archive federation issuer "+id, err)
+	}
+}
+
+func (r *federationIssuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := policy.ValidateID(policy.PrefixIssuer, req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a federation issuer by its ID (fdis_...): %s", err))
+		return
+	}
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}

@@ -1,0 +1,618 @@
+package provider
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
+)
+
+var (
+	fdisIDPattern   = regexp.MustCompile(`^fdis_01[0-9A-Za-z]{24}$`)
+	timestampRegexp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+)
+
+func issuerConfig(name, issuerURL, extra string) string {
+	return fmt.Sprintf(`
+resource "anthropic_federation_issuer" "test" {
+  name       = %q
+  issuer_url = %q
+%s
+}
+`, name, issuerURL, extra)
+}
+
+// defaultJWKS is the planned and stored value when jwks is omitted.
+var defaultJWKS = knownvalue.ObjectExact(map[string]knownvalue.Check{
+	"type":           knownvalue.StringExact("discovery"),
+	"discovery_base": knownvalue.Null(),
+	"url":            knownvalue.Null(),
+	"ca_cert_pem":    knownvalue.Null(),
+	"keys":           knownvalue.Null(),
+})
+
+func TestAccFederationIssuer_lifecycle(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_federation_issuer.test"
+	var firstID, secondID, ruleID string
+
+	k1, k2 := testPublicJWK(t, 0, "key-1"), testPublicJWK(t, 1, "key-2")
+	caPEM := testCACertPEM(t)
+	updated := `
+  check_jti                = false
+  max_jwt_lifetime_seconds = 7200
+`
+	inlinePretty := updated + fmt.Sprintf(`
+  jwks = {
+    type = "inline"
+    keys = <<-EOT
+%s
+    EOT
+  }
+`, prettyJWKS(t, k1, k2))
+	// The same keys, other order, other formatting.
+	inlineReordered := updated + fmt.Sprintf(`
+  jwks = {
+    type = "inline"
+    keys = jsonencode([jsondecode(%q), jsondecode(%q)])
+  }
+`, k2, k1)
+	explicit := updated + fmt.Sprintf(`
+  jwks = {
+    type        = "explicit_url"
+    url         = "https://login.example.com/oauth2/keys"
+    ca_cert_pem = %q
+  }
+`, caPEM)
+	explicitNoPolling := explicit + "  jwks_polling_disabled = true\n"
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkIssuersArchived(&firstID, &secondID),
+		Steps: []resource.TestStep{
+			// Create with the server defaults, planned as known values.
+			{
+				Config: env.config(issuerConfig("corp-idp", "https://idp.example.com", "")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("jwks"), defaultJWKS),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("check_jti"), knownvalue.Bool(true)),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("max_jwt_lifetime_seconds"), knownvalue.Int64Exact(3600)),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(fdisIDPattern)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("name"), knownvalue.StringExact("corp-idp")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("issuer_url"), knownvalue.StringExact("https://idp.example.com")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks"), defaultJWKS),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("check_jti"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("max_jwt_lifetime_seconds"), knownvalue.Int64Exact(3600)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("consecutive_failures"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("last_fetched_at"), knownvalue.StringRegexp(timestampRegexp)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(timestampRegexp)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_by_actor_id"), knownvalue.StringRegexp(regexp.MustCompile(`^(user|svac)_`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("updated_by_actor_id"), knownvalue.StringRegexp(regexp.MustCompile(`^(user|svac)_`))),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					captureID(addr, &firstID),
+					env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+						if iss.JWKS.Type != "discovery" || iss.JWKS.DiscoveryBase != nil || !iss.CheckJTI || iss.MaxJWTLifetimeSeconds != 3600 {
+							return fmt.Errorf("API issuer = %+v", iss)
+						}
+						return nil
+					}),
+				),
+			},
+			// Re-apply of the same configuration plans nothing.
+			{
+				Config: env.config(issuerConfig("corp-idp", "https://idp.example.com", "")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			// Name, issuer URL, check_jti and lifetime change in place.
+			{
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", updated)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "name", "issuer_url", "check_jti", "max_jwt_lifetime_seconds"),
+					},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					sameID(addr, &firstID),
+					env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+						if iss.Name != "corp-idp-v2" || iss.IssuerURL != "https://login.example.com" || iss.CheckJTI || iss.MaxJWTLifetimeSeconds != 7200 {
+							return fmt.Errorf("API issuer not updated: %+v", iss)
+						}
+						return nil
+					}),
+				),
+			},
+			// discovery -> inline, in place; the heredoc's formatting stays in state.
+			{
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", inlinePretty)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "jwks"),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks").AtMapKey("type"), knownvalue.StringExact("inline")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks").AtMapKey("keys"), knownvalue.StringExact(prettyJWKS(t, k1, k2)+"\n")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks").AtMapKey("discovery_base"), knownvalue.Null()),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					sameID(addr, &firstID),
+					env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+						if iss.JWKS.Type != "inline" || len(iss.JWKS.Keys) != 2 {
+							return fmt.Errorf("API jwks = %+v", iss.JWKS)
+						}
+						return nil
+					}),
+				),
+			},
+			// Reordered and reformatted keys are the same keys: nothing to do.
+			{
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", inlineReordered)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			// inline -> explicit_url with a private CA, in place.
+			{
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicit)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "jwks"),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"type":           knownvalue.StringExact("explicit_url"),
+						"discovery_base": knownvalue.Null(),
+						"url":            knownvalue.StringExact("https://login.example.com/oauth2/keys"),
+						"ca_cert_pem":    knownvalue.StringExact(caPEM),
+						"keys":           knownvalue.Null(),
+					})),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					sameID(addr, &firstID),
+					env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+						if iss.JWKS.Type != "explicit_url" || iss.JWKS.URL != "https://login.example.com/oauth2/keys" || iss.JWKS.CACertPEM == nil || len(iss.JWKS.Keys) != 0 {
+							return fmt.Errorf("API jwks = %+v", iss.JWKS)
+						}
+						return nil
+					}),
+				),
+			},
+			// Import by ID reproduces the state.
+			{
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			// Polling off: write-only in the API, read back from jwks_polling_disabled_at.
+			{
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "jwks_polling_disabled"),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled_at"), knownvalue.StringRegexp(timestampRegexp)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("next_poll_at"), knownvalue.Null()),
+				},
+				Check: env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+					if iss.JWKSPollingDisabledAt == nil {
+						return fmt.Errorf("API still polls")
+					}
+					return nil
+				}),
+			},
+			// Drift by change: the plan repairs exactly the edited attribute.
+			{
+				PreConfig: func() {
+					if _, err := env.client.UpdateFederationIssuer(bg, firstID, client.FederationIssuerUpdateParams{
+						MaxJWTLifetimeSeconds: client.Set[int64](600),
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "max_jwt_lifetime_seconds"),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("max_jwt_lifetime_seconds"), knownvalue.Int64Exact(7200)),
+					},
+				},
+				Check: env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+					if iss.MaxJWTLifetimeSeconds != 7200 {
+						return fmt.Errorf("drift not repaired: API max_jwt_lifetime_seconds = %d", iss.MaxJWTLifetimeSeconds)
+					}
+					return nil
+				}),
+			},
+			// Polling resumed behind Terraform's back shows as drift too.
+			{
+				PreConfig: func() {
+					if _, err := env.client.UpdateFederationIssuer(bg, firstID, client.FederationIssuerUpdateParams{
+						JWKSPollingDisabled: client.Set(false),
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "jwks_polling_disabled"),
+					},
+				},
+			},
+			// Drift by archive: the plan re-creates it (polling off again).
+			{
+				PreConfig: func() {
+					if _, err := env.client.ArchiveFederationIssuer(bg, firstID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(true)),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					captureID(addr, &secondID),
+					func(*terraform.State) error {
+						if secondID == firstID {
+							return fmt.Errorf("expected a new issuer, got the archived one back")
+						}
+						return nil
+					},
+					env.checkIssuerAPI(&secondID, func(iss *client.FederationIssuer) error {
+						if iss.JWKSPollingDisabledAt == nil {
+							return fmt.Errorf("re-created issuer polls; jwks_polling_disabled was not applied after create")
+						}
+						return nil
+					}),
+				),
+			},
+			// A live rule blocks destroy; the error names it.
+			{
+				PreConfig: func() {
+					ruleID = env.createRuleOnIssuer(t, secondID, "blocking-rule")
+				},
+				Config:      env.config(""),
+				ExpectError: regexp.MustCompile(`(?s)Unable to archive federation issuer.*fdrl_01[0-9A-Za-z]{24} \(blocking-rule\)`),
+			},
+			// With the rule archived, destroy archives the issuer.
+			{
+				PreConfig: func() {
+					if _, err := env.client.ArchiveFederationRule(bg, ruleID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroy)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccFederationIssuer_importUnmanaged(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_federation_issuer.test"
+	k1, k2 := testPublicJWK(t, 0, "k1"), testPublicJWK(t, 1, "k2")
+	keys, err := jwksKeysToAPI("[" + k1 + "," + k2 + "]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxLifetime := int64(900)
+	iss, err := env.client.CreateFederationIssuer(bg, client.FederationIssuerCreateParams{
+		Name:                  "hand-made",
+		IssuerURL:             "https://ci.internal.example.com",
+		JWKS:                  &client.JWKS{Type: "inline", Keys: keys},
+		MaxJWTLifetimeSeconds: &maxLifetime,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The configuration lists the keys in another order and format than the API returns them.
+	cfg := env.config(issuerConfig("hand-made", "https://ci.internal.example.com", fmt.Sprintf(`
+  max_jwt_lifetime_seconds = 900
+  jwks = {
+    type = "inline"
+    keys = <<-EOT
+%s
+    EOT
+  }
+`, prettyJWKS(t, k2, k1))))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             cfg,
+				ResourceName:       addr,
+				ImportState:        true,
+				ImportStateId:      iss.ID,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 {
+						return fmt.Errorf("imported %d objects", len(states))
+					}
+					a := states[0].Attributes
+					if a["name"] != "hand-made" || a["jwks.type"] != "inline" || a["max_jwt_lifetime_seconds"] != "900" || a["check_jti"] != "true" {
+						return fmt.Errorf("unexpected import result: %v", a)
+					}
+					return nil
+				},
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config:        cfg,
+				ResourceName:  addr,
+				ImportState:   true,
+				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
+				ExpectError:   regexp.MustCompile(`Import a federation issuer by its ID`),
+			},
+		},
+	})
+}
+
+// The API may serve the previous version for a moment after a write; the
+// resource waits for its own write, so the refresh right after apply (and
+// the plan that follows) sees it and plans nothing.
+func TestAccFederationIssuer_readYourWrites(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_federation_issuer.test"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: env.config(issuerConfig("lagging", "https://idp.example.com", ""))},
+			{
+				PreConfig: func() { env.emu.SetStaleReads(500 * time.Millisecond) },
+				Config:    env.config(issuerConfig("lagging-renamed", "https://idp.example.com", "  max_jwt_lifetime_seconds = 120\n")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("name"), knownvalue.StringExact("lagging-renamed")),
+				},
+			},
+		},
+	})
+}
+
+// testClock is the emulator's clock, moved by the test.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newTestEnvWithClock is newTestEnv with an emulator on a test clock.
+func newTestEnvWithClock(t *testing.T, clock *testClock) *testEnv {
+	t.Helper()
+	emu := emulator.New(emulator.Options{Now: clock.Now})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.Options{BaseURL: srv.URL, AuthToken: emu.AdminToken(), Version: "test", MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{emu: emu, server: srv, client: c}
+}
+
+// poll_status moves on its own: a refresh picks it up without planning a
+// change, and an update while it moves is no inconsistent result.
+func TestAccFederationIssuer_pollStatusMovesOnItsOwn(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := &testClock{now: start}
+	env := newTestEnvWithClock(t, clock)
+	const addr = "anthropic_federation_issuer.test"
+	at := func(d time.Duration) knownvalue.Check {
+		return knownvalue.StringExact(start.Add(d).Format(time.RFC3339))
+	}
+	cfg := env.config(issuerConfig("polled", "https://idp.example.com", ""))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("last_fetched_at"), at(0)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("next_poll_at"), at(time.Hour)),
+				},
+			},
+			{
+				PreConfig: func() { clock.Advance(2*time.Hour + time.Minute) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("last_fetched_at"), at(2*time.Hour)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("next_poll_at"), at(3*time.Hour)),
+				},
+			},
+			{
+				PreConfig: func() { clock.Advance(time.Hour) },
+				Config:    env.config(issuerConfig("polled", "https://idp.example.com", "  check_jti = false\n")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("poll_status")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("last_fetched_at"), at(3*time.Hour)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccFederationIssuer_conflictingName(t *testing.T) {
+	env := newTestEnv(t)
+	if _, err := env.client.CreateFederationIssuer(bg, client.FederationIssuerCreateParams{Name: "taken", IssuerURL: "https://a.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      env.config(issuerConfig("taken", "https://b.example.com", "")),
+			ExpectError: regexp.MustCompile(`(?s)A federation issuer named "taken" already exists.*anthropic_federation_issuer`),
+		}},
+	})
+}
+
+func TestAccFederationIssuer_invalidConfig(t *testing.T) {
+	env := newTestEnv(t)
+	key := testPublicJWK(t, 0, "k")
+	inline := func(keys string) string {
+		return fmt.Sprintf("  jwks = {\n    type = \"inline\"\n    keys = %q\n  }\n", keys)
+	}
+	ok := "https://idp.example.com"
+	cases := []struct {
+		name, config, want string
+	}{
+		{"bad name", issuerConfig("Corp_IdP", ok, ""), `(?s)name: must contain only lowercase letters`},
+		{"http issuer_url", issuerConfig("x", "http://idp.example.com", ""), `(?s)issuer_url: url must use https`},
+		{"IP literal issuer_url fetched by discovery", issuerConfig("x", "https://203.0.113.10", ""), `(?s)issuer_url: url host must be a DNS name, not an IP`},
+		{"port 8443 fetched by discovery", issuerConfig("x", "https://idp.example.com:8443", ""), `(?s)issuer_url: url must use the default https port 443`},
+		{"localhost fetched by discovery", issuerConfig("x", "https://localhost", ""), `(?s)issuer_url: url host must be a public DNS name`},
+		{"issuer_url with a query", issuerConfig("x", "https://idp.example.com/?tenant=1", inline("["+key+"]")), `(?s)issuer_url: url must not have a query`},
+		{"inline without keys", issuerConfig("x", ok, "  jwks = { type = \"inline\" }\n"), `(?s)jwks.keys is required when jwks.type is "inline"`},
+		{"inline with url", issuerConfig("x", ok, fmt.Sprintf("  jwks = {\n    type = \"inline\"\n    keys = %q\n    url = \"https://idp.example.com/k\"\n  }\n", "["+key+"]")), `(?s)jwks.url is not allowed when jwks.type is "inline"`},
+		{"inline with ca_cert_pem", issuerConfig("x", ok, fmt.Sprintf("  jwks = {\n    type = \"inline\"\n    keys = %q\n    ca_cert_pem = %q\n  }\n", "["+key+"]", testCACertPEM(t))), `(?s)jwks.ca_cert_pem is not allowed`},
+		{"discovery with keys", issuerConfig("x", ok, fmt.Sprintf("  jwks = {\n    type = \"discovery\"\n    keys = %q\n  }\n", "["+key+"]")), `(?s)jwks.keys is not allowed when jwks.type is "discovery"`},
+		{"explicit_url without url", issuerConfig("x", ok, "  jwks = { type = \"explicit_url\" }\n"), `(?s)jwks.url is required when jwks.type is\s+"explicit_url"`},
+		{"explicit_url with an IP", issuerConfig("x", ok, "  jwks = {\n    type = \"explicit_url\"\n    url = \"https://[2001:db8::1]/keys\"\n  }\n"), `(?s)jwks.url: url host must be a DNS name, not an IP`},
+		{"http discovery_base", issuerConfig("x", ok, "  jwks = {\n    type = \"discovery\"\n    discovery_base = \"http://idp.example.com\"\n  }\n"), `(?s)jwks.discovery_base: url must use https`},
+		{"keys not JSON", issuerConfig("x", ok, inline("[{not json")), `(?s)jwks.keys is not valid JSON`},
+		{"keys as a JWK Set document", issuerConfig("x", ok, inline(`{"keys":[`+key+`]}`)), `(?s)jwks.keys must be a JSON array of keys, not a JWK Set`},
+		{"private key in keys", issuerConfig("x", ok, inline("["+testPrivateJWK(t, "p")+"]")), `(?s)jwks.keys\[0\]: contains private key material`},
+		{"symmetric key in keys", issuerConfig("x", ok, inline(`[{"kty":"oct","kid":"s","k":"c2VjcmV0"}]`)), `(?s)jwks.keys\[0\]: is a symmetric`},
+		{"duplicate kid", issuerConfig("x", ok, inline("["+key+","+testPublicJWK(t, 1, "k")+"]")), `(?s)jwks.keys\[1\]: kid "k" is also used`},
+		{"max lifetime 0", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 0\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
+		{"max lifetime 176401", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 176401\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
+		{"bad jwks.type", issuerConfig("x", ok, "  jwks = { type = \"jwks_uri\" }\n"), `(?s)jwks.type.*value must be one of`},
+		{"ca_cert_pem garbage", issuerConfig("x", ok, "  jwks = {\n    type = \"discovery\"\n    ca_cert_pem = \"not a certificate\"\n  }\n"), `(?s)jwks.ca_cert_pem: must contain at least one PEM certificate`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, tc := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      env.config(tc.config),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(tc.want),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	if n := env.emu.TotalRequests(); n != 0 {
+		t.Errorf("invalid configurations reached the API: %d requests", n)
+	}
+}
+
+func (e *testEnv) checkIssuerAPI(id *string, check func(*client.FederationIssuer) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		iss, err := e.client.GetFederationIssuer(bg, *id)
+		if err != nil {
+			return err
+		}
+		return check(iss)
+	}
+}
+
+// checkIssuersArchived proves destroy archives: every issuer the test made
+// is archived at the end.
+func (e *testEnv) checkIssuersArchived(ids ...*string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		var live []string
+		for _, id := range ids {
+			if *id == "" {
+				continue
+			}
+			iss, err := e.client.GetFederationIssuer(bg, *id)
+			if err != nil {
+				return err
+			}
+			if !iss.IsArchived() {
+				live = append(live, *id)
+			}
+		}
+		if len(live) > 0 {
+			return fmt.Errorf("federation issuers still live after destroy: %s", strings.Join(live, ", "))
+		}
+		return nil
+	}
+}
+
+// createRuleOnIssuer makes a live rule reference the issuer, behind
+// Terraform's back.
+func (e *testEnv) createRuleOnIssuer(t *testing.T, issuerID, name string) string {
+	t.Helper()
+	sa, err := e.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: name + "-sa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix, all := "repo:corp/*", true
+	rule, err := e.client.CreateFederationRule(bg, client.FederationRuleCreateParams{
+		Name:                   name,
+		IssuerID:               issuerID,
+		Match:                  client.RuleMatch{SubjectPrefix: &prefix},
+		Target:                 client.RuleTarget{Type: "service_account", ServiceAccountID: sa.ID},
+		OAuthScope:             "workspace:developer",
+		AppliesToAllWorkspaces: &all,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rule.ID
+}
