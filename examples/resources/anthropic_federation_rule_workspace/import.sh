@@ -1,0 +1,2 @@
+# Import an enablement by <federation_rule_id>:<workspace_id>.
+terraform import anthropic_federation_rule_workspace.staging fdrl_01ABCDEFabcdef0123456789XY:wrkspc_01ABCDEFabcdef0123456789XY

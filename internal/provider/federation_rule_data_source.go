@@ -1,0 +1,188 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+var (
+	_ datasource.DataSource              = (*federationRuleDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*federationRuleDataSource)(nil)
+)
+
+func newFederationRuleDataSource() datasource.DataSource { return &federationRuleDataSource{} }
+
+type federationRuleDataSource struct{ data *providerData }
+
+func (d *federationRuleDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_federation_rule"
+}
+
+func computedDSString(description string) schema.StringAttribute {
+	return schema.StringAttribute{Description: description, MarkdownDescription: description, Computed: true}
+}
+
+// ruleDataSourceAttributes are a rule's attributes, all read-only, for the
+// rule data sources. id and name are left to the caller: the single-rule
+// data source looks rules up by them.
+func ruleDataSourceAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"description": computedDSString("Description of the rule; null when it has none."),
+		"issuer_id":   computedDSString("ID of the federation issuer (fdis_...) whose tokens the rule accepts."),
+		"issuer_name": computedDSString("Name of the federation issuer."),
+		"match": schema.SingleNestedAttribute{
+			Description:         "Which tokens the rule accepts; every matcher that is set must pass.",
+			MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass.",
+			Computed:            true,
+			Attributes: map[string]schema.Attribute{
+				"audience": computedDSString("Audience the token must carry; when null, tokens must carry aud https://api.anthropic.com."),
+				"claims": schema.MapAttribute{
+					Description:         "Top-level claims the token must carry, compared exactly.",
+					MarkdownDescription: "Top-level claims the token must carry, compared exactly.",
+					ElementType:         types.StringType,
+					Computed:            true,
+				},
+				"subject_prefix": computedDSString("The token's sub, exactly, or a prefix of it when it ends in *."),
+				"condition":      computedDSString("CEL expression over claims that must be true."),
+			},
+		},
+		"target": schema.SingleNestedAttribute{
+			Description:         "The service account whose access tokens the rule mints.",
+			MarkdownDescription: "The service account whose access tokens the rule mints.",
+			Computed:            true,
+			Attributes: map[string]schema.Attribute{
+				"service_account_id":   computedDSString("Service account ID (svac_...)."),
+				"service_account_name": computedDSString("Name of the service account."),
+			},
+		},
+		"oauth_scope": computedDSString("Scope of the minted tokens."),
+		"workspace_ids": schema.SetAttribute{
+			Description:         "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
+			MarkdownDescription: "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
+			ElementType:         types.StringType,
+			Computed:            true,
+		},
+		"applies_to_all_workspaces": schema.BoolAttribute{
+			Description:         "Whether the rule is enabled in every workspace.",
+			MarkdownDescription: "Whether the rule is enabled in every workspace.",
+			Computed:            true,
+		},
+		"token_lifetime_seconds": schema.Int64Attribute{
+			Description:         "Upper bound of the minted access tokens' lifetime, in seconds.",
+			MarkdownDescription: "Upper bound of the minted access tokens' lifetime, in seconds.",
+			Computed:            true,
+		},
+		"sdk_environment": schema.MapAttribute{
+			Description: "Environment variables for a workload using this rule with an Anthropic SDK (ANTHROPIC_FEDERATION_RULE_ID, ANTHROPIC_ORGANIZATION_ID, " +
+				"ANTHROPIC_SERVICE_ACCOUNT_ID and, when the rule is enabled in exactly one workspace, ANTHROPIC_WORKSPACE_ID).",
+			MarkdownDescription: "Environment variables for a workload using this rule with an Anthropic SDK (`ANTHROPIC_FEDERATION_RULE_ID`, `ANTHROPIC_ORGANIZATION_ID`, " +
+				"`ANTHROPIC_SERVICE_ACCOUNT_ID` and, when the rule is enabled in exactly one workspace, `ANTHROPIC_WORKSPACE_ID`).",
+			ElementType: types.StringType,
+			Computed:    true,
+		},
+		"created_at":          computedDSString("When the rule was created (RFC 3339)."),
+		"created_by_actor_id": computedDSString("ID of the user or service account that created the rule."),
+		"updated_at":          computedDSString("When the rule was last changed (RFC 3339)."),
+		"updated_by_actor_id": computedDSString("ID of the user or service account that last changed the rule."),
+	}
+}
+
+func (d *federationRuleDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := ruleDataSourceAttributes()
+	attrs["id"] = schema.StringAttribute{
+		Description:         "ID of the rule to read (fdrl_...). Set exactly one of id and name.",
+		MarkdownDescription: "ID of the rule to read (`fdrl_...`). Set exactly one of `id` and `name`.",
+		Optional:            true,
+		Computed:            true,
+		Validators: []validator.String{
+			idValidator(policy.PrefixRule, "federation rule"),
+			stringvalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
+		},
+	}
+	attrs["name"] = schema.StringAttribute{
+		Description:         "Name of the live rule to read. Set exactly one of id and name.",
+		MarkdownDescription: "Name of the live rule to read. Set exactly one of `id` and `name`.",
+		Optional:            true,
+		Computed:            true,
+		Validators:          []validator.String{nameValidator()},
+	}
+	resp.Schema = schema.Schema{
+		Description:         "Reads one federation rule by ID or by name, for example to feed its sdk_environment to a workload managed elsewhere.",
+		MarkdownDescription: "Reads one federation rule by `id` or by `name`, for example to feed its `sdk_environment` to a workload managed in another configuration.",
+		Attributes:          attrs,
+	}
+}
+
+func (d *federationRuleDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(d.data, &resp.Diagnostics) {
+		return
+	}
+	var cfg federationRuleFields
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var rule *client.FederationRule
+	if !cfg.ID.IsNull() {
+		id := cfg.ID.ValueString()
+		got, err := d.data.client.GetFederationRule(ctx, id)
+		switch {
+		case client.IsNotFound(err):
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Federation rule not found",
+				fmt.Sprintf("id: no federation rule %s exists in this organization.", id))
+			return
+		case err != nil:
+			addAPIError(&resp.Diagnostics, "Unable to read federation rule "+id, err)
+			return
+		case got.IsArchived():
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Federation rule is archived",
+				fmt.Sprintf("id: federation rule %s (%s) was archived and no longer accepts tokens.", id, got.Name))
+			return
+		}
+		rule = got
+	} else {
+		name := cfg.Name.ValueString()
+		found, err := findRuleByName(ctx, d.data.client, name)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to list federation rules", err)
+			return
+		}
+		if found == nil {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Federation rule not found",
+				fmt.Sprintf("name: no live federation rule named %q exists in this organization.", name))
+			return
+		}
+		rule = found
+	}
+	var out federationRuleFields
+	out.fromAPI(rule, d.data.organizationID)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
+}
+
+// findRuleByName pages through the live rules; names are unique among them.
+func findRuleByName(ctx context.Context, c *client.Client, name string) (*client.FederationRule, error) {
+	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}}) {
+		if err != nil {
+			return nil, err
+		}
+		if rule.Name == name && !rule.IsArchived() {
+			return &rule, nil
+		}
+	}
+	return nil, nil
+}

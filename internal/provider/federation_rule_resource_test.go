@@ -1,0 +1,750 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+const (
+	testGoogleSub   = "112233445566778899001"
+	testGoogleEmail = "agent@my-project.iam.gserviceaccount.com"
+	testAudience    = "https://api.anthropic.com/wif/cloud-run"
+)
+
+var fdrlIDPattern = regexp.MustCompile(`^fdrl_01[0-9A-Za-z]{24}$`)
+
+// googleMatch is a well-pinned match for a Google service account.
+func googleMatch(email string) string {
+	return fmt.Sprintf(`{
+    audience = %q
+    claims = {
+      sub   = %q
+      email = %q
+    }
+  }`, testAudience, testGoogleSub, email)
+}
+
+// ruleCfg renders an anthropic_federation_rule.test block; empty fields
+// take working defaults.
+type ruleCfg struct {
+	name, issuerID, saID, scope string
+	match                       string // HCL object
+	workspaces                  string // HCL attribute line(s)
+	extra                       string
+}
+
+func (c ruleCfg) hcl() string {
+	if c.name == "" {
+		c.name = "cloud-run-agent"
+	}
+	if c.scope == "" {
+		c.scope = "workspace:developer"
+	}
+	if c.match == "" {
+		c.match = googleMatch(testGoogleEmail)
+	}
+	if c.workspaces == "" {
+		c.workspaces = `workspace_ids = ["default"]`
+	}
+	return fmt.Sprintf(`
+resource "anthropic_federation_rule" "test" {
+  name      = %q
+  issuer_id = %q
+  match     = %s
+  target = {
+    service_account_id = %q
+  }
+  oauth_scope = %q
+  %s
+  %s
+}
+`, c.name, c.issuerID, c.match, c.saID, c.scope, c.workspaces, c.extra)
+}
+
+// ruleFixture is what a rule needs to exist: an issuer and a service account.
+type ruleFixture struct {
+	issuer *client.FederationIssuer
+	sa     *client.ServiceAccount
+}
+
+func (e *testEnv) issuer(t *testing.T, name, url string) *client.FederationIssuer {
+	t.Helper()
+	is, err := e.client.CreateFederationIssuer(bg, client.FederationIssuerCreateParams{Name: name, IssuerURL: url})
+	if err != nil {
+		t.Fatalf("creating issuer %s: %v", name, err)
+	}
+	return is
+}
+
+func (e *testEnv) serviceAccount(t *testing.T, name string) *client.ServiceAccount {
+	t.Helper()
+	sa, err := e.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: name})
+	if err != nil {
+		t.Fatalf("creating service account %s: %v", name, err)
+	}
+	return sa
+}
+
+// consoleClient acts as an interactive Console session, which may do what
+// the provider's OAuth credential may not (admin service accounts).
+func (e *testEnv) consoleClient(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Options{BaseURL: e.server.URL, AuthToken: e.emu.ConsoleToken(), Version: "test", MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (e *testEnv) googleRuleFixture(t *testing.T) ruleFixture {
+	t.Helper()
+	return ruleFixture{
+		issuer: e.issuer(t, "google", policy.GoogleIssuer),
+		sa:     e.serviceAccount(t, "cloud-run-agent"),
+	}
+}
+
+func (e *testEnv) googleRuleParams(f ruleFixture, name string) client.FederationRuleCreateParams {
+	aud, ws := testAudience, "default"
+	return client.FederationRuleCreateParams{
+		Name:     name,
+		IssuerID: f.issuer.ID,
+		Match: client.RuleMatch{
+			Audience: &aud,
+			Claims:   map[string]string{"sub": testGoogleSub, "email": testGoogleEmail},
+		},
+		Target:      client.RuleTarget{Type: "service_account", ServiceAccountID: f.sa.ID},
+		OAuthScope:  "workspace:developer",
+		WorkspaceID: &ws,
+	}
+}
+
+func (e *testEnv) checkRuleAPI(id *string, check func(*client.FederationRule) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		rule, err := e.client.GetFederationRule(bg, *id)
+		if err != nil {
+			return err
+		}
+		return check(rule)
+	}
+}
+
+// checkRuleWorkspaces compares the rule's enablements on the API, as the
+// sub-resource lists them, with want.
+func (e *testEnv) checkRuleWorkspaces(id *string, all bool, want ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		rule, err := e.client.GetFederationRule(bg, *id)
+		if err != nil {
+			return err
+		}
+		if rule.AppliesToAllWorkspaces != all {
+			return fmt.Errorf("API applies_to_all_workspaces = %v, want %v", rule.AppliesToAllWorkspaces, all)
+		}
+		list, err := e.client.ListFederationRuleWorkspaces(bg, *id)
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, en := range list {
+			got = append(got, en.WorkspaceID)
+		}
+		sort.Strings(got)
+		want = slices.Sorted(slices.Values(want))
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("API enablements = %v, want %v", got, want)
+		}
+		return nil
+	}
+}
+
+func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, id := range ids {
+			if *id == "" {
+				continue
+			}
+			rule, err := e.client.GetFederationRule(bg, *id)
+			if err != nil {
+				return err
+			}
+			if !rule.IsArchived() {
+				return fmt.Errorf("federation rule %s still live after destroy", *id)
+			}
+		}
+		return nil
+	}
+}
+
+// expectOnlyChanged asserts that a planned update changes exactly the given
+// top-level attributes; values only known after apply (updated_at) are
+// not changes the user made.
+type expectOnlyChanged struct {
+	addr  string
+	attrs []string
+}
+
+func (c expectOnlyChanged) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != c.addr {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+		var changed []string
+		for k := range after {
+			if u, ok := unknown[k].(bool); ok && u {
+				continue
+			}
+			if !reflect.DeepEqual(before[k], after[k]) {
+				changed = append(changed, k)
+			}
+		}
+		sort.Strings(changed)
+		want := slices.Sorted(slices.Values(c.attrs))
+		if !slices.Equal(changed, want) {
+			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, changed, want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s not in plan", c.addr)
+}
+
+func TestAccFederationRule_lifecycle(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_federation_rule.test"
+	f := env.googleRuleFixture(t)
+	otherIssuer := env.issuer(t, "google-other-org", policy.GoogleIssuer)
+	prod, staging, research := env.workspaceID(t, "production"), env.workspaceID(t, "staging"), env.workspaceID(t, "research")
+	sa2 := env.serviceAccount(t, "cloud-run-agent-2")
+	var firstID, secondID, thirdID string
+
+	base := ruleCfg{issuerID: f.issuer.ID, saID: f.sa.ID, workspaces: fmt.Sprintf(`workspace_ids = [%q]`, prod)}
+	updated := base
+	updated.name = "cloud-run-agent-v2"
+	updated.match = `{
+    audience  = "` + testAudience + `"
+    claims = {
+      sub   = "` + testGoogleSub + `"
+      email = "` + testGoogleEmail + `"
+    }
+    condition = "claims.email_verified == true"
+  }`
+	updated.scope = "workspace:inference"
+	updated.saID = sa2.ID
+	updated.extra = `token_lifetime_seconds = 900
+  description = "Cloud Run agent"`
+	twoWorkspaces := updated
+	twoWorkspaces.workspaces = fmt.Sprintf(`workspace_ids = [%q, %q]`, prod, staging)
+	stagingOnly := updated
+	stagingOnly.workspaces = fmt.Sprintf(`workspace_ids = [%q]`, staging)
+	allWorkspaces := updated
+	allWorkspaces.workspaces = `applies_to_all_workspaces = true`
+	backToList := updated
+	backToList.workspaces = fmt.Sprintf(`workspace_ids = ["default", %q]`, prod)
+	renamed := backToList
+	renamed.name = "cloud-run-agent-v3"
+	newIssuer := renamed
+	newIssuer.issuerID = otherIssuer.ID
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkRulesArchived(&firstID, &secondID, &thirdID),
+		Steps: []resource.TestStep{
+			// Create, enabled in one workspace.
+			{
+				Config: env.config(base.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+						// The target was read at plan time: its name is known.
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("target").AtMapKey("service_account_name"), knownvalue.StringExact("cloud-run-agent")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(fdrlIDPattern)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("issuer_name"), knownvalue.StringExact("google")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("match"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"audience":       knownvalue.StringExact(testAudience),
+						"claims":         knownvalue.MapExact(map[string]knownvalue.Check{"sub": knownvalue.StringExact(testGoogleSub), "email": knownvalue.StringExact(testGoogleEmail)}),
+						"subject_prefix": knownvalue.Null(),
+						"condition":      knownvalue.Null(),
+					})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("target"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"service_account_id":   knownvalue.StringExact(f.sa.ID),
+						"service_account_name": knownvalue.StringExact("cloud-run-agent"),
+					})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(prod)})),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("applies_to_all_workspaces"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("token_lifetime_seconds"), knownvalue.Int64Exact(3600)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("allow_google_subject_prefix"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_by_actor_id"), knownvalue.StringRegexp(regexp.MustCompile(`^(user|svac)_`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sdk_environment"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"ANTHROPIC_FEDERATION_RULE_ID": knownvalue.StringRegexp(fdrlIDPattern),
+						"ANTHROPIC_ORGANIZATION_ID":    knownvalue.StringExact(env.emu.OrganizationID()),
+						"ANTHROPIC_SERVICE_ACCOUNT_ID": knownvalue.StringExact(f.sa.ID),
+						"ANTHROPIC_WORKSPACE_ID":       knownvalue.StringExact(prod),
+					})),
+				},
+				Check: resource.ComposeTestCheckFunc(captureID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, prod)),
+			},
+			// Re-apply plans nothing.
+			{
+				Config:           env.config(base.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			// name, match, target, oauth_scope, token lifetime and description
+			// change in place.
+			{
+				Config: env.config(updated.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					expectOnlyChanged{addr, []string{"name", "match", "target", "oauth_scope", "token_lifetime_seconds", "description", "sdk_environment"}},
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("target").AtMapKey("service_account_name"), knownvalue.StringExact("cloud-run-agent-2")),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					sameID(addr, &firstID),
+					env.checkRuleAPI(&firstID, func(r *client.FederationRule) error {
+						switch {
+						case r.Name != "cloud-run-agent-v2", r.OAuthScope != "workspace:inference", r.TokenLifetimeSeconds != 900:
+							return fmt.Errorf("API rule not updated: %+v", r)
+						case r.Match.Condition == nil || *r.Match.Condition != "claims.email_verified == true":
+							return fmt.Errorf("API condition = %v", r.Match.Condition)
+						case r.Description == nil || *r.Description != "Cloud Run agent":
+							return fmt.Errorf("API description = %v", r.Description)
+						case r.Target.ServiceAccountID != sa2.ID:
+							return fmt.Errorf("API target = %+v", r.Target)
+						}
+						return nil
+					}),
+					env.checkRuleWorkspaces(&firstID, false, prod),
+				),
+			},
+			// Adding a workspace enables it in place; with two workspaces the
+			// workload must choose, so ANTHROPIC_WORKSPACE_ID is left out.
+			{
+				Config: env.config(twoWorkspaces.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sdk_environment"), knownvalue.MapSizeExact(3)),
+				},
+				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, prod, staging)),
+			},
+			// Removing the first workspace disables it in place.
+			{
+				Config: env.config(stagingOnly.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, staging)),
+			},
+			// Switching to every workspace drops the explicit enablements.
+			{
+				Config: env.config(allWorkspaces.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("applies_to_all_workspaces"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.Null()),
+				},
+				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, true)),
+			},
+			// And back to a list.
+			{
+				Config: env.config(backToList.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, "default", prod)),
+			},
+			// Import by ID reproduces the state.
+			{
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			// Drift: match.claims edited by hand; the plan puts back exactly that.
+			{
+				PreConfig: func() {
+					rule, err := env.client.GetFederationRule(bg, firstID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					m := rule.Match
+					m.Claims = map[string]string{"sub": testGoogleSub, "email": "intruder@my-project.iam.gserviceaccount.com"}
+					if _, err := env.client.UpdateFederationRule(bg, firstID, client.FederationRuleUpdateParams{Match: client.Set(m)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(backToList.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("match").AtMapKey("claims"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"sub": knownvalue.StringExact(testGoogleSub), "email": knownvalue.StringExact(testGoogleEmail),
+					})),
+					expectOnlyChanged{addr, []string{"match"}},
+				}},
+				Check: env.checkRuleAPI(&firstID, func(r *client.FederationRule) error {
+					if r.Match.Claims["email"] != testGoogleEmail {
+						return fmt.Errorf("drift not repaired: API claims = %v", r.Match.Claims)
+					}
+					return nil
+				}),
+			},
+			// Drift: an enablement added behind Terraform's back is removed.
+			{
+				PreConfig: func() {
+					if _, err := env.client.EnableFederationRuleWorkspace(bg, firstID, research); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(backToList.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("default"), knownvalue.StringExact(prod),
+					})),
+					expectOnlyChanged{addr, []string{"workspace_ids"}},
+				}},
+				Check: env.checkRuleWorkspaces(&firstID, false, "default", prod),
+			},
+			// Read-your-writes: reads lag writes by 2 s, yet the plan after an
+			// update is empty because the apply waited for its write.
+			{
+				PreConfig: func() { env.emu.SetStaleReads(2 * time.Second) },
+				Config:    env.config(renamed.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				// Right after the apply, reads already show the write: the
+				// apply returned only once it was visible.
+				Check: resource.ComposeTestCheckFunc(
+					sameID(addr, &firstID),
+					env.checkRuleAPI(&firstID, func(r *client.FederationRule) error {
+						if r.Name != "cloud-run-agent-v3" {
+							return fmt.Errorf("apply returned before its write was readable: API still shows name %q", r.Name)
+						}
+						return nil
+					}),
+				),
+			},
+			{
+				Config:           env.config(renamed.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			// Drift: archived behind Terraform's back, the plan re-creates it.
+			{
+				PreConfig: func() {
+					env.emu.SetStaleReads(0)
+					if _, err := env.client.ArchiveFederationRule(bg, firstID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: env.config(renamed.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					captureID(addr, &secondID),
+					func(*terraform.State) error {
+						if secondID == firstID {
+							return fmt.Errorf("expected a new rule, got the archived one back")
+						}
+						return nil
+					},
+					env.checkRuleWorkspaces(&secondID, false, "default", prod),
+				),
+			},
+			// A new issuer replaces the rule: the old one is archived first
+			// (names are unique among live rules).
+			{
+				Config: env.config(newIssuer.hcl()),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					env.checkRuleAPI(&secondID, func(r *client.FederationRule) error {
+						if !r.IsArchived() {
+							return fmt.Errorf("replaced rule %s is not archived", r.ID)
+						}
+						return nil
+					}),
+					captureID(addr, &thirdID),
+					resource.TestCheckResourceAttr(addr, "issuer_id", otherIssuer.ID),
+					resource.TestCheckResourceAttr(addr, "issuer_name", "google-other-org"),
+				),
+			},
+		},
+	})
+}
+
+func TestAccFederationRule_importUnmanaged(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_federation_rule.test"
+	f := env.googleRuleFixture(t)
+	params := env.googleRuleParams(f, "hand-made")
+	desc := "made in the console"
+	params.Description = &desc
+	rule, err := env.client.CreateFederationRule(bg, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := env.config(ruleCfg{name: "hand-made", issuerID: f.issuer.ID, saID: f.sa.ID, extra: `description = "made in the console"`}.hcl())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             cfg,
+				ResourceName:       addr,
+				ImportState:        true,
+				ImportStateId:      rule.ID,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["name"] != "hand-made" || states[0].Attributes["match.claims.sub"] != testGoogleSub {
+						return fmt.Errorf("unexpected import result: %+v", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config:        cfg,
+				ResourceName:  addr,
+				ImportState:   true,
+				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
+				ExpectError:   regexp.MustCompile(`Import a federation rule by its ID \(fdrl_`),
+			},
+		},
+	})
+}
+
+// The provider's OAuth credential may not create rules with privileged
+// scopes; the diagnostic must say why and what to do.
+func TestAccFederationRule_privilegedScopeRefused(t *testing.T) {
+	env := newTestEnv(t)
+	f := env.googleRuleFixture(t)
+	admin, err := env.consoleClient(t).CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "org-admin-robot", OrganizationRole: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      env.config(ruleCfg{issuerID: f.issuer.ID, saID: admin.ID, scope: "org:admin"}.hcl()),
+				ExpectError: wrapTolerant(`(?s)oauth_scope org:admin needs an interactive Console session.*OAuth access token.*workspace:developer or workspace:inference.*import`),
+			},
+			{
+				Config:      env.config(ruleCfg{issuerID: f.issuer.ID, saID: f.sa.ID, scope: "workspace:manage_tunnels"}.hcl()),
+				ExpectError: wrapTolerant(`(?s)oauth_scope workspace:manage_tunnels needs an interactive Console session.*403`),
+			},
+		},
+	})
+	if n := env.emu.RequestCount(emulator.RouteCreateRule); n != 2 {
+		t.Errorf("create attempts = %d, want 2 (one per refused rule)", n)
+	}
+}
+
+// wrapTolerant compiles want so that its spaces also match the line breaks
+// Terraform inserts when it wraps long diagnostics.
+func wrapTolerant(want string) *regexp.Regexp {
+	return regexp.MustCompile(strings.ReplaceAll(want, " ", `\s+`))
+}
+
+// TestAccFederationRule_invalidConfig proves every invalid rule fails at
+// plan time, on the attribute to fix, without a single write.
+func TestAccFederationRule_invalidConfig(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	google := env.issuer(t, "google", policy.GoogleIssuer)
+	github := env.issuer(t, "github", policy.GitHubActionsIssuer)
+	gitlab := env.issuer(t, "gitlab", policy.GitLabIssuer)
+	buildkite := env.issuer(t, "buildkite", policy.BuildkiteIssuer)
+	tfc := env.issuer(t, "terraform-cloud", policy.TerraformCloudIssuer)
+	sa := env.serviceAccount(t, "developer-robot")
+	ok := ruleCfg{issuerID: google.ID, saID: sa.ID}
+	with := func(mod func(*ruleCfg)) string {
+		c := ok
+		mod(&c)
+		return c.hcl()
+	}
+	withMatch := func(issuerID, match string) string {
+		return with(func(c *ruleCfg) { c.issuerID, c.match = issuerID, match })
+	}
+	pinned := `sub = "` + testGoogleSub + `", email = "` + testGoogleEmail + `"`
+
+	// Checks that need nothing but the configuration: no API request at all.
+	configOnly := []struct{ name, config, want string }{
+		{"CEL syntax error", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "claims.email ==" }`), `(?s)match\.condition:.*Syntax error`},
+		{"CEL type error", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "size(claims) + \"x\" == \"y\"" }`), `(?s)match\.condition:.*no matching overload`},
+		{"CEL non-bool result", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "size(claims.email)" }`), `(?s)match\.condition: condition must evaluate to a bool`},
+		{"CEL constant true", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "1 == 1" }`), `(?s)match\.condition: condition is always true.*test a claim`},
+		{"CEL empty", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "" }`), `(?s)match\.condition: condition must not be empty`},
+		{"audience-only match", withMatch(google.ID, `{ audience = "`+testAudience+`" }`), `(?s)match: audience alone does not identify a workload.*subject_prefix, claims or condition`},
+		{"empty match", withMatch(google.ID, `{}`), `(?s)match: must set at least one of subject_prefix, claims or condition`},
+		{"empty claims map", withMatch(google.ID, `{ claims = {}, subject_prefix = "x" }`), `(?s)match\.claims.*at least 1`},
+		{"empty claim value", withMatch(google.ID, `{ claims = { sub = "`+testGoogleSub+`", email = "" } }`), `(?s)match\.claims\.email: must not be empty.*remove the entry`},
+		{"empty audience", withMatch(google.ID, `{ audience = "", claims = { `+pinned+` } }`), `(?s)match\.audience: must not be empty`},
+		{"subject_prefix star only", withMatch(github.ID, `{ subject_prefix = "*" }`), `(?s)match\.subject_prefix: "\*" alone matches every subject.*repo:my-org/\*`},
+		{"subject_prefix inner star", withMatch(github.ID, `{ subject_prefix = "repo:*/x*" }`), `(?s)match\.subject_prefix: "\*" is only allowed at the end`},
+		{"bad name", with(func(c *ruleCfg) { c.name = "Cloud_Run" }), `(?s)name.*must contain only lowercase letters, digits and hyphens`},
+		{"bad issuer_id prefix", with(func(c *ruleCfg) { c.issuerID = "fdrl_01ABCDEFGHIJKLMNOPQRSTUVWX" }), `(?s)issuer_id.*fdis_01`},
+		{"bad service_account_id", with(func(c *ruleCfg) { c.saID = "user_01ABCDEFGHIJKLMNOPQRSTUVWX" }), `(?s)target\.service_account_id.*svac_01`},
+		{"bad workspace id", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = ["production"]` }), `(?s)workspace_ids.*wrkspc_`},
+		{"workspace_ids and applies_to_all", with(func(c *ruleCfg) {
+			c.workspaces = `workspace_ids = ["default"]
+  applies_to_all_workspaces = true`
+		}), `(?s)Conflicting workspace settings.*applies_to_all_workspaces: set either workspace_ids`},
+		{"neither workspace_ids nor applies_to_all", with(func(c *ruleCfg) { c.workspaces = `applies_to_all_workspaces = false` }), `(?s)Missing workspaces.*workspace_ids: a federation rule must be enabled somewhere`},
+		{"empty workspace_ids", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = []` }), `(?s)workspace_ids.*at least 1`},
+		{"token lifetime 59", with(func(c *ruleCfg) { c.extra = `token_lifetime_seconds = 59` }), `(?s)token_lifetime_seconds.*between 60 and 86400`},
+		{"token lifetime 86401", with(func(c *ruleCfg) { c.extra = `token_lifetime_seconds = 86401` }), `(?s)token_lifetime_seconds.*between 60 and 86400`},
+		{"bad oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:admin" }), `(?s)oauth_scope.*value must be one of`},
+		{"empty description", with(func(c *ruleCfg) { c.extra = `description = ""` }), `(?s)description.*length`},
+		{"description too long", with(func(c *ruleCfg) { c.extra = fmt.Sprintf("description = %q", strings.Repeat("d", 2001)) }), `(?s)description.*2000`},
+	}
+	// Checks that need the issuer or the target: GETs only, no write.
+	remote := []struct{ name, config, want string }{
+		{"Google subject_prefix", withMatch(google.ID, `{ audience = "`+testAudience+`", subject_prefix = "1122*", claims = { `+pinned+` } }`), `(?s)match\.subject_prefix: Google sub values are numeric uniqueIds with no stable prefix`},
+		{"Google email in claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "`+testGoogleEmail+`", email = "`+testGoogleEmail+`" } }`), `(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email.*anthropic_google_service_account`},
+		{"Google short claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "12345" } }`), `(?s)match\.claims\.sub: must be the Google account's 21-digit numeric uniqueId`},
+		{"Google without pin", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.email_verified == true" }`), `(?s)match: a rule on Google's shared issuer must pin the Google account.*claims\.sub`},
+		{"GitHub without repository pin", withMatch(github.ID, `{ claims = { ref = "refs/heads/main" } }`), `(?s)match: GitHub Actions's issuer is shared by every GitHub repository.*claims\.repository`},
+		{"GitHub open-ended repo prefix", withMatch(github.ID, `{ subject_prefix = "repo:my-org*" }`), `(?s)match: GitHub Actions's issuer is shared`},
+		{"GitLab without tenant pin", withMatch(gitlab.ID, `{ claims = { ref = "main" } }`), `(?s)match: GitLab's issuer is shared.*claims\.namespace_path`},
+		{"Buildkite without tenant pin", withMatch(buildkite.ID, `{ claims = { pipeline_slug = "deploy" } }`), `(?s)match: Buildkite's issuer is shared.*claims\.organization_slug`},
+		{"Terraform Cloud without tenant pin", withMatch(tfc.ID, `{ subject_prefix = "organization:*" }`), `(?s)match: Terraform Cloud's issuer is shared.*claims\.terraform_organization_name`},
+		{"org:admin on a developer service account", with(func(c *ruleCfg) { c.scope = "org:admin" }), `(?s)oauth_scope org:admin needs an admin service account.*organization_role = "admin"`},
+		{"unknown issuer", with(func(c *ruleCfg) { c.issuerID = "fdis_01ABCDEFGHIJKLMNOPQRSTUVWX" }), `(?s)Federation issuer not found.*issuer_id: no federation issuer`},
+		{"unknown target", with(func(c *ruleCfg) { c.saID = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX" }), `(?s)Target service account not found.*target\.service_account_id`},
+	}
+	if n := len(configOnly) + len(remote); n < 25 {
+		t.Fatalf("only %d invalid configurations", n)
+	}
+	steps := func(cases []struct{ name, config, want string }) []resource.TestStep {
+		out := make([]resource.TestStep, 0, len(cases))
+		for _, tc := range cases {
+			out = append(out, resource.TestStep{
+				Config:      env.config(tc.config),
+				PlanOnly:    true,
+				ExpectError: wrapTolerant(tc.want),
+			})
+		}
+		return out
+	}
+
+	env.emu.ResetCounters()
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(configOnly)})
+	if n := env.emu.TotalRequests(); n != 0 {
+		t.Errorf("configuration-only checks reached the API: %d requests", n)
+	}
+
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(remote)})
+	for _, route := range emulator.Routes() {
+		if n := env.emu.RequestCount(route); n > 0 && !strings.HasPrefix(route, "GET ") {
+			t.Errorf("invalid configurations made %d write requests to %s", n, route)
+		}
+	}
+	if env.emu.RequestCount(emulator.RouteGetIssuer) == 0 {
+		t.Errorf("the tenant-pinning checks never read the issuer")
+	}
+}
+
+// An issuer created in the same apply is unknown at plan time: the tenant
+// checks then run in Create, before the rule is written.
+func TestAccFederationRule_issuerUnknownAtPlan(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_federation_rule.test"
+	sa := env.serviceAccount(t, "cloud-run-agent")
+	// Each step adds a new issuer, so its ID is unknown at every plan.
+	rule := func(issuer, match string) string {
+		return fmt.Sprintf(`
+resource "anthropic_federation_issuer" %[1]q {
+  name       = %[1]q
+  issuer_url = "https://accounts.google.com"
+}
+`, issuer) + strings.Replace(ruleCfg{issuerID: "ISSUER", saID: sa.ID, match: match}.hcl(),
+			`"ISSUER"`, "anthropic_federation_issuer."+issuer+".id", 1)
+	}
+	var ruleID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkRulesArchived(&ruleID),
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(rule("google-a", `{
+    audience = "`+testAudience+`"
+    claims   = { sub = "`+testGoogleEmail+`", email = "`+testGoogleEmail+`" }
+  }`)),
+				ExpectError: wrapTolerant(`(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email`),
+			},
+			{
+				PreConfig: func() {
+					if n := env.emu.RequestCount(emulator.RouteCreateRule); n != 0 {
+						t.Fatalf("the refused rule reached the API: %d create requests", n)
+					}
+				},
+				Config: env.config(rule("google-b", googleMatch(testGoogleEmail))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("issuer_id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("issuer_name"), knownvalue.StringExact("google-b")),
+				},
+				Check: captureID(addr, &ruleID),
+			},
+		},
+	})
+}
+
+// allow_google_subject_prefix turns the provider's error into a warning;
+// the service keeps its own guard.
+func TestAccFederationRule_googleSubjectPrefixOptOut(t *testing.T) {
+	env := newTestEnv(t)
+	f := env.googleRuleFixture(t)
+	cfg := ruleCfg{issuerID: f.issuer.ID, saID: f.sa.ID, extra: "allow_google_subject_prefix = true", match: `{
+    audience       = "` + testAudience + `"
+    subject_prefix = "` + testGoogleSub + `"
+    claims         = { email = "` + testGoogleEmail + `" }
+  }`}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             env.config(cfg.hcl()),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config:      env.config(cfg.hcl()),
+				ExpectError: wrapTolerant(`(?s)Unable to create federation rule.*400.*match\.subject_prefix`),
+			},
+		},
+	})
+}

@@ -1,0 +1,204 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+var (
+	_ resource.Resource                = (*federationRuleWorkspaceResource)(nil)
+	_ resource.ResourceWithConfigure   = (*federationRuleWorkspaceResource)(nil)
+	_ resource.ResourceWithImportState = (*federationRuleWorkspaceResource)(nil)
+)
+
+func newFederationRuleWorkspaceResource() resource.Resource {
+	return &federationRuleWorkspaceResource{}
+}
+
+type federationRuleWorkspaceResource struct{ data *providerData }
+
+type federationRuleWorkspaceModel struct {
+	ID               types.String `tfsdk:"id"`
+	FederationRuleID types.String `tfsdk:"federation_rule_id"`
+	WorkspaceID      types.String `tfsdk:"workspace_id"`
+	WorkspaceName    types.String `tfsdk:"workspace_name"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
+}
+
+func (r *federationRuleWorkspaceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_federation_rule_workspace"
+}
+
+func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		Description: "Enables a federation rule in one workspace. The rule's workspace_ids attribute is authoritative: when you manage " +
+			"enablements with this resource, add lifecycle { ignore_changes = [workspace_ids] } to the anthropic_federation_rule, " +
+			"or each resource undoes the other's changes.",
+		MarkdownDescription: "Enables a federation rule in one workspace, so workloads can exchange tokens through the rule for that workspace.\n\n" +
+			"~> **Use either this resource or the rule's `workspace_ids`, not both for the same workspaces.** `workspace_ids` on " +
+			"`anthropic_federation_rule` is authoritative: it reverts enablements it does not list. To manage enablements with this resource " +
+			"(for example from another module), create the rule with `workspace_ids` set to its first workspace and add " +
+			"`lifecycle { ignore_changes = [workspace_ids] }` to the rule, the way inline and separate security group rules are " +
+			"combined in the AWS provider.\n\n" +
+			"Every change replaces the enablement (disable, then enable). A rule with `applies_to_all_workspaces = true` cannot have individual enablements.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Description:         "Composite ID: <federation_rule_id>:<workspace_id>.",
+				MarkdownDescription: "Composite ID: `<federation_rule_id>:<workspace_id>`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"federation_rule_id": schema.StringAttribute{
+				Description:         "Federation rule ID (fdrl_...).",
+				MarkdownDescription: "Federation rule ID (`fdrl_...`).",
+				Required:            true,
+				Validators:          []validator.String{idValidator(policy.PrefixRule, "federation rule")},
+				PlanModifiers:       replace,
+			},
+			"workspace_id": schema.StringAttribute{
+				Description:         "Workspace ID (wrkspc_...), or \"default\" for the default workspace.",
+				MarkdownDescription: "Workspace ID (`wrkspc_...`), or `default` for the default workspace.",
+				Required:            true,
+				Validators:          []validator.String{workspaceIDValidator()},
+				PlanModifiers:       replace,
+			},
+			"workspace_name":      computedString("Name of the workspace.", true),
+			"created_at":          computedString("When the rule was enabled in the workspace (RFC 3339).", true),
+			"created_by_actor_id": computedString("ID of the user or service account that enabled the rule in the workspace.", true),
+		},
+	}
+}
+
+func (r *federationRuleWorkspaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func enablementID(ruleID, workspaceID string) string { return ruleID + ":" + workspaceID }
+
+func (m *federationRuleWorkspaceModel) fromAPI(en *client.FederationRuleWorkspace) {
+	m.ID = types.StringValue(enablementID(en.FederationRuleID, en.WorkspaceID))
+	m.FederationRuleID = types.StringValue(en.FederationRuleID)
+	m.WorkspaceID = types.StringValue(en.WorkspaceID)
+	m.WorkspaceName = types.StringValue(en.WorkspaceName)
+	m.CreatedAt = timeString(en.CreatedAt)
+	m.CreatedByActorID = types.StringValue(en.CreatedByActorID)
+}
+
+func (r *federationRuleWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan federationRuleWorkspaceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ruleID, wsID := plan.FederationRuleID.ValueString(), plan.WorkspaceID.ValueString()
+	en, err := r.data.client.EnableFederationRuleWorkspace(ctx, ruleID, wsID)
+	if err != nil {
+		summary := fmt.Sprintf("Unable to enable federation rule %s in workspace %s", ruleID, wsID)
+		switch {
+		case client.IsBadRequest(err):
+			resp.Diagnostics.AddError(summary, apiErrorDetail(err)+
+				"\nA rule with applies_to_all_workspaces = true is enabled everywhere and takes no individual enablements, and an archived rule takes none.")
+		case client.IsForbidden(err):
+			resp.Diagnostics.AddError(summary, apiErrorDetail(err)+
+				"\nRules with the org:admin or workspace:manage_tunnels scope can only be changed from an interactive Console session.")
+		default:
+			addAPIError(&resp.Diagnostics, summary, err)
+		}
+		return
+	}
+	plan.fromAPI(en)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *federationRuleWorkspaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state federationRuleWorkspaceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ruleID, wsID := state.FederationRuleID.ValueString(), state.WorkspaceID.ValueString()
+	en, err := findEnablement(ctx, r.data.client, ruleID, wsID)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read the workspaces of federation rule "+ruleID, err)
+		return
+	}
+	if en == nil {
+		tflog.Warn(ctx, "federation rule enablement is gone; removing it from state", map[string]any{"id": enablementID(ruleID, wsID)})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.fromAPI(en)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// findEnablement returns the enablement, or nil when it or its rule is gone.
+// Archiving a rule clears its enablements, so an archived rule has none.
+func findEnablement(ctx context.Context, c *client.Client, ruleID, workspaceID string) (*client.FederationRuleWorkspace, error) {
+	list, err := c.ListFederationRuleWorkspaces(ctx, ruleID)
+	if client.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i].WorkspaceID == workspaceID {
+			return &list[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// Update is never called: every attribute requires replacement.
+func (r *federationRuleWorkspaceResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.AddError("Unexpected update", "anthropic_federation_rule_workspace cannot be updated in place; please report this issue to the provider developers.")
+}
+
+func (r *federationRuleWorkspaceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state federationRuleWorkspaceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.data.client.DisableFederationRuleWorkspace(ctx, state.FederationRuleID.ValueString(), state.WorkspaceID.ValueString())
+	if err != nil && !client.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "Unable to disable federation rule enablement "+state.ID.ValueString(), err)
+	}
+}
+
+func (r *federationRuleWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ruleID, wsID, err := splitCompositeID(req.ID, policy.PrefixRule, "fdrl_...:wrkspc_... (or fdrl_...:default)")
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("federation_rule_id"), ruleID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
+}
