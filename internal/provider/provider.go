@@ -62,6 +62,7 @@ type providerModel struct {
 	OrganizationID types.String `tfsdk:"organization_id"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	Google         types.Object `tfsdk:"google"`
 }
 
 // providerData is what Configure hands to every resource, data source and
@@ -70,6 +71,8 @@ type providerData struct {
 	client         *client.Client
 	organizationID string
 	baseURL        string
+	// google builds Google API clients on first use; never nil once configured.
+	google *googleConfig
 }
 
 func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -112,6 +115,7 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 10)},
 			},
+			"google": googleProviderAttribute(),
 		},
 	}
 }
@@ -173,7 +177,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries})
 
-	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL}
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: googleConfigFromModel(ctx, cfg.Google, p.version)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
@@ -195,6 +199,7 @@ func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.D
 		newFederationIssuersDataSource,
 		newFederationRuleDataSource,
 		newFederationRulesDataSource,
+		newGoogleServiceAccountDataSource,
 		newServiceAccountDataSource,
 		newServiceAccountsDataSource,
 	}
