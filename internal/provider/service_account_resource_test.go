@@ -354,7 +354,7 @@ func TestAccServiceAccount_destroyBlockedByRule(t *testing.T) {
 			},
 			{
 				Config:      env.config(""),
-				ExpectError: regexp.MustCompile(`(?s)Live federation rules still target this service account: fdrl_\w+ \(ci-deployer-rule\)`),
+				ExpectError: regexp.MustCompile(`Live federation rules still target this service\s+account:\s+fdrl_\w+\s+\(ci-deployer-rule\)`),
 			},
 			{
 				PreConfig: func() {
