@@ -322,7 +322,7 @@ func FuzzValidateMatch(f *testing.F) {
 			}
 		}
 		if m.SubjectPrefix != nil {
-			MatchSubject(*m.SubjectPrefix, claimValue)
+			_ = MatchSubject(*m.SubjectPrefix, claimValue)
 		}
 	})
 }

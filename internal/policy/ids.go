@@ -39,11 +39,11 @@ var idRegexps sync.Map // prefix -> *regexp.Regexp
 // a hot path is cheap.
 func IDRegexp(prefix string) *regexp.Regexp {
 	if re, ok := idRegexps.Load(prefix); ok {
-		return re.(*regexp.Regexp)
+		return re.(*regexp.Regexp) //nolint:forcetypeassert // the map only ever holds *regexp.Regexp
 	}
 	re := regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + idVersion + `[0-9A-Za-z]{24}$`)
 	actual, _ := idRegexps.LoadOrStore(prefix, re)
-	return actual.(*regexp.Regexp)
+	return actual.(*regexp.Regexp) //nolint:forcetypeassert // as above
 }
 
 // IDPattern is IDRegexp under the other name the API sketch used; both stay

@@ -125,7 +125,7 @@ func TestIDRegexpConcurrentAndCached(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if IDRegexp("cc_") != IDRegexp("cc_") {
+	if first, second := IDRegexp("cc_"), IDRegexp("cc_"); first != second {
 		t.Fatal("IDRegexp is not cached")
 	}
 	if !IDRegexp("a.b_").MatchString("a.b_01"+strings.Repeat("0", 24)) || IDRegexp("a.b_").MatchString("axb_01"+strings.Repeat("0", 24)) {

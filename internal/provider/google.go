@@ -414,7 +414,7 @@ func (g *googleConfig) baseCredentials() (*auth.Credentials, error) {
 			hint = fmt.Sprintf(" (%s is %q)", envGoogleApplicationCredentials, p)
 		}
 		return nil, fmt.Errorf("finding Google Application Default Credentials%s: %w. Set google.credentials or google.access_token in the provider "+
-			"block, the %s or %s environment variable, or run `gcloud auth application-default login`.", hint, err, envGoogleCredentials, envGoogleAccessToken)
+			"block, the %s or %s environment variable, or run `gcloud auth application-default login`", hint, err, envGoogleCredentials, envGoogleAccessToken)
 	}
 	return creds, nil
 }

@@ -179,11 +179,14 @@ func TestAccGoogleServiceAccountDataSource_disabled(t *testing.T) {
 func readGoogleServiceAccount(t *testing.T, pd *providerData, accountID string) (googleServiceAccountModel, diag.Diagnostics) {
 	t.Helper()
 	ctx := context.Background()
-	d := newGoogleServiceAccountDataSource().(*googleServiceAccountDataSource)
+	d := &googleServiceAccountDataSource{}
 	d.data = pd
 	var sresp datasource.SchemaResponse
 	d.Schema(ctx, datasource.SchemaRequest{}, &sresp)
-	typ := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	typ, ok := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatal("data source schema is not an object")
+	}
 	vals := map[string]tftypes.Value{}
 	for name, at := range typ.AttributeTypes {
 		vals[name] = tftypes.NewValue(at, nil)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -33,7 +32,7 @@ func TestMain(m *testing.M) {
 			testingShort = true
 		}
 	}
-	os.Setenv("CHECKPOINT_DISABLE", "1")
+	mustSetenv("CHECKPOINT_DISABLE", "1")
 	if !testingShort && os.Getenv("TF_ACC") != "0" {
 		if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 			tf, err := exec.LookPath("terraform")
@@ -42,13 +41,21 @@ func TestMain(m *testing.M) {
 					"(run `go test -short` for the unit tests only). Nothing is downloaded.")
 				os.Exit(1)
 			}
-			os.Setenv("TF_ACC_TERRAFORM_PATH", tf)
+			mustSetenv("TF_ACC_TERRAFORM_PATH", tf)
 		}
 		// A version pin would make terraform-plugin-testing download a release.
-		os.Unsetenv("TF_ACC_TERRAFORM_VERSION")
-		os.Setenv("TF_ACC", "1")
+		if err := os.Unsetenv("TF_ACC_TERRAFORM_VERSION"); err != nil {
+			panic(err)
+		}
+		mustSetenv("TF_ACC", "1")
 	}
 	os.Exit(m.Run())
+}
+
+func mustSetenv(key, value string) {
+	if err := os.Setenv(key, value); err != nil {
+		panic(err)
+	}
 }
 
 // testEnv is one emulator of the Anthropic API and of the Google pieces,
@@ -63,20 +70,15 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
+	// The emulator serves its own local Google on the same listener.
 	emu := emulator.New(emulator.Options{})
-	google := googleemu.New(googleemu.Options{})
-	mux := http.NewServeMux()
-	for _, route := range googleemu.Routes {
-		mux.Handle(route, google.Handler())
-	}
-	mux.Handle("/", emu)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	c, err := client.New(client.Options{BaseURL: srv.URL, AuthToken: emu.AdminToken(), Version: "test", MaxRetries: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{emu: emu, google: google, server: srv, client: c}
+	return &testEnv{emu: emu, google: emu.Google(), server: srv, client: c}
 }
 
 // providerConfig is the provider block pointing at this test's emulator.
