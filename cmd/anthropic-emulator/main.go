@@ -1,6 +1,9 @@
 // Command anthropic-emulator serves the in-memory Anthropic WIF API emulator
-// on loopback for demos and manual testing. It prints `export` lines for the
-// variables that point the provider at it, then serves until SIGINT/SIGTERM.
+// on loopback for demos and manual testing, with its local Google (metadata
+// server, IAM, IAM Credentials, Google's OIDC keys) on the same port. It
+// prints `export` lines for the variables that point the provider, the SDKs
+// and Google's client libraries at it (ANTHROPIC_WORKSPACE_ID last), then
+// serves until SIGINT/SIGTERM.
 //
 //	go run ./cmd/anthropic-emulator [-listen 127.0.0.1:8787] [-latency D] [-fault-rate F] [-seed N]
 package main
@@ -61,8 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// exports lists the variables printed at start-up; local fakes served next to
-// the emulator add theirs here.
+// exports lists the variables printed at start-up: the Anthropic ones and
+// GCE_METADATA_HOST, GOOGLE_IAM_CUSTOM_ENDPOINT,
+// GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT and GOOGLE_OAUTH_ACCESS_TOKEN for
+// the local Google.
 func exports(emu *emulator.Emulator, baseURL string) []emulator.EnvVar {
 	return emu.Env(baseURL)
 }

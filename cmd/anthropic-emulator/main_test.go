@@ -20,9 +20,10 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 		done <- err
 	}()
 
+	// Scripts wait for ANTHROPIC_WORKSPACE_ID: it must come last.
 	env := map[string]string{}
 	sc := bufio.NewScanner(pr)
-	for len(env) < 4 && sc.Scan() {
+	for env["ANTHROPIC_WORKSPACE_ID"] == "" && sc.Scan() {
 		line, ok := strings.CutPrefix(sc.Text(), "export ")
 		if !ok {
 			t.Fatalf("not an export line: %q", sc.Text())
@@ -31,16 +32,38 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 		env[k] = v
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	for _, k := range []string{"ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_ORGANIZATION_ID", "ANTHROPIC_WORKSPACE_ID"} {
+	for _, k := range []string{
+		"ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_ORGANIZATION_ID",
+		"GCE_METADATA_HOST", "GOOGLE_IAM_CUSTOM_ENDPOINT", "GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT", "GOOGLE_OAUTH_ACCESS_TOKEN",
+	} {
 		if env[k] == "" {
-			t.Fatalf("%s missing from %v", k, env)
+			t.Fatalf("%s missing from %v (or printed after ANTHROPIC_WORKSPACE_ID)", k, env)
 		}
 	}
-	if strings.HasSuffix(env["ANTHROPIC_BASE_URL"], ":0") || !strings.HasPrefix(env["ANTHROPIC_BASE_URL"], "http://127.0.0.1:") {
-		t.Fatalf("base URL %q", env["ANTHROPIC_BASE_URL"])
+	base := env["ANTHROPIC_BASE_URL"]
+	if strings.HasSuffix(base, ":0") || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("base URL %q", base)
+	}
+	if "http://"+env["GCE_METADATA_HOST"] != base ||
+		env["GOOGLE_IAM_CUSTOM_ENDPOINT"] != base+"/google/iam/" ||
+		env["GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT"] != base+"/google/iamcredentials/" ||
+		!strings.HasPrefix(env["GOOGLE_OAUTH_ACCESS_TOKEN"], "ya29.") {
+		t.Fatalf("Google exports %v", env)
 	}
 
-	req, _ := http.NewRequest("GET", env["ANTHROPIC_BASE_URL"]+"/v1/organizations/workspaces", nil)
+	// The local Google answers on the same port: the metadata server, and
+	// IAM with the exported access token.
+	email := strings.TrimSpace(metadataGet(t, "http://"+env["GCE_METADATA_HOST"]+"/computeMetadata/v1/instance/service-accounts/default/email"))
+	if !strings.HasSuffix(email, ".iam.gserviceaccount.com") {
+		t.Fatalf("metadata email %q", email)
+	}
+	req, _ := http.NewRequest("GET", env["GOOGLE_IAM_CUSTOM_ENDPOINT"]+"v1/projects/-/serviceAccounts/"+email, nil)
+	req.Header.Set("Authorization", "Bearer "+env["GOOGLE_OAUTH_ACCESS_TOKEN"])
+	if code, body := do(t, req); code != 200 || !strings.Contains(body, `"uniqueId"`) {
+		t.Fatalf("IAM: %d %s", code, body)
+	}
+
+	req, _ = http.NewRequest("GET", env["ANTHROPIC_BASE_URL"]+"/v1/organizations/workspaces", nil)
 	req.Header.Set("Authorization", "Bearer "+env["ANTHROPIC_AUTH_TOKEN"])
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -78,4 +101,26 @@ func TestRunRefusesNonLoopback(t *testing.T) {
 	if !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("error %q does not explain the loopback rule", err)
 	}
+}
+
+func do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func metadataGet(t *testing.T, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Metadata-Flavor", "Google")
+	code, b := do(t, req)
+	if code != 200 {
+		t.Fatalf("GET %s: %d %s", url, code, b)
+	}
+	return b
 }

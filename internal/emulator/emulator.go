@@ -1,12 +1,36 @@
 // Package emulator is an in-memory, faithful emulator of Anthropic's Workload
-// Identity Federation admin API (see shared/api/README.md sections 1-4). Tests
-// serve it with httptest; cmd/anthropic-emulator serves it for demos.
+// Identity Federation API (see shared/api/README.md sections 1-5): the admin
+// endpoints, the token exchange POST /v1/oauth/token, and a minimal
+// POST /v1/messages that proves a minted token works. Tests serve it with
+// httptest; cmd/anthropic-emulator serves it for demos.
 //
 // It validates like the real service (sharing internal/policy with the
 // provider so both sides agree), answers with the real error envelope and
 // status codes, mints ids with the real prefixes, paginates, and can inject
 // faults, latency and read-after-write lag so client retry and drift paths
 // can be exercised.
+//
+// Exchanges are verified for real: the issuer's JWKS is found by OIDC
+// discovery (or an explicit URL, or inline keys) and cached, the signature
+// is checked with go-jose (asymmetric algorithms only, kid required), then
+// iss, sub, iat, exp, the JWT lifetime, jti reuse, the rule's matchers and
+// the workspace choice. Every denial is the service's one opaque 401; the
+// reason goes to the authentication history (AuthHistory, and the
+// emulator-only GET /v1/organizations/federation_authentication_history),
+// standing in for the Console's history page. That endpoint takes an
+// org:admin credential and answers {"data":[...],"next_page":...}, newest
+// first, with limit (1-1000, default 100), page and federation_rule_id
+// query parameters; an event holds ids, the verified subject, the outcome
+// (success, denied, invalid_request) and the reason (match_subject_prefix,
+// jti_reused, invalid_request:assertion, ...), never the assertion or token.
+//
+// The emulator also serves a local Google (package googleemu) on the same
+// listener: the metadata server, IAM, IAM Credentials and Google's OIDC
+// discovery. Google's issuer URL https://accounts.google.com is mapped to
+// that local Google's keys, so rules and examples keep production values and
+// nothing leaves the machine. Other issuers are fetched over HTTP; like the
+// real service, the emulator refuses non-public URLs (loopback, IP literals,
+// plain http) unless Options.AllowLoopbackFetch is set for tests.
 //
 // Where the contract is silent the emulator chooses:
 //   - names are unique among non-archived objects of a kind; archiving frees a name;
@@ -30,12 +54,27 @@
 //   - GET /v1/organizations/workspaces lists the named workspaces only, not the
 //     default workspace (which has no wrkspc_ id), like the real Admin API;
 //   - membership and rule-workspace lists are returned whole (next_page null);
-//   - updated_at strictly increases per object, even under a frozen clock.
+//   - updated_at strictly increases per object, even under a frozen clock;
+//   - an assertion that is not a compact JWS at all is a 400 naming assertion;
+//     anything about a well-formed JWT is a 401;
+//   - a jti is spent only by a successful exchange, so a denied exchange can
+//     be fixed and retried with the same assertion;
+//   - a rule that applies to all workspaces, or is enabled in several, needs
+//     workspace_id (the organization always has several workspaces);
+//   - org:admin rules go through the same workspace choice; the minted token
+//     then works on the admin endpoints, acting as the service account with an
+//     OAuth caller's restrictions;
+//   - jwks_polling_disabled freezes the keys last fetched (no refresh, no
+//     refetch on an unknown kid); a failed refresh keeps the previous keys;
+//   - an archived issuer is reported (issuer_archived) before its archived
+//     rule, since an issuer can only be archived after its rules.
 package emulator
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,6 +83,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
@@ -57,7 +97,8 @@ type Options struct {
 	// Seed makes ids deterministic when non-zero (ChaCha8 seeded from it);
 	// 0 uses crypto/rand.
 	Seed int64
-	// Latency is added to every request.
+	// Latency is added to every request of the Anthropic API (not to the
+	// local Google's).
 	Latency time.Duration
 	// FaultRate (0..1) is the fraction of requests answered 529
 	// overloaded_error at random.
@@ -66,6 +107,26 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one line per request; it never sees credential values.
 	Logger *slog.Logger
+
+	// Google is the local Google served on the same listener, whose keys
+	// stand in for https://accounts.google.com. nil creates one on this
+	// emulator's clock; emulators created that way in one process share a
+	// signing key (one Google, as in production), which keeps New cheap.
+	Google *googleemu.Google
+	// FetchClient fetches OIDC discovery documents and JWKS of issuers other
+	// than Google. nil uses a client with a 10 s timeout. An issuer's
+	// ca_cert_pem replaces the root CAs of its transport when that transport
+	// is an *http.Transport (or nil).
+	FetchClient *http.Client
+	// AllowLoopbackFetch lets issuers use http/https URLs on loopback (any
+	// port) for discovery_base, issuer_url and jwks.url, and lets discovery
+	// point jwks_uri there. The real service refuses them; tests that serve
+	// an OIDC issuer with httptest turn this on.
+	AllowLoopbackFetch bool
+	// JWKSCacheTTL is how long fetched keys are used before being fetched
+	// again; an unknown kid forces one refetch regardless. 0 means one hour,
+	// the service's polling interval.
+	JWKSCacheTTL time.Duration
 }
 
 // Workspace is a seeded workspace of the emulated organization.
@@ -122,6 +183,26 @@ type Emulator struct {
 	issByID    map[string]*issuer
 	rules      []*rule
 	ruleByID   map[string]*rule
+
+	// Federation state (guarded by mu): minted access tokens, spent jtis and
+	// the authentication history.
+	tokens     map[string]*mintedToken
+	tokenSweep int
+	jtis       map[string]time.Time
+	jtiSweep   int
+	history    []authRecord // oldest first, at most maxAuthHistory
+	historySeq int64
+
+	google      *googleemu.Google
+	root        *http.ServeMux
+	fetchClient *http.Client
+	fetchOpts   policy.FetchURLOptions
+	jwksTTL     time.Duration
+
+	keysMu   sync.Mutex
+	keyCache map[string]*keyCacheEntry // issuer id -> last fetched keys
+	condMu   sync.Mutex
+	conds    map[string]*policy.Condition // condition source -> compiled program
 }
 
 // New returns an emulator with a fresh organization: the default workspace
@@ -139,9 +220,26 @@ func New(opts Options) *Emulator {
 		saByID:    map[string]*serviceAccount{},
 		issByID:   map[string]*issuer{},
 		ruleByID:  map[string]*rule{},
+		tokens:    map[string]*mintedToken{},
+		jtis:      map[string]time.Time{},
+		keyCache:  map[string]*keyCacheEntry{},
+		conds:     map[string]*policy.Condition{},
+		google:    opts.Google,
+		fetchOpts: policy.FetchURLOptions{AllowLoopback: opts.AllowLoopbackFetch},
+		jwksTTL:   opts.JWKSCacheTTL,
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.jwksTTL <= 0 {
+		e.jwksTTL = jwksPollInterval
+	}
+	e.fetchClient = opts.FetchClient
+	if e.fetchClient == nil {
+		e.fetchClient = &http.Client{Timeout: fetchTimeout, CheckRedirect: e.checkFetchRedirect}
+	}
+	if e.google == nil {
+		e.google = googleemu.New(googleemu.Options{Now: e.now, Seed: opts.Seed, SigningKey: sharedGoogleKey()})
 	}
 	if opts.Seed != 0 {
 		e.idRand = mrand.NewChaCha8(seedBytes(opts.Seed, 1))
@@ -178,8 +276,38 @@ func New(opts Options) *Emulator {
 		e.addWorkspace(policy.NewID(policy.PrefixWorkspace, e.idRand), name, created)
 	}
 	e.mux, e.pathMux = e.routes()
+	e.root = http.NewServeMux()
+	googleHandler := e.logged(e.google.Handler())
+	for _, p := range googleemu.Routes {
+		e.root.Handle(p, googleHandler)
+	}
+	e.root.HandleFunc("/", e.serveAPI)
 	return e
 }
+
+// sharedGoogleKey is the signing key of every Google the emulator creates
+// itself: RSA key generation is the slowest part of New, and a test binary
+// creates many emulators.
+var sharedGoogleKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(fmt.Sprintf("emulator: generating the local Google's signing key: %v", err))
+	}
+	return k
+})
+
+// checkFetchRedirect holds redirects to the same rules as the URLs an issuer
+// names, so a public URL cannot bounce a fetch to a private address.
+func (e *Emulator) checkFetchRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	return policy.ValidateFetchURLWithOptions(req.URL.String(), e.fetchOpts)
+}
+
+// Google is the local Google served on the emulator's listener; its keys
+// sign the tokens of https://accounts.google.com issuers.
+func (e *Emulator) Google() *googleemu.Google { return e.google }
 
 func seedBytes(seed int64, stream byte) [32]byte {
 	var b [32]byte

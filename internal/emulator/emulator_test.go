@@ -38,7 +38,7 @@ func TestEnvelopeAndRequestID(t *testing.T) {
 	if r.status != http.StatusMethodNotAllowed || r.str("type") != "error" || r.header.Get("request-id") == "" {
 		t.Fatalf("PUT: %d %s", r.status, r.raw)
 	}
-	wantError(t, h.call("POST", "/v1/oauth/token", "", map[string]any{"grant_type": "x"}), 501, "api_error", "not implemented")
+	wantError(t, h.call("POST", "/v1/oauth/token", "", map[string]any{"grant_type": "x"}), 400, "invalid_request_error", "grant_type:")
 }
 
 func TestAuthentication(t *testing.T) {

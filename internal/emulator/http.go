@@ -90,6 +90,15 @@ type call struct {
 	r      *http.Request
 	caller caller
 	body   []byte
+	// respHeader holds headers a handler adds to its answer.
+	respHeader http.Header
+}
+
+func (c *call) header() http.Header {
+	if c.respHeader == nil {
+		c.respHeader = http.Header{}
+	}
+	return c.respHeader
 }
 
 type ctxKey struct{}
@@ -119,8 +128,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// ServeHTTP serves the emulated API.
+// ServeHTTP serves the emulated Anthropic API and, on the paths of
+// googleemu.Routes, the local Google.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.root.ServeHTTP(w, r)
+}
+
+// serveAPI serves the Anthropic side: Google's answers carry no request-id
+// and see no Anthropic latency or faults.
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	e.mu.Lock()
 	reqID := policy.NewID(policy.PrefixRequest, e.reqRand)
@@ -143,6 +159,25 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("request_id", reqID),
 			slog.Duration("duration", time.Since(start)))
 	}
+}
+
+// logged logs the local Google's requests like the API's, without a
+// request id (Google's answers carry none).
+func (e *Emulator) logged(h http.Handler) http.Handler {
+	if e.logger == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		e.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.String("upstream", "google"),
+			slog.Duration("duration", time.Since(start)))
+	})
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -260,6 +295,9 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request, rt route) {
 		c.body = body
 	}
 	out, err := rt.h(c)
+	for k, v := range c.respHeader {
+		w.Header()[k] = v
+	}
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) {
@@ -271,11 +309,24 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request, rt route) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// bearerToken returns the token of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
 func (e *Emulator) authenticate(r *http.Request) (caller, *apiError) {
 	authz := r.Header.Get("Authorization")
-	if scheme, token, ok := strings.Cut(authz, " "); ok && strings.EqualFold(scheme, "Bearer") {
-		if who, ok := e.callers[strings.TrimSpace(token)]; ok {
+	if token, ok := bearerToken(r); ok {
+		if who, ok := e.callers[token]; ok {
 			return who, nil
+		}
+		if who, minted, err := e.adminCallerForMinted(token); minted {
+			return who, err
 		}
 	}
 	if r.Header.Get("x-api-key") != "" {

@@ -139,8 +139,8 @@ type issuerRequest struct {
 }
 
 // parseJWKS validates the union: members required or forbidden by type, and
-// the URLs Anthropic would fetch.
-func parseJWKS(o opt[jwksRequest]) (jwksSource, *apiError) {
+// the URLs Anthropic would fetch (under fo).
+func parseJWKS(o opt[jwksRequest], fo policy.FetchURLOptions) (jwksSource, *apiError) {
 	j, err := o.value("jwks")
 	if err != nil {
 		return jwksSource{}, err
@@ -170,7 +170,7 @@ func parseJWKS(o opt[jwksRequest]) (jwksSource, *apiError) {
 	}
 	src := jwksSource{typ: typ}
 	if present["discovery_base"] {
-		if err := policy.ValidateFetchURL(j.DiscoveryBase.V); err != nil {
+		if err := policy.ValidateFetchURLWithOptions(j.DiscoveryBase.V, fo); err != nil {
 			return jwksSource{}, fieldErr("jwks.discovery_base", err)
 		}
 		src.discoveryBase = j.DiscoveryBase.V
@@ -186,7 +186,7 @@ func parseJWKS(o opt[jwksRequest]) (jwksSource, *apiError) {
 		if !present["url"] {
 			return jwksSource{}, badRequest("jwks.url: required when jwks.type is explicit_url")
 		}
-		if err := policy.ValidateFetchURL(j.URL.V); err != nil {
+		if err := policy.ValidateFetchURLWithOptions(j.URL.V, fo); err != nil {
 			return jwksSource{}, fieldErr("jwks.url", err)
 		}
 		src.url = j.URL.V
@@ -212,12 +212,12 @@ func parseJWKS(o opt[jwksRequest]) (jwksSource, *apiError) {
 // validateIssuerURL applies the stricter fetch rules when the service will
 // fetch discovery from issuer_url itself; otherwise issuer_url is only
 // string-compared with the JWT's iss.
-func validateIssuerURL(u string, src jwksSource) *apiError {
+func validateIssuerURL(u string, src jwksSource, fo policy.FetchURLOptions) *apiError {
 	if err := policy.ValidateIssuerURL(u); err != nil {
 		return fieldErr("issuer_url", err)
 	}
 	if src.fetchesIssuerURL() {
-		if err := policy.ValidateFetchURL(u); err != nil {
+		if err := policy.ValidateFetchURLWithOptions(u, fo); err != nil {
 			return fieldErr("issuer_url", err)
 		}
 	}
@@ -250,11 +250,11 @@ func (e *Emulator) createIssuer(c *call) (any, error) {
 	}
 	src := jwksSource{typ: jwksDiscovery}
 	if req.JWKS.Set {
-		if src, err = parseJWKS(req.JWKS); err != nil {
+		if src, err = parseJWKS(req.JWKS, e.fetchOpts); err != nil {
 			return nil, err
 		}
 	}
-	if err := validateIssuerURL(issuerURL, src); err != nil {
+	if err := validateIssuerURL(issuerURL, src, e.fetchOpts); err != nil {
 		return nil, err
 	}
 	checkJTI := true
@@ -364,11 +364,11 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 	}
 	src := is.jwks
 	if req.JWKS.Set {
-		if src, err = parseJWKS(req.JWKS); err != nil {
+		if src, err = parseJWKS(req.JWKS, e.fetchOpts); err != nil {
 			return nil, err
 		}
 	}
-	if err := validateIssuerURL(issuerURL, src); err != nil {
+	if err := validateIssuerURL(issuerURL, src, e.fetchOpts); err != nil {
 		return nil, err
 	}
 	checkJTI := is.checkJTI

@@ -35,6 +35,11 @@ const (
 	RouteListWorkspaces = "GET /v1/organizations/workspaces"
 
 	RouteOAuthToken = "POST /v1/oauth/token"
+	RouteMessages   = "POST /v1/messages"
+
+	// RouteAuthenticationHistory is emulator-only: the real service shows
+	// why an exchange was denied only in the Console.
+	RouteAuthenticationHistory = "GET /v1/organizations/federation_authentication_history"
 )
 
 // handlerFunc answers one routed, authenticated request: a value to encode as
@@ -76,7 +81,11 @@ func (e *Emulator) routeTable() []route {
 
 		{pattern: RouteListWorkspaces, h: e.listWorkspaces},
 
+		{pattern: RouteAuthenticationHistory, h: e.listAuthHistory},
+
 		{pattern: RouteOAuthToken, h: e.oauthToken, public: true},
+		// Messages authenticates minted tokens itself.
+		{pattern: RouteMessages, h: e.createMessage, public: true},
 	}
 }
 
@@ -116,8 +125,4 @@ func isKnownRoute(pattern string) bool {
 		}
 	}
 	return false
-}
-
-func (e *Emulator) oauthToken(*call) (any, error) {
-	return nil, &apiError{status: http.StatusNotImplemented, typ: "api_error", msg: "not implemented in emulator yet"}
 }

@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
 )
 
 // CheckLoopback refuses listen addresses that are not loopback: the official
@@ -59,12 +62,20 @@ func BaseURL(addr net.Addr) string {
 // EnvVar is one variable to export for tools pointed at the emulator.
 type EnvVar struct{ Name, Value string }
 
-// Env lists the variables that point the provider and SDKs at this emulator.
+// Env lists the variables that point the provider, the SDKs and Google's
+// client libraries at this emulator and its local Google (the metadata
+// server, IAM and IAM Credentials on the same listener).
+// ANTHROPIC_WORKSPACE_ID comes last: scripts wait for it to know the list
+// is complete.
 func (e *Emulator) Env(baseURL string) []EnvVar {
 	vars := []EnvVar{
 		{"ANTHROPIC_BASE_URL", baseURL},
 		{"ANTHROPIC_AUTH_TOKEN", e.AdminToken()},
 		{"ANTHROPIC_ORGANIZATION_ID", e.OrganizationID()},
+		{"GCE_METADATA_HOST", hostPort(baseURL)},
+		{"GOOGLE_IAM_CUSTOM_ENDPOINT", strings.TrimSuffix(baseURL, "/") + googleemu.IAMPathPrefix},
+		{"GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT", strings.TrimSuffix(baseURL, "/") + googleemu.IAMCredentialsPathPrefix},
+		{"GOOGLE_OAUTH_ACCESS_TOKEN", e.google.AccessToken()},
 	}
 	if w, ok := e.WorkspaceByName("production"); ok {
 		vars = append(vars, EnvVar{"ANTHROPIC_WORKSPACE_ID", w.ID})
@@ -72,15 +83,24 @@ func (e *Emulator) Env(baseURL string) []EnvVar {
 	return vars
 }
 
-// WriteExports prints one shell `export NAME=value` line per variable, values
-// single-quoted so `eval "$(…)"` is safe whatever they contain.
-func WriteExports(w io.Writer, vars []EnvVar) error {
-	for _, v := range vars {
-		if _, err := fmt.Fprintf(w, "export %s=%s\n", v.Name, shellQuote(v.Value)); err != nil {
-			return err
-		}
+// hostPort is the host:port of a base URL, the form GCE_METADATA_HOST takes.
+func hostPort(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		return u.Host
 	}
-	return nil
+	return strings.TrimPrefix(strings.TrimPrefix(baseURL, "http://"), "https://")
+}
+
+// WriteExports prints one shell `export NAME=value` line per variable, values
+// single-quoted so `eval "$(…)"` is safe whatever they contain. The lines go
+// out in one write, so a reader never sees half of the list.
+func WriteExports(w io.Writer, vars []EnvVar) error {
+	var b strings.Builder
+	for _, v := range vars {
+		fmt.Fprintf(&b, "export %s=%s\n", v.Name, shellQuote(v.Value))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func shellQuote(s string) string {

@@ -43,6 +43,10 @@ func TestWriteExports(t *testing.T) {
 	want := "export ANTHROPIC_BASE_URL=http://127.0.0.1:4321\n" +
 		"export ANTHROPIC_AUTH_TOKEN=sk-ant-oat01-emu-abc\n" +
 		"export ANTHROPIC_ORGANIZATION_ID=" + emu.OrganizationID() + "\n" +
+		"export GCE_METADATA_HOST=127.0.0.1:4321\n" +
+		"export GOOGLE_IAM_CUSTOM_ENDPOINT=http://127.0.0.1:4321/google/iam/\n" +
+		"export GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT=http://127.0.0.1:4321/google/iamcredentials/\n" +
+		"export GOOGLE_OAUTH_ACCESS_TOKEN=" + emu.Google().AccessToken() + "\n" +
 		"export ANTHROPIC_WORKSPACE_ID=" + prod.ID + "\n" +
 		"export ODD='it'\\''s a $value'\n"
 	if b.String() != want {
