@@ -17,9 +17,9 @@ MSG
   exit 1
 fi
 
-version="$("$candidate" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p' | head -1)"
+version="$(env -u TF_CLI_CONFIG_FILE "$candidate" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p' | head -1)"
 if [ -z "$version" ]; then
-  version="$("$candidate" version | sed -n 's/^Terraform v\([0-9.]*\).*/\1/p' | head -1)"
+  version="$(env -u TF_CLI_CONFIG_FILE "$candidate" version 2>/dev/null | sed -n 's/^Terraform v\([0-9.]*\).*/\1/p' | head -1)"
 fi
 major="${version%%.*}"
 rest="${version#*.}"
