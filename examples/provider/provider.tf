@@ -12,4 +12,11 @@ terraform {
 provider "anthropic" {
   request_timeout = "30s"
   max_retries     = 4
+
+  # Only needed by the anthropic_google_service_account data source and
+  # google_impersonation identity tokens; Application Default Credentials
+  # are used when this block is empty or absent.
+  google = {
+    impersonate_service_account = "terraform@my-project.iam.gserviceaccount.com"
+  }
 }
