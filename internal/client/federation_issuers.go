@@ -150,12 +150,7 @@ type FederationIssuerUpdateParams struct {
 
 // CreateFederationIssuer creates an issuer.
 func (c *Client) CreateFederationIssuer(ctx context.Context, p FederationIssuerCreateParams) (*FederationIssuer, error) {
-	var out FederationIssuer
-	err := c.do(ctx, request{method: "POST", path: orgPrefix + "/" + federationIssuersCollection, body: p, class: retryUnprocessed}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return createObject[FederationIssuer](ctx, c, federationIssuersCollection, p)
 }
 
 // GetFederationIssuer reads an issuer, archived or not.
@@ -175,15 +170,7 @@ func (c *Client) ArchiveFederationIssuer(ctx context.Context, id string) (*Feder
 }
 
 func (c *Client) issuerCall(ctx context.Context, method, id string, body any, class retryClass, suffix ...string) (*FederationIssuer, error) {
-	path, err := objectPath(federationIssuersCollection, "federation issuer", id, suffix...)
-	if err != nil {
-		return nil, err
-	}
-	var out FederationIssuer
-	if err := c.do(ctx, request{method: method, path: path, body: body, class: class}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callObject[FederationIssuer](ctx, c, federationIssuersCollection, "federation issuer", method, id, body, class, suffix...)
 }
 
 // ListFederationIssuers iterates over all issuers, following pages.

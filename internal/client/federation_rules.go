@@ -96,12 +96,7 @@ type FederationRuleWorkspace struct {
 
 // CreateFederationRule creates a rule.
 func (c *Client) CreateFederationRule(ctx context.Context, p FederationRuleCreateParams) (*FederationRule, error) {
-	var out FederationRule
-	err := c.do(ctx, request{method: "POST", path: orgPrefix + "/" + federationRulesCollection, body: p, class: retryUnprocessed}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return createObject[FederationRule](ctx, c, federationRulesCollection, p)
 }
 
 // GetFederationRule reads a rule, archived or not.
@@ -120,15 +115,7 @@ func (c *Client) ArchiveFederationRule(ctx context.Context, id string) (*Federat
 }
 
 func (c *Client) ruleCall(ctx context.Context, method, id string, body any, class retryClass, suffix ...string) (*FederationRule, error) {
-	path, err := objectPath(federationRulesCollection, "federation rule", id, suffix...)
-	if err != nil {
-		return nil, err
-	}
-	var out FederationRule
-	if err := c.do(ctx, request{method: method, path: path, body: body, class: class}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callObject[FederationRule](ctx, c, federationRulesCollection, "federation rule", method, id, body, class, suffix...)
 }
 
 // ListFederationRules iterates over rules, following pages.

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -39,4 +40,28 @@ func objectPath(collection, kind, id string, suffix ...string) (string, error) {
 
 func errEmpty(what string) error {
 	return fmt.Errorf("anthropic: %s must not be empty", what)
+}
+
+// createObject creates an object in a collection: a write, retried only
+// where the API provably did not process it.
+func createObject[T any](ctx context.Context, c *Client, collection string, body any) (*T, error) {
+	var out T
+	if err := c.do(ctx, request{method: "POST", path: orgPrefix + "/" + collection, body: body, class: retryUnprocessed}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// callObject performs one request on an object of a collection (optionally
+// on a sub-path such as "archive") and decodes the object it returns.
+func callObject[T any](ctx context.Context, c *Client, collection, what, method, id string, body any, class retryClass, suffix ...string) (*T, error) {
+	path, err := objectPath(collection, what, id, suffix...)
+	if err != nil {
+		return nil, err
+	}
+	var out T
+	if err := c.do(ctx, request{method: method, path: path, body: body, class: class}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

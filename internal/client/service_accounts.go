@@ -52,12 +52,7 @@ type ServiceAccountWorkspaceMember struct {
 
 // CreateServiceAccount creates a service account.
 func (c *Client) CreateServiceAccount(ctx context.Context, p ServiceAccountCreateParams) (*ServiceAccount, error) {
-	var out ServiceAccount
-	err := c.do(ctx, request{method: "POST", path: orgPrefix + "/" + serviceAccountsCollection, body: p, class: retryUnprocessed}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return createObject[ServiceAccount](ctx, c, serviceAccountsCollection, p)
 }
 
 // GetServiceAccount reads a service account, archived or not.
@@ -77,15 +72,7 @@ func (c *Client) ArchiveServiceAccount(ctx context.Context, id string) (*Service
 }
 
 func (c *Client) serviceAccountCall(ctx context.Context, method, id string, body any, class retryClass, suffix ...string) (*ServiceAccount, error) {
-	path, err := objectPath(serviceAccountsCollection, "service account", id, suffix...)
-	if err != nil {
-		return nil, err
-	}
-	var out ServiceAccount
-	if err := c.do(ctx, request{method: method, path: path, body: body, class: class}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return callObject[ServiceAccount](ctx, c, serviceAccountsCollection, "service account", method, id, body, class, suffix...)
 }
 
 // ListServiceAccounts iterates over all service accounts, following pages.
