@@ -108,14 +108,23 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	mem, err := r.data.client.AddServiceAccountWorkspace(ctx, plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString(), plan.WorkspaceRole.ValueString())
+	saID, wsID := plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString()
+	what := fmt.Sprintf("Unable to add service account %s to workspace %s", saID, wsID)
+	// Adding an existing membership silently replaces its role, so look
+	// first: taking over a membership Terraform does not manage would
+	// change access behind its owner's back.
+	existing, err := findMembership(ctx, r.data.client, saID, wsID)
 	if err != nil {
-		what := fmt.Sprintf("Unable to add service account %s to workspace %s", plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString())
-		if client.IsConflict(err) {
-			resp.Diagnostics.AddError(what, apiErrorDetail(err)+"\nThe membership already exists: import it with ID "+
-				membershipID(plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString())+".")
-			return
-		}
+		addAPIError(&resp.Diagnostics, what, err)
+		return
+	}
+	if existing != nil {
+		resp.Diagnostics.AddError(what, fmt.Sprintf("The service account is already a member of this workspace (role %s). "+
+			"Import the membership with `terraform import` and ID %s to manage it.", existing.WorkspaceRole, membershipID(saID, wsID)))
+		return
+	}
+	mem, err := r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, plan.WorkspaceRole.ValueString())
+	if err != nil {
 		addAPIError(&resp.Diagnostics, what, err)
 		return
 	}

@@ -142,3 +142,39 @@ func TestAccServiceAccountWorkspace_lifecycle(t *testing.T) {
 		},
 	})
 }
+
+// Creating a membership that already exists fails instead of silently
+// taking it over (the API would replace its role).
+func TestAccServiceAccountWorkspace_existingMembership(t *testing.T) {
+	env := newTestEnv(t)
+	prod := env.workspaceID(t, "production")
+	sa, err := env.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "already-member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.client.AddServiceAccountWorkspace(bg, sa.ID, prod, "workspace_admin"); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.config(fmt.Sprintf(`
+resource "anthropic_service_account_workspace" "test" {
+  service_account_id = %q
+  workspace_id       = %q
+  workspace_role     = "workspace_user"
+}
+`, sa.ID, prod)),
+			ExpectError: regexp.MustCompile(`(?s)already a member of this workspace \(role\s+workspace_admin\).*terraform import`),
+		}},
+	})
+	members, err := env.client.ListServiceAccountWorkspaces(bg, sa.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m.WorkspaceID == prod && m.WorkspaceRole != "workspace_admin" {
+			t.Fatalf("existing membership was changed to %s", m.WorkspaceRole)
+		}
+	}
+}
