@@ -10,6 +10,7 @@ export CHECKPOINT_DISABLE=1
 terraform_bin="$(scripts/find-terraform.sh)"
 [ -x bin/terraform-provider-anthropic ] || go build -o bin/terraform-provider-anthropic .
 go build -o bin/anthropic-emulator ./cmd/anthropic-emulator
+go build -o bin/demo-workload ./examples/demo/workload
 
 work="$(mktemp -d)"
 emulator_pid=""
@@ -61,6 +62,14 @@ echo "==> terraform apply"
 tf apply -auto-approve -input=false
 echo "==> what was created"
 tf output
+echo "==> the workload (a Cloud Run service) exchanges its Google ID token and calls Claude"
+# shellcheck disable=SC2046
+env $("$terraform_bin" output -raw workload_env) "$root/bin/demo-workload"
+echo "==> the emulator's authentication history (newest first)"
+curl -fsS -H "Authorization: Bearer $ANTHROPIC_AUTH_TOKEN" \
+  "$ANTHROPIC_BASE_URL/v1/organizations/federation_authentication_history?limit=5" |
+  sed -e 's/},{/}\n{/g' -e 's/^{"data":\[//' -e 's/\],"next_page".*//'
+echo
 echo "==> plan after apply (expect no changes)"
 tf plan -detailed-exitcode -input=false >/dev/null || { echo "plan after apply is not empty" >&2; exit 1; }
 echo "No changes."

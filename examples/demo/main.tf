@@ -91,3 +91,8 @@ output "federation_rule_id" {
 output "sdk_environment" {
   value = anthropic_federation_rule.workload.sdk_environment
 }
+
+# The same, one NAME=value per line, for `env` in the demo script.
+output "workload_env" {
+  value = join("\n", [for name, value in anthropic_federation_rule.workload.sdk_environment : "${name}=${value}"])
+}
