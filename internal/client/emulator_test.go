@@ -69,6 +69,31 @@ func TestEmulatorServiceAccountRoundTrip(t *testing.T) {
 	if err != nil || len(members) != 2 || !members[0].Implicit || members[1].WorkspaceID != ws.ID {
 		t.Fatalf("memberships: %+v %v", members, err)
 	}
+	// Adding an existing membership replaces its role.
+	if m, err := c.AddServiceAccountWorkspace(ctx, sa.ID, ws.ID, "workspace_user"); err != nil || m.WorkspaceRole != "workspace_user" {
+		t.Fatalf("re-adding with another role: %+v %v", m, err)
+	}
+	// Removing the implicit default membership succeeds and changes nothing.
+	if err := c.RemoveServiceAccountWorkspace(ctx, sa.ID, "default"); err != nil {
+		t.Fatalf("removing the implicit membership: %v", err)
+	}
+	// Memberships come back in creation order, the implicit entry first.
+	for _, name := range []string{"staging", "research"} {
+		w, _ := emu.WorkspaceByName(name)
+		if _, err := c.AddServiceAccountWorkspace(ctx, sa.ID, w.ID, "workspace_user"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members, err = c.ListServiceAccountWorkspaces(ctx, sa.ID)
+	if err != nil || len(members) != 4 || !members[0].Implicit || members[1].WorkspaceID != ws.ID || members[1].WorkspaceRole != "workspace_user" {
+		t.Fatalf("memberships after role change: %+v %v", members, err)
+	}
+	for _, name := range []string{"staging", "research"} {
+		w, _ := emu.WorkspaceByName(name)
+		if err := c.RemoveServiceAccountWorkspace(ctx, sa.ID, w.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := c.RemoveServiceAccountWorkspace(ctx, sa.ID, ws.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +107,10 @@ func TestEmulatorServiceAccountRoundTrip(t *testing.T) {
 	again, err := c.ArchiveServiceAccount(ctx, sa.ID)
 	if err != nil || !again.ArchivedAt.Equal(*first.ArchivedAt) {
 		t.Fatalf("archive is idempotent and keeps the first archived_at: %+v %v", again, err)
+	}
+	// An archived service account lists no memberships.
+	if members, err := c.ListServiceAccountWorkspaces(ctx, sa.ID); err != nil || len(members) != 0 {
+		t.Fatalf("memberships of an archived account: %+v %v", members, err)
 	}
 	if _, err := c.GetServiceAccount(ctx, "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"); !client.IsNotFound(err) {
 		t.Fatalf("unknown id: want 404, got %v", err)
@@ -185,9 +214,10 @@ func TestEmulatorPagination(t *testing.T) {
 	if err != nil || len(live) != 25 {
 		t.Fatalf("live list: %d %v", len(live), err)
 	}
+	// The API lists service accounts newest first (as the SDK documents).
 	for i, sa := range live {
-		if want := fmt.Sprintf("sa-%02d", i); sa.Name != want {
-			t.Fatalf("item %d = %s, want %s (creation order across pages)", i, sa.Name, want)
+		if want := fmt.Sprintf("sa-%02d", 24-i); sa.Name != want {
+			t.Fatalf("item %d = %s, want %s (newest first across pages)", i, sa.Name, want)
 		}
 	}
 	all, err := client.Collect(c.ListServiceAccounts(ctx, client.ListParams{Limit: 100, IncludeArchived: true}))

@@ -32,35 +32,56 @@
 // real service, the emulator refuses non-public URLs (loopback, IP literals,
 // plain http) unless Options.AllowLoopbackFetch is set for tests.
 //
-// Where the contract is silent the emulator chooses:
+// Where the official Go SDK (anthropic-sdk-go v1.84.0, the wire-format
+// reference) documents behaviour, the emulator follows it, also over the
+// contract: service accounts list newest first; adding an existing explicit
+// membership replaces its workspace_role; deleting the implicit default
+// membership is a 200 no-op; an archived service account lists no
+// memberships; memberships page with limit/next_page (the implicit entry
+// rides on top of the first page, outside the limit; a cursor names a
+// membership and is a 400 once it no longer matches one); a rule update's
+// workspace_id replaces the single enablement (400 when there are several);
+// applies_to_all_workspaces: false that would leave no workspace enabled is a
+// 400; target.service_account_name is ignored on writes; organization_role:
+// null on update leaves it unchanged; unknown references in a rule create or
+// update are 400s; workspace_name is null in the enable response; an exchange
+// without workspace_id gets the rule's sole workspace, else the default
+// workspace if the rule covers it; GET /v1/organizations/workspaces answers
+// the pagination.Page shape {data, has_more, first_id, last_id} with after_id,
+// before_id, limit (1-1000), include_archived and include_default, the default
+// workspace listed by its real wrkspc_ id (DefaultWorkspaceTaggedID), which
+// the WIF endpoints accept as an alias of "default" and answer as "default".
+//
+// Where both are silent the emulator chooses:
 //   - names are unique among non-archived objects of a kind; archiving frees a name;
-//   - a reference in a body to an unknown object (issuer_id, target, workspace_id)
-//     is a 404 naming the field; to an archived one, a 400;
-//   - null is accepted only where the contract says it clears (description,
-//     jwks.discovery_base, jwks.ca_cert_pem, match members, attributes) and for
-//     the write-only workspace_id / applies_to_all_workspaces (null = omitted);
-//     elsewhere it is a 400 "<field>: must not be null";
-//   - on a rule update, workspace_id adds that enablement and turns
-//     applies_to_all_workspaces off; applies_to_all_workspaces: true clears the
-//     explicit enablements (so narrowing later never silently re-grants them);
-//     enabling one workspace through the sub-resource while the rule applies to
-//     all workspaces is a 400;
+//   - issuers and rules list oldest first (the SDK documents no order for them);
+//   - a reference to an unknown workspace in a membership or enablement body
+//     is a 404 naming the field; a reference to an archived object, a 400;
+//   - null is accepted only where the contract or the SDK says it clears or
+//     leaves unchanged (description, jwks.discovery_base, jwks.ca_cert_pem,
+//     match members, attributes, organization_role on update,
+//     target.service_account_name) and for the write-only workspace_id /
+//     applies_to_all_workspaces (null = omitted); elsewhere it is a 400
+//     "<field>: must not be null";
+//   - attributes is accepted in requests (null or empty only) and never rendered;
+//   - on a rule update, workspace_id also turns applies_to_all_workspaces off;
+//     applies_to_all_workspaces: true clears the explicit enablements (so
+//     narrowing later never silently re-grants them), so narrowing needs
+//     workspace_id in the same request; enabling one workspace through the
+//     sub-resource while the rule applies to all workspaces is a 400;
 //   - an OAuth caller may not change, archive or re-scope a rule whose scope it
 //     could not have granted (403); reads are allowed;
 //   - an admin service account cannot be downgraded while a live org:admin rule
 //     targets it (400 naming the rules);
 //   - changing an issuer's issuer_url is refused while a live rule on it would
 //     fail tenant pinning for the new URL;
-//   - GET /v1/organizations/workspaces lists the named workspaces only, not the
-//     default workspace (which has no wrkspc_ id), like the real Admin API;
-//   - membership and rule-workspace lists are returned whole (next_page null);
+//   - rule-workspace lists are returned whole (next_page null; limit and page
+//     are accepted and ignored, as the SDK documents);
 //   - updated_at strictly increases per object, even under a frozen clock;
 //   - an assertion that is not a compact JWS at all is a 400 naming assertion;
 //     anything about a well-formed JWT is a 401;
 //   - a jti is spent only by a successful exchange, so a denied exchange can
 //     be fixed and retried with the same assertion;
-//   - a rule that applies to all workspaces, or is enabled in several, needs
-//     workspace_id (the organization always has several workspaces);
 //   - org:admin rules go through the same workspace choice; the minted token
 //     then works on the admin endpoints, acting as the service account with an
 //     OAuth caller's restrictions;

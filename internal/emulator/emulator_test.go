@@ -151,6 +151,10 @@ func TestPaginationAndArchivedVisibility(t *testing.T) {
 	}
 	live := slices.Delete(slices.Clone(ids), 12, 13)
 	live = slices.Delete(live, 3, 4)
+	// The SDK documents service accounts as listed newest first.
+	slices.Reverse(live)
+	newestFirst := slices.Clone(ids)
+	slices.Reverse(newestFirst)
 
 	collect := func(query string, limit int) ([]string, int) {
 		var got []string
@@ -185,7 +189,7 @@ func TestPaginationAndArchivedVisibility(t *testing.T) {
 		t.Fatalf("live listing: %d pages, %v", pages, got)
 	}
 	got, _ = collect("&include_archived=true", 7)
-	if !slices.Equal(got, ids) {
+	if !slices.Equal(got, newestFirst) {
 		t.Fatalf("include_archived listing: %v", got)
 	}
 	// Exactly-full last page: no dangling empty page.
@@ -198,12 +202,16 @@ func TestPaginationAndArchivedVisibility(t *testing.T) {
 	if len(r.data()) != 20 || r.get("next_page") == nil {
 		t.Fatalf("default page: %d items, next %v", len(r.data()), r.get("next_page"))
 	}
-	// A cursor stays valid while objects are created between pages.
+	// A cursor stays valid while objects are created between pages: the
+	// new one lands before the first page and shifts nothing.
 	first := must(t, h.admin("GET", saPath+"?limit=5", nil))
-	h.createSA("late")
+	late := h.createSA("late")
 	second := must(t, h.admin("GET", saPath+"?limit=5&page="+first.str("next_page"), nil))
 	if second.data()[0]["id"] != live[5] {
 		t.Fatalf("second page starts at %v", second.data()[0]["id"])
+	}
+	if top := must(t, h.admin("GET", saPath+"?limit=1", nil)).data(); top[0]["id"] != late {
+		t.Fatalf("newest first: the first entry is %v, want %s", top[0]["id"], late)
 	}
 }
 
@@ -321,20 +329,38 @@ func TestRuleLifecycle(t *testing.T) {
 		t.Fatalf("match not replaced: %s", r.raw)
 	}
 
-	// workspace_id on update adds an enablement; applies_to_all clears them.
+	// workspace_id on update replaces the single enablement (the SDK's
+	// documented behaviour); with several enablements it is a 400.
 	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": staging.ID}))
-	if fmt.Sprint(r.get("workspace_ids")) != fmt.Sprint([]any{prod.ID, staging.ID}) {
+	if fmt.Sprint(r.get("workspace_ids")) != fmt.Sprint([]any{staging.ID}) {
 		t.Fatalf("workspace_ids %v", r.get("workspace_ids"))
 	}
+	enabledAt := must(t, h.admin("GET", rulesPath+"/"+id+"/workspaces", nil)).data()[0]["created_at"]
+	h.clock.Advance(time.Second)
+	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": staging.ID}))
+	if fmt.Sprint(r.get("workspace_ids")) != fmt.Sprint([]any{staging.ID}) || must(t, h.admin("GET", rulesPath+"/"+id+"/workspaces", nil)).data()[0]["created_at"] != enabledAt {
+		t.Fatalf("re-sending the enabled workspace_id must keep the enablement: %s", r.raw)
+	}
+	must(t, h.admin("POST", rulesPath+"/"+id+"/workspaces", map[string]any{"workspace_id": prod.ID}))
+	wantError(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": prod.ID}), 400, "invalid_request_error", "workspace_id: replaces a single workspace enablement")
+	must(t, h.admin("DELETE", rulesPath+"/"+id+"/workspaces/"+prod.ID, nil))
+	// applies_to_all clears the explicit enablements.
 	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"applies_to_all_workspaces": true}))
 	if r.get("applies_to_all_workspaces") != true || len(r.list("workspace_ids")) != 0 {
 		t.Fatalf("all: %s", r.raw)
 	}
 	wantError(t, h.admin("POST", rulesPath+"/"+id+"/workspaces", map[string]any{"workspace_id": prod.ID}), 400, "invalid_request_error", "applies to all workspaces")
-	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": "default"}))
+	// Narrowing must leave a workspace enabled.
+	wantError(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"applies_to_all_workspaces": false}), 400, "invalid_request_error", "applies_to_all_workspaces: false would leave")
+	if must(t, h.admin("GET", rulesPath+"/"+id, nil)).get("applies_to_all_workspaces") != true {
+		t.Fatal("a refused narrowing changed the rule")
+	}
+	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": "default", "applies_to_all_workspaces": false}))
 	if r.get("applies_to_all_workspaces") != false || fmt.Sprint(r.get("workspace_ids")) != "[default]" {
 		t.Fatalf("narrowed: %s", r.raw)
 	}
+	// false is fine while a workspace stays enabled.
+	must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"applies_to_all_workspaces": false}))
 
 	// Target replaced whole; org:admin via Console needs an admin target.
 	other := h.createSA("other")
@@ -382,8 +408,12 @@ func TestRuleWorkspacesSubresource(t *testing.T) {
 
 	h.clock.Advance(time.Second)
 	en := must(t, h.admin("POST", path, map[string]any{"workspace_id": prod.ID}))
-	if en.str("type") != "federation_rule_workspace" || en.str("federation_rule_id") != f.rule || en.str("workspace_id") != prod.ID || en.str("workspace_name") != "production" || !tsShape.MatchString(en.str("created_at")) || en.str("created_by_actor_id") != h.emu.UserID() {
+	// The SDK documents workspace_name as null in the enable response.
+	if en.str("type") != "federation_rule_workspace" || en.str("federation_rule_id") != f.rule || en.str("workspace_id") != prod.ID || !tsShape.MatchString(en.str("created_at")) || en.str("created_by_actor_id") != h.emu.UserID() {
 		t.Fatalf("enablement %s", en.raw)
+	}
+	if v, ok := en.body["workspace_name"]; !ok || v != nil {
+		t.Fatalf("enable response workspace_name = %v (present %v), want null", v, ok)
 	}
 	h.clock.Advance(time.Second)
 	again := must(t, h.admin("POST", path, map[string]any{"workspace_id": prod.ID}))
@@ -391,8 +421,12 @@ func TestRuleWorkspacesSubresource(t *testing.T) {
 		t.Fatalf("enable not idempotent:\n%s\n%s", en.raw, again.raw)
 	}
 	list := must(t, h.admin("GET", path, nil))
-	if len(list.data()) != 2 || list.data()[0]["workspace_id"] != "default" || list.data()[0]["workspace_name"] != "Default" || list.data()[1]["workspace_id"] != prod.ID {
+	if len(list.data()) != 2 || list.data()[0]["workspace_id"] != "default" || list.data()[0]["workspace_name"] != "Default" || list.data()[1]["workspace_id"] != prod.ID || list.data()[1]["workspace_name"] != "production" {
 		t.Fatalf("list %s", list.raw)
+	}
+	// limit and page are accepted and have no effect, as the SDK documents.
+	if paged := must(t, h.admin("GET", path+"?limit=1&page=anything", nil)); len(paged.data()) != 2 || paged.get("next_page") != nil {
+		t.Fatalf("paged list %s", paged.raw)
 	}
 	if v, ok := list.body["next_page"]; !ok || v != nil {
 		t.Fatalf("next_page %v", v)
@@ -401,8 +435,11 @@ func TestRuleWorkspacesSubresource(t *testing.T) {
 		t.Fatalf("workspace_ids %v", got)
 	}
 
-	del := must(t, h.admin("DELETE", path+"/default", nil))
-	if del.str("type") != "federation_rule_workspace_deleted" || del.str("federation_rule_id") != f.rule || del.str("workspace_id") != "default" {
+	// The default workspace's tagged id is an alias of "default"; the
+	// answer names the workspace as the request did.
+	tagged := h.emu.DefaultWorkspaceTaggedID()
+	del := must(t, h.admin("DELETE", path+"/"+tagged, nil))
+	if del.str("type") != "federation_rule_workspace_deleted" || del.str("federation_rule_id") != f.rule || del.str("workspace_id") != tagged {
 		t.Fatalf("delete %s", del.raw)
 	}
 	must(t, h.admin("DELETE", path+"/default", nil)) // idempotent
@@ -427,9 +464,14 @@ func TestMemberships(t *testing.T) {
 	if m.get("implicit") != false || m.str("workspace_role") != "workspace_developer" || m.str("created_by_actor_id") != h.emu.UserID() {
 		t.Fatalf("membership %s", m.raw)
 	}
-	wantError(t, h.admin("POST", path, map[string]any{"workspace_id": prod.ID, "workspace_role": "workspace_admin"}), 409, "conflict_error", "already a member")
+	// Adding an existing explicit membership replaces its role (the SDK's
+	// documented behaviour); the entry keeps its place and creator.
+	r := must(t, h.admin("POST", path, map[string]any{"workspace_id": prod.ID, "workspace_role": "workspace_admin"}))
+	if r.str("workspace_role") != "workspace_admin" || r.str("workspace_id") != prod.ID || r.str("created_by_actor_id") != h.emu.UserID() {
+		t.Fatalf("role replaced: %s", r.raw)
+	}
 	list = must(t, h.admin("GET", path, nil)).data()
-	if len(list) != 2 || list[0]["implicit"] != true || list[1]["workspace_id"] != prod.ID {
+	if len(list) != 2 || list[0]["implicit"] != true || list[1]["workspace_id"] != prod.ID || list[1]["workspace_role"] != "workspace_admin" {
 		t.Fatalf("list %v", list)
 	}
 
@@ -441,9 +483,16 @@ func TestMemberships(t *testing.T) {
 		t.Fatalf("explicit default: %v", list)
 	}
 	must(t, h.admin("DELETE", path+"/default", nil))
-	wantError(t, h.admin("DELETE", path+"/default", nil), 400, "invalid_request_error", "implicit")
+	// Deleting the implicit entry answers 200 and changes nothing.
+	del := must(t, h.admin("DELETE", path+"/default", nil))
+	if del.str("type") != "service_account_workspace_member_deleted" || del.str("workspace_id") != "default" {
+		t.Fatalf("implicit delete %s", del.raw)
+	}
+	if list = must(t, h.admin("GET", path, nil)).data(); len(list) != 2 || list[0]["implicit"] != true {
+		t.Fatalf("after implicit delete %v", list)
+	}
 
-	del := must(t, h.admin("DELETE", path+"/"+prod.ID, nil))
+	del = must(t, h.admin("DELETE", path+"/"+prod.ID, nil))
 	if del.str("type") != "service_account_workspace_member_deleted" || del.str("workspace_id") != prod.ID || del.str("service_account_id") != sa {
 		t.Fatalf("delete %s", del.raw)
 	}
@@ -451,7 +500,86 @@ func TestMemberships(t *testing.T) {
 	if list = must(t, h.admin("GET", path, nil)).data(); len(list) != 1 {
 		t.Fatalf("after delete %v", list)
 	}
+	// The default workspace's tagged id is an alias of "default".
+	m = must(t, h.admin("POST", path, map[string]any{"workspace_id": h.emu.DefaultWorkspaceTaggedID(), "workspace_role": "workspace_developer"}))
+	if m.str("workspace_id") != "default" || m.get("implicit") != false {
+		t.Fatalf("membership through the tagged default id: %s", m.raw)
+	}
 	wantError(t, h.admin("GET", saPath+"/svac_01AAAAAAAAAAAAAAAAAAAAAAAA/workspaces", nil), 404, "not_found_error", "not found")
+
+	// Archived: no memberships are listed, and cursors stop matching.
+	for _, name := range []string{"staging", "research"} {
+		w, _ := h.emu.WorkspaceByName(name)
+		must(t, h.admin("POST", path, map[string]any{"workspace_id": w.ID, "workspace_role": "workspace_user"}))
+	}
+	page := must(t, h.admin("GET", path+"?limit=1", nil))
+	must(t, h.admin("POST", saPath+"/"+sa+"/archive", nil))
+	r = must(t, h.admin("GET", path, nil))
+	if len(r.data()) != 0 || r.get("next_page") != nil {
+		t.Fatalf("archived account lists %s", r.raw)
+	}
+	wantError(t, h.admin("GET", path+"?page="+page.str("next_page"), nil), 400, "invalid_request_error", "page: the cursor does not match")
+}
+
+func TestMembershipPaging(t *testing.T) {
+	h := newHarness(t)
+	sa := h.createSA("paged")
+	path := saPath + "/" + sa + "/workspaces"
+	var want []string
+	for _, name := range []string{"production", "staging", "research"} {
+		w, _ := h.emu.WorkspaceByName(name)
+		must(t, h.admin("POST", path, map[string]any{"workspace_id": w.ID, "workspace_role": "workspace_user"}))
+		want = append(want, w.ID)
+	}
+
+	// limit counts explicit memberships; the implicit entry comes on top of
+	// the first page, so limit=1 gives up to 2 entries there.
+	var got []string
+	var sizes []int
+	next := ""
+	for pages := 0; ; pages++ {
+		q := path + "?limit=1"
+		if next != "" {
+			q += "&page=" + next
+		}
+		r := must(t, h.admin("GET", q, nil))
+		sizes = append(sizes, len(r.data()))
+		for _, d := range r.data() {
+			if d["implicit"] == true {
+				if pages != 0 || len(got) != 0 {
+					t.Fatalf("implicit entry on page %d", pages)
+				}
+				continue
+			}
+			got = append(got, fmt.Sprint(d["workspace_id"]))
+		}
+		if r.get("next_page") == nil {
+			break
+		}
+		next = r.str("next_page")
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if !slices.Equal(got, want) || fmt.Sprint(sizes) != "[2 1 1]" {
+		t.Fatalf("paged %v in pages of %v, want %v in [2 1 1]", got, sizes, want)
+	}
+	// Exactly full: no dangling cursor.
+	if r := must(t, h.admin("GET", path+"?limit=3", nil)); len(r.data()) != 4 || r.get("next_page") != nil {
+		t.Fatalf("limit=3: %s", r.raw)
+	}
+
+	// A cursor names a membership: removing it invalidates the cursor.
+	first := must(t, h.admin("GET", path+"?limit=1", nil))
+	second := must(t, h.admin("GET", path+"?limit=1&page="+first.str("next_page"), nil))
+	if second.data()[0]["workspace_id"] != want[1] {
+		t.Fatalf("second page %s", second.raw)
+	}
+	must(t, h.admin("DELETE", path+"/"+want[0], nil))
+	wantError(t, h.admin("GET", path+"?page="+first.str("next_page"), nil), 400, "invalid_request_error", "restart from the first page")
+	// Another account's cursor is refused too.
+	other := h.createSA("other")
+	wantError(t, h.admin("GET", saPath+"/"+other+"/workspaces?page="+second.str("next_page"), nil), 400, "invalid_request_error", "page:")
 }
 
 func TestWorkspaces(t *testing.T) {
@@ -471,18 +599,65 @@ func TestWorkspaces(t *testing.T) {
 	if _, ok := h.emu.WorkspaceByName("nope"); ok {
 		t.Fatal("WorkspaceByName found a missing workspace")
 	}
+	tagged := h.emu.DefaultWorkspaceTaggedID()
+	if !idShape.MatchString(tagged) || !strings.HasPrefix(tagged, "wrkspc_01") || tagged == ws[1].ID {
+		t.Fatalf("default workspace tagged id %q", tagged)
+	}
+	if New(Options{OrganizationID: h.emu.OrganizationID()}).DefaultWorkspaceTaggedID() != tagged || New(Options{}).DefaultWorkspaceTaggedID() == tagged {
+		t.Fatal("the default workspace's tagged id must follow the organization")
+	}
+
+	// The SDK's pagination.Page shape, and its Workspace object.
 	list := must(t, h.admin("GET", wsPath, nil))
 	data := list.data()
 	if len(data) != 3 || data[0]["id"] != ws[1].ID || data[0]["name"] != "production" || data[0]["type"] != "workspace" || data[0]["archived_at"] != nil || !tsShape.MatchString(fmt.Sprint(data[0]["created_at"])) {
 		t.Fatalf("list %s", list.raw)
 	}
+	if list.get("has_more") != false || list.str("first_id") != ws[1].ID || list.str("last_id") != ws[3].ID {
+		t.Fatalf("page members %s", list.raw)
+	}
+	if _, ok := list.body["next_page"]; ok {
+		t.Fatalf("next_page in a Page: %s", list.raw)
+	}
+	if !regexp.MustCompile(`^#[0-9A-F]{6}$`).MatchString(fmt.Sprint(data[0]["display_color"])) || policy.ValidateUUID(fmt.Sprint(data[0]["compartment_id"])) != nil ||
+		data[0]["external_key_id"] != nil || fmt.Sprint(data[0]["tags"]) != "map[]" || data[0]["compartment_id"] == data[1]["compartment_id"] {
+		t.Fatalf("workspace members %v", data[0])
+	}
+	if res, _ := data[0]["data_residency"].(map[string]any); res["workspace_geo"] != "us" || res["allowed_inference_geos"] != "unrestricted" || res["default_inference_geo"] != "global" {
+		t.Fatalf("data_residency %v", data[0]["data_residency"])
+	}
+
+	// include_default lists the default workspace, by its tagged id, first.
+	withDefault := must(t, h.admin("GET", wsPath+"?include_default=true", nil)).data()
+	if len(withDefault) != 4 || withDefault[0]["id"] != tagged || withDefault[0]["name"] != "Default" || withDefault[1]["id"] != ws[1].ID {
+		t.Fatalf("include_default %v", withDefault)
+	}
+
+	// after_id pages forward, before_id backward; has_more looks in the
+	// direction of travel.
 	page := must(t, h.admin("GET", wsPath+"?limit=2", nil))
-	if len(page.data()) != 2 || page.get("next_page") == nil {
+	if len(page.data()) != 2 || page.get("has_more") != true || page.str("last_id") != ws[2].ID {
 		t.Fatalf("paged %s", page.raw)
 	}
-	rest := must(t, h.admin("GET", wsPath+"?limit=2&page="+page.str("next_page"), nil))
-	if len(rest.data()) != 1 || rest.data()[0]["name"] != "research" || rest.get("next_page") != nil {
+	rest := must(t, h.admin("GET", wsPath+"?limit=2&after_id="+page.str("last_id"), nil))
+	if len(rest.data()) != 1 || rest.data()[0]["name"] != "research" || rest.get("has_more") != false || rest.str("first_id") != ws[3].ID {
 		t.Fatalf("rest %s", rest.raw)
+	}
+	back := must(t, h.admin("GET", wsPath+"?limit=1&include_default=true&before_id="+ws[2].ID, nil))
+	if len(back.data()) != 1 || back.str("first_id") != ws[1].ID || back.get("has_more") != true {
+		t.Fatalf("before_id %s", back.raw)
+	}
+	back = must(t, h.admin("GET", wsPath+"?limit=5&include_default=true&before_id="+back.str("first_id"), nil))
+	if len(back.data()) != 1 || back.str("first_id") != tagged || back.get("has_more") != false {
+		t.Fatalf("before_id to the start %s", back.raw)
+	}
+	// A cursor on a workspace the filters leave out still places the page.
+	if r := must(t, h.admin("GET", wsPath+"?after_id="+tagged, nil)); len(r.data()) != 3 {
+		t.Fatalf("after the unlisted default %s", r.raw)
+	}
+	end := must(t, h.admin("GET", wsPath+"?after_id="+ws[3].ID, nil))
+	if len(end.data()) != 0 || end.get("has_more") != false || end.get("first_id") != nil || end.get("last_id") != nil {
+		t.Fatalf("past the end %s", end.raw)
 	}
 }
 

@@ -502,32 +502,31 @@ func (e *Emulator) mint(in exchangeInput, snap ruleSnapshot, claims map[string]a
 	return &tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: lifetime, Scope: snap.scope}, ""
 }
 
-// chooseWorkspace picks the workspace a token is minted for: the requested
-// one if the rule is enabled there, else the rule's only workspace.
-// Callers hold e.mu.
+// chooseWorkspace picks the workspace a token is minted for, as the SDK
+// documents it: the requested one if the rule is enabled there; without a
+// request, the rule's sole enabled workspace, else the default workspace if
+// the rule covers it, else workspace_id is required. Callers hold e.mu.
 func (e *Emulator) chooseWorkspace(r *rule, requested string) (string, string) {
 	if requested != "" {
-		if _, ok := e.wsByID[requested]; !ok {
+		w, ok := e.wsByID[requested]
+		if !ok {
 			return "", ReasonWorkspaceNotFound
 		}
 		if !r.allWorkspaces {
-			if _, en := r.enablement(requested); en == nil {
+			if _, en := r.enablement(w.id); en == nil {
 				return "", ReasonWorkspaceNotEnabled
 			}
 		}
-		return requested, ""
+		return w.id, ""
 	}
-	if r.allWorkspaces {
-		if len(e.workspaces) == 1 {
-			return e.workspaces[0].id, ""
-		}
-		return "", ReasonWorkspaceIDRequired
-	}
-	switch len(r.enablements) {
-	case 0:
-		return "", ReasonWorkspaceNotEnabled
-	case 1:
+	if !r.allWorkspaces && len(r.enablements) == 1 {
 		return r.enablements[0].workspaceID, ""
+	}
+	if _, en := r.enablement(DefaultWorkspaceID); r.allWorkspaces || en != nil {
+		return DefaultWorkspaceID, ""
+	}
+	if len(r.enablements) == 0 {
+		return "", ReasonWorkspaceNotEnabled
 	}
 	return "", ReasonWorkspaceIDRequired
 }

@@ -483,9 +483,19 @@ func TestExchangeWorkspaceSelection(t *testing.T) {
 	}
 	wantDenied(t, h, f.exchange(f.token(t), "workspace_id", prod.ID), ReasonWorkspaceNotEnabled)
 
-	// Enabled in two workspaces: workspace_id is required.
+	// The default workspace's tagged id is an alias of "default".
+	must(t, f.exchange(f.token(t), "workspace_id", h.emu.DefaultWorkspaceTaggedID()))
+	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+		t.Fatalf("tagged default id chose %q", ev.WorkspaceID)
+	}
+
+	// Enabled in default and production: without workspace_id the server
+	// picks the default workspace, which the rule covers (as the SDK documents).
 	must(t, h.admin("POST", rulePath+"/workspaces", map[string]any{"workspace_id": prod.ID}))
-	wantDenied(t, h, f.exchange(f.token(t)), ReasonWorkspaceIDRequired)
+	must(t, f.exchange(f.token(t)))
+	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+		t.Fatalf("default and production enabled: chose %q", ev.WorkspaceID)
+	}
 	// The service account is not a member of production.
 	wantDenied(t, h, f.exchange(f.token(t), "workspace_id", prod.ID), ReasonNotWorkspaceMember)
 	if ev := h.lastEvent(); ev.WorkspaceID != prod.ID {
@@ -499,9 +509,18 @@ func TestExchangeWorkspaceSelection(t *testing.T) {
 	}
 	must(t, f.exchange(f.token(t), "workspace_id", "default"))
 
-	// Applying to all workspaces: workspace_id required, any workspace allowed.
-	must(t, h.admin("POST", rulePath, map[string]any{"applies_to_all_workspaces": true}))
+	// Enabled in two non-default workspaces: workspace_id is required.
+	must(t, h.admin("DELETE", rulePath+"/workspaces/default", nil))
+	must(t, h.admin("POST", rulePath+"/workspaces", map[string]any{"workspace_id": staging.ID}))
 	wantDenied(t, h, f.exchange(f.token(t)), ReasonWorkspaceIDRequired)
+
+	// Applying to all workspaces: the default workspace unless another is
+	// requested, any workspace allowed.
+	must(t, h.admin("POST", rulePath, map[string]any{"applies_to_all_workspaces": true}))
+	must(t, f.exchange(f.token(t)))
+	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+		t.Fatalf("all workspaces: chose %q", ev.WorkspaceID)
+	}
 	wantDenied(t, h, f.exchange(f.token(t), "workspace_id", staging.ID), ReasonNotWorkspaceMember)
 	must(t, f.exchange(f.token(t), "workspace_id", prod.ID))
 

@@ -90,15 +90,43 @@ type messageParam struct {
 }
 
 type contentBlock struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type      string `json:"type"`
+	Text      string `json:"text"`
+	Citations []any  `json:"citations"` // always null: nothing is cited
 }
 
+// messageUsage carries every member of the SDK's Usage: the emulator uses
+// no cache, tools or thinking, so those counts are zero.
 type messageUsage struct {
-	InputTokens  int `json:"input_tokens"`
-	OutputTokens int `json:"output_tokens"`
+	InputTokens              int               `json:"input_tokens"`
+	OutputTokens             int               `json:"output_tokens"`
+	CacheCreationInputTokens int               `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int               `json:"cache_read_input_tokens"`
+	CacheCreation            cacheCreation     `json:"cache_creation"`
+	OutputTokensDetails      outputTokenDetail `json:"output_tokens_details"`
+	ServerToolUse            *serverToolUsage  `json:"server_tool_use"` // null: no server tools ran
+	ServiceTier              string            `json:"service_tier"`
+	InferenceGeo             string            `json:"inference_geo"`
+	Speed                    string            `json:"speed"`
 }
 
+type cacheCreation struct {
+	Ephemeral1hInputTokens int `json:"ephemeral_1h_input_tokens"`
+	Ephemeral5mInputTokens int `json:"ephemeral_5m_input_tokens"`
+}
+
+type outputTokenDetail struct {
+	ThinkingTokens int `json:"thinking_tokens"`
+}
+
+type serverToolUsage struct {
+	WebFetchRequests  int `json:"web_fetch_requests"`
+	WebSearchRequests int `json:"web_search_requests"`
+}
+
+// messageResponse is the SDK's Message. container, diagnostics and
+// stop_details are null: no container tool ran, the request asked for no
+// diagnostics, and end_turn / max_tokens carry no stop detail.
 type messageResponse struct {
 	ID           string         `json:"id"`
 	Type         string         `json:"type"`
@@ -107,6 +135,9 @@ type messageResponse struct {
 	Content      []contentBlock `json:"content"`
 	StopReason   string         `json:"stop_reason"`
 	StopSequence *string        `json:"stop_sequence"`
+	StopDetails  *struct{}      `json:"stop_details"`
+	Container    *struct{}      `json:"container"`
+	Diagnostics  *struct{}      `json:"diagnostics"`
 	Usage        messageUsage   `json:"usage"`
 }
 
@@ -166,7 +197,13 @@ func (e *Emulator) createMessage(c *call) (any, error) {
 		Model:      model,
 		Content:    []contentBlock{{Type: "text", Text: strings.Join(words, " ")}},
 		StopReason: stop,
-		Usage:      messageUsage{InputTokens: max(1, (inputChars+3)/4), OutputTokens: len(words)},
+		Usage: messageUsage{
+			InputTokens:  max(1, (inputChars+3)/4),
+			OutputTokens: len(words),
+			ServiceTier:  "standard",
+			InferenceGeo: "global",
+			Speed:        "standard",
+		},
 	}, nil
 }
 

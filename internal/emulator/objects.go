@@ -2,13 +2,12 @@ package emulator
 
 import (
 	"encoding/base64"
-	"fmt"
+	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 // timeLayout renders timestamps in UTC with millisecond precision, always the
@@ -128,8 +127,11 @@ type listPage struct {
 
 // listQuery is a parsed list request.
 type listQuery struct {
-	limit           int
-	after           int64 // creation sequence of the previous page's last item
+	limit int
+	// after is the creation sequence of the previous page's last item;
+	// hasCursor tells "no cursor" apart from a cursor at sequence 0.
+	after           int64
+	hasCursor       bool
 	includeArchived bool
 }
 
@@ -138,64 +140,113 @@ const (
 	maxLimit     = 100
 )
 
+// parseLimit reads the limit query parameter (1..max, default 20).
+func parseLimit(q url.Values, max int) (int, *apiError) {
+	s := q.Get("limit")
+	if s == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, badRequest("limit: must be an integer between 1 and %d (got %q)", max, s)
+	}
+	return n, nil
+}
+
+func parseIncludeFlag(q url.Values, name string) (bool, *apiError) {
+	s := q.Get(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, badRequest("%s: must be true or false (got %q)", name, s)
+	}
+	return b, nil
+}
+
 // parseListQuery reads limit, page and include_archived; kind namespaces the
 // cursor so one list's cursor is refused by another.
 func parseListQuery(q url.Values, kind string) (listQuery, *apiError) {
-	lq := listQuery{limit: defaultLimit}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return lq, badRequest("limit: must be an integer between 1 and %d (got %q)", maxLimit, s)
-		}
-		lq.limit = n
+	var lq listQuery
+	var err *apiError
+	if lq.limit, err = parseLimit(q, maxLimit); err != nil {
+		return lq, err
 	}
 	if s := q.Get("page"); s != "" {
 		seq, ok := decodeCursor(s, kind)
 		if !ok {
 			return lq, badRequest("page: invalid page cursor; use next_page from the previous response")
 		}
-		lq.after = seq
+		lq.after, lq.hasCursor = seq, true
 	}
-	if s := q.Get("include_archived"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return lq, badRequest("include_archived: must be true or false (got %q)", s)
-		}
-		lq.includeArchived = b
+	if lq.includeArchived, err = parseIncludeFlag(q, "include_archived"); err != nil {
+		return lq, err
 	}
 	return lq, nil
 }
 
 func encodeCursor(kind string, seq int64) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s:%d", kind, seq))
+	return encodeKeyCursor(kind, strconv.FormatInt(seq, 10))
 }
 
 func decodeCursor(s, kind string) (int64, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	key, ok := decodeKeyCursor(s, kind)
+	if !ok {
 		return 0, false
 	}
-	k, n, ok := strings.Cut(string(b), ":")
-	if !ok || k != kind {
-		return 0, false
-	}
-	seq, err := strconv.ParseInt(n, 10, 64)
+	seq, err := strconv.ParseInt(key, 10, 64)
 	if err != nil || seq < 0 {
 		return 0, false
 	}
 	return seq, true
 }
 
-// paginate pages items (in creation order) after the cursor. Keying the
-// cursor on the creation sequence keeps pages stable while objects are
-// created or archived between calls.
+// encodeKeyCursor makes an opaque cursor naming one item of a kind of list.
+func encodeKeyCursor(kind, key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + key))
+}
+
+func decodeKeyCursor(s, kind string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", false
+	}
+	k, key, ok := strings.Cut(string(b), ":")
+	if !ok || k != kind || key == "" {
+		return "", false
+	}
+	return key, true
+}
+
+// paginate pages items (held in creation order) after the cursor, oldest
+// first. Keying the cursor on the creation sequence keeps pages stable while
+// objects are created or archived between calls.
 func paginate[T any](items []T, m func(T) *meta, lq listQuery, kind string, render func(T) any) listPage {
+	return pageOf(slices.Values(items), m, lq, kind, render, func(seq int64) bool { return seq > lq.after })
+}
+
+// paginateNewestFirst pages items (held in creation order) newest first. The
+// cursor is still a creation sequence, so objects created between calls
+// land before the first page and never shift later ones.
+func paginateNewestFirst[T any](items []T, m func(T) *meta, lq listQuery, kind string, render func(T) any) listPage {
+	backward := func(yield func(T) bool) {
+		for i := len(items) - 1; i >= 0; i-- {
+			if !yield(items[i]) {
+				return
+			}
+		}
+	}
+	return pageOf(backward, m, lq, kind, render, func(seq int64) bool { return seq < lq.after })
+}
+
+func pageOf[T any](items iter.Seq[T], m func(T) *meta, lq listQuery, kind string, render func(T) any, pastCursor func(int64) bool) listPage {
 	data := []any{}
 	var last int64
 	more := false
-	for _, it := range items {
+	for it := range items {
 		md := m(it)
-		if md.seq <= lq.after || (!lq.includeArchived && !md.live()) {
+		if (lq.hasCursor && !pastCursor(md.seq)) || (!lq.includeArchived && !md.live()) {
 			continue
 		}
 		if len(data) == lq.limit {
@@ -211,52 +262,4 @@ func paginate[T any](items []T, m func(T) *meta, lq listQuery, kind string, rend
 		page.NextPage = &c
 	}
 	return page
-}
-
-// workspace is a seeded workspace; the emulator cannot create or archive them.
-type workspace struct {
-	meta
-	name string
-}
-
-func (e *Emulator) addWorkspace(id, name string, created time.Time) {
-	w := &workspace{name: name}
-	w.meta = meta{id: id, seq: e.nextSeq(), createdAt: created, updatedAt: created}
-	e.workspaces = append(e.workspaces, w)
-	e.wsByID[id] = w
-}
-
-type workspaceJSON struct {
-	Type       string  `json:"type"`
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	CreatedAt  string  `json:"created_at"`
-	ArchivedAt *string `json:"archived_at"`
-}
-
-// listWorkspaces lists the named workspaces. Like the real Admin API it leaves
-// out the default workspace, which has no wrkspc_ id.
-func (e *Emulator) listWorkspaces(c *call) (any, error) {
-	lq, err := parseListQuery(c.r.URL.Query(), "wrk")
-	if err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	named := e.workspaces[1:]
-	return paginate(named, func(w *workspace) *meta { return &w.meta }, lq, "wrk", func(w *workspace) any {
-		return workspaceJSON{Type: "workspace", ID: w.id, Name: w.name, CreatedAt: fmtTime(w.createdAt), ArchivedAt: fmtTimePtr(w.archivedAt)}
-	}), nil
-}
-
-// lookupWorkspace resolves a request's workspace_id; callers hold e.mu.
-func (e *Emulator) lookupWorkspace(id string) (*workspace, *apiError) {
-	if err := policy.ValidateWorkspaceID(id); err != nil {
-		return nil, fieldErr("workspace_id", err)
-	}
-	w, ok := e.wsByID[id]
-	if !ok {
-		return nil, notFound("workspace_id: workspace %q not found", id)
-	}
-	return w, nil
 }

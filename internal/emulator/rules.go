@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -59,7 +60,8 @@ type ruleJSON struct {
 	AppliesToAllWorkspaces bool       `json:"applies_to_all_workspaces"`
 	WorkspaceIDs           []string   `json:"workspace_ids"`
 	TokenLifetimeSeconds   int64      `json:"token_lifetime_seconds"`
-	Attributes             any        `json:"attributes"`
+	// No attributes member: requests may carry an empty one, but the SDK's
+	// FederationRule has no such field.
 	metaJSON
 }
 
@@ -118,6 +120,9 @@ func (m *matchRequest) UnmarshalJSON(b []byte) error {
 type targetRequest struct {
 	Type             opt[string] `json:"type"`
 	ServiceAccountID opt[string] `json:"service_account_id"`
+	// ServiceAccountName is read-only and, as the SDK documents, ignored on
+	// writes: a target read back from the API can be sent as is.
+	ServiceAccountName opt[string] `json:"service_account_name"`
 }
 
 func (t *targetRequest) UnmarshalJSON(b []byte) error {
@@ -261,7 +266,7 @@ func parseWorkspaceChoice(req ruleRequest) (workspaceChoice, *apiError) {
 func (e *Emulator) checkTarget(id, scope string) *apiError {
 	s, ok := e.saByID[id]
 	if !ok {
-		return notFound("target.service_account_id: service account %q not found", id)
+		return badRequest("target.service_account_id: service account %q not found", id)
 	}
 	if !s.live() {
 		return badRequest("target.service_account_id: service account %s is archived", id)
@@ -337,7 +342,7 @@ func (e *Emulator) createRule(c *call) (any, error) {
 	defer e.mu.Unlock()
 	is, ok := e.issByID[issuerID]
 	if !ok {
-		return nil, notFound("issuer_id: federation issuer %q not found", issuerID)
+		return nil, badRequest("issuer_id: federation issuer %q not found", issuerID)
 	}
 	if !is.live() {
 		return nil, badRequest("issuer_id: federation issuer %s is archived", issuerID)
@@ -350,7 +355,7 @@ func (e *Emulator) createRule(c *call) (any, error) {
 	}
 	var ws *workspace
 	if wc.workspaceID != "" {
-		if ws, err = e.lookupWorkspace(wc.workspaceID); err != nil {
+		if ws, err = e.lookupRuleWorkspace(wc.workspaceID); err != nil {
 			return nil, err
 		}
 	}
@@ -519,9 +524,16 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	}
 	var ws *workspace
 	if wc.workspaceID != "" {
-		if ws, err = e.lookupWorkspace(wc.workspaceID); err != nil {
+		if ws, err = e.lookupRuleWorkspace(wc.workspaceID); err != nil {
 			return nil, err
 		}
+	}
+	if ws != nil && len(r.enablements) > 1 {
+		return nil, badRequest("workspace_id: replaces a single workspace enablement, but rule %s is enabled in %d workspaces; enable and disable them through /v1/organizations/federation_rules/%s/workspaces",
+			r.id, len(r.enablements), r.id)
+	}
+	if wc.all != nil && !*wc.all && ws == nil && len(r.enablements) == 0 {
+		return nil, badRequest("applies_to_all_workspaces: false would leave rule %s enabled in no workspace; send workspace_id in the same request", r.id)
 	}
 	if name != r.name {
 		if err := e.checkRuleName(name, r); err != nil {
@@ -542,9 +554,22 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	}
 	if ws != nil {
 		r.allWorkspaces = false
-		r.enable(ws.id, now, c.caller)
+		if _, en := r.enablement(ws.id); en == nil {
+			// The previous single enablement (if any) is replaced.
+			r.enablements = []*enablement{{workspaceID: ws.id, createdAt: now, createdBy: c.caller.actorID}}
+		}
 	}
 	return e.renderRule(r), nil
+}
+
+// lookupRuleWorkspace resolves a rule body's workspace_id: the SDK documents
+// invalid references in a rule create or update as 400s.
+func (e *Emulator) lookupRuleWorkspace(id string) (*workspace, *apiError) {
+	w, err := e.lookupWorkspace(id)
+	if err != nil && err.status == http.StatusNotFound {
+		return nil, badRequest("%s", err.msg)
+	}
+	return w, err
 }
 
 func (r *rule) enablement(workspaceID string) (int, *enablement) {
@@ -584,12 +609,12 @@ func (e *Emulator) archiveRule(c *call) (any, error) {
 }
 
 type enablementJSON struct {
-	Type             string `json:"type"`
-	FederationRuleID string `json:"federation_rule_id"`
-	WorkspaceID      string `json:"workspace_id"`
-	WorkspaceName    string `json:"workspace_name"`
-	CreatedAt        string `json:"created_at"`
-	CreatedByActorID string `json:"created_by_actor_id"`
+	Type             string  `json:"type"`
+	FederationRuleID string  `json:"federation_rule_id"`
+	WorkspaceID      string  `json:"workspace_id"`
+	WorkspaceName    *string `json:"workspace_name"`
+	CreatedAt        string  `json:"created_at"`
+	CreatedByActorID string  `json:"created_by_actor_id"`
 }
 
 type enablementDeletedJSON struct {
@@ -598,7 +623,9 @@ type enablementDeletedJSON struct {
 	WorkspaceID      string `json:"workspace_id"`
 }
 
-func (e *Emulator) renderEnablement(r *rule, en *enablement) enablementJSON {
+// renderEnablement renders an enablement; workspace_name is set only when
+// listing (the SDK documents it as null in the enable response).
+func (e *Emulator) renderEnablement(r *rule, en *enablement, listing bool) enablementJSON {
 	out := enablementJSON{
 		Type:             "federation_rule_workspace",
 		FederationRuleID: r.id,
@@ -606,8 +633,8 @@ func (e *Emulator) renderEnablement(r *rule, en *enablement) enablementJSON {
 		CreatedAt:        fmtTime(en.createdAt),
 		CreatedByActorID: en.createdBy,
 	}
-	if w, ok := e.wsByID[en.workspaceID]; ok {
-		out.WorkspaceName = w.name
+	if w, ok := e.wsByID[en.workspaceID]; ok && listing {
+		out.WorkspaceName = &w.name
 	}
 	return out
 }
@@ -642,13 +669,13 @@ func (e *Emulator) enableRuleWorkspace(c *call) (any, error) {
 		return nil, err
 	}
 	if _, en := r.enablement(w.id); en != nil {
-		return e.renderEnablement(r, en), nil
+		return e.renderEnablement(r, en, false), nil
 	}
 	if r.allWorkspaces {
 		return nil, badRequest("workspace_id: rule %s applies to all workspaces; set applies_to_all_workspaces to false before enabling individual workspaces", r.id)
 	}
 	now := e.touch(&r.meta, e.renderRule(r), c.caller)
-	return e.renderEnablement(r, r.enable(w.id, now, c.caller)), nil
+	return e.renderEnablement(r, r.enable(w.id, now, c.caller), false), nil
 }
 
 func (e *Emulator) listRuleWorkspaces(c *call) (any, error) {
@@ -660,7 +687,7 @@ func (e *Emulator) listRuleWorkspaces(c *call) (any, error) {
 	}
 	data := []enablementJSON{}
 	for _, en := range r.enablements {
-		data = append(data, e.renderEnablement(r, en))
+		data = append(data, e.renderEnablement(r, en, true))
 	}
 	return listPage{Data: data}, nil
 }
@@ -684,5 +711,6 @@ func (e *Emulator) disableRuleWorkspace(c *call) (any, error) {
 		r.enablements = slices.Delete(r.enablements, i, i+1)
 		e.touch(&r.meta, before, c.caller)
 	}
-	return enablementDeletedJSON{Type: "federation_rule_workspace_deleted", FederationRuleID: r.id, WorkspaceID: w.id}, nil
+	// The SDK documents the id "named in the delete request".
+	return enablementDeletedJSON{Type: "federation_rule_workspace_deleted", FederationRuleID: r.id, WorkspaceID: c.r.PathValue("workspace_id")}, nil
 }

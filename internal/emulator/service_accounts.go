@@ -160,7 +160,9 @@ func (e *Emulator) listServiceAccounts(c *call) (any, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return paginate(e.sas, func(s *serviceAccount) *meta { return &s.meta }, lq, "svac", (*serviceAccount).render), nil
+	// The SDK documents this list as newest first (issuers and rules have no
+	// documented order and stay oldest first).
+	return paginateNewestFirst(e.sas, func(s *serviceAccount) *meta { return &s.meta }, lq, "svac", (*serviceAccount).render), nil
 }
 
 func (e *Emulator) updateServiceAccount(c *call) (any, error) {
@@ -193,7 +195,8 @@ func (e *Emulator) updateServiceAccount(c *call) (any, error) {
 		}
 	}
 	role := s.role
-	if req.OrganizationRole.Set {
+	// The SDK documents null as "leave unchanged" for organization_role.
+	if req.OrganizationRole.Set && !req.OrganizationRole.Null {
 		if role, err = validateOrgRole(req.OrganizationRole, c.caller); err != nil {
 			return nil, err
 		}
@@ -264,24 +267,20 @@ func (s *serviceAccount) renderMembership(m *membership) membershipJSON {
 	}
 }
 
-// memberships lists the implicit default-workspace entry first (while there
-// is no explicit default membership), then the explicit ones.
-func (s *serviceAccount) memberships() []membershipJSON {
-	out := []membershipJSON{}
-	if _, m := s.membership(DefaultWorkspaceID); m == nil {
-		out = append(out, membershipJSON{
-			Type:             "service_account_workspace_member",
-			ServiceAccountID: s.id,
-			WorkspaceID:      DefaultWorkspaceID,
-			WorkspaceRole:    "workspace_user",
-			Implicit:         true,
-			CreatedByActorID: s.createdBy,
-		})
+// implicitMembership is the default-workspace entry every service account
+// has while it has no explicit membership there.
+func (s *serviceAccount) implicitMembership() *membershipJSON {
+	if _, m := s.membership(DefaultWorkspaceID); m != nil {
+		return nil
 	}
-	for _, m := range s.members {
-		out = append(out, s.renderMembership(m))
+	return &membershipJSON{
+		Type:             "service_account_workspace_member",
+		ServiceAccountID: s.id,
+		WorkspaceID:      DefaultWorkspaceID,
+		WorkspaceRole:    "workspace_user",
+		Implicit:         true,
+		CreatedByActorID: s.createdBy,
 	}
-	return out
 }
 
 func requiredString(o opt[string], field string) (string, *apiError) {
@@ -291,6 +290,9 @@ func requiredString(o opt[string], field string) (string, *apiError) {
 	return o.value(field)
 }
 
+// addMembership adds a membership or, when the service account already is
+// an explicit member of the workspace, replaces its workspace_role (as the
+// SDK documents; the membership keeps its creator).
 func (e *Emulator) addMembership(c *call) (any, error) {
 	var req membershipRequest
 	if err := decodeBody(c.body, &req); err != nil {
@@ -322,23 +324,68 @@ func (e *Emulator) addMembership(c *call) (any, error) {
 		return nil, err
 	}
 	if _, m := s.membership(w.id); m != nil {
-		return nil, conflict("workspace_id: service account %s is already a member of workspace %s with role %s; remove the membership to change its role", s.id, w.id, m.role)
+		m.role = role
+		return s.renderMembership(m), nil
 	}
 	m := &membership{workspaceID: w.id, role: role, createdBy: c.caller.actorID, createdAt: e.clock()}
 	s.members = append(s.members, m)
 	return s.renderMembership(m), nil
 }
 
+// membershipCursorKind namespaces membership cursors. A cursor names the
+// last explicit membership of its page (service account and workspace), so
+// it stops matching once that membership is removed or the account archived.
+const membershipCursorKind = "svwm"
+
+// listMemberships pages the explicit memberships in creation order, limit
+// at a time. The first page of a live service account also starts with the
+// implicit default entry, outside the limit: with limit=1 it holds up to 2
+// entries, as the SDK documents. An archived service account lists nothing.
 func (e *Emulator) listMemberships(c *call) (any, error) {
+	q := c.r.URL.Query()
+	limit, err := parseLimit(q, maxLimit)
+	if err != nil {
+		return nil, err
+	}
+	cursor := q.Get("page")
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, err := e.findServiceAccount(c.r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
-	return listPage{Data: s.memberships()}, nil
+	data := []membershipJSON{}
+	start := 0
+	switch {
+	case cursor != "":
+		key, ok := decodeKeyCursor(cursor, membershipCursorKind)
+		saID, wsID, _ := strings.Cut(key, "/")
+		i, m := s.membership(wsID)
+		if !ok || saID != s.id || m == nil || !s.live() {
+			return nil, badRequest("page: the cursor does not match an active membership of this service account; restart from the first page")
+		}
+		start = i + 1
+	case !s.live():
+		return listPage{Data: data}, nil
+	default:
+		if im := s.implicitMembership(); im != nil {
+			data = append(data, *im)
+		}
+	}
+	end := min(start+limit, len(s.members))
+	for _, m := range s.members[start:end] {
+		data = append(data, s.renderMembership(m))
+	}
+	page := listPage{Data: data}
+	if end < len(s.members) {
+		c := encodeKeyCursor(membershipCursorKind, s.id+"/"+s.members[end-1].workspaceID)
+		page.NextPage = &c
+	}
+	return page, nil
 }
 
+// removeMembership removes an explicit membership. It is idempotent, and a
+// DELETE of the implicit default entry answers 200 and changes nothing.
 func (e *Emulator) removeMembership(c *call) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -350,12 +397,10 @@ func (e *Emulator) removeMembership(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	i, m := s.membership(w.id)
-	if m == nil && w.id == DefaultWorkspaceID {
-		return nil, badRequest("workspace_id: the implicit default workspace membership cannot be removed")
-	}
-	if m != nil {
+	if i, m := s.membership(w.id); m != nil {
 		s.members = slices.Delete(s.members, i, i+1)
 	}
-	return membershipDeletedJSON{Type: "service_account_workspace_member_deleted", ServiceAccountID: s.id, WorkspaceID: w.id}, nil
+	// The SDK documents the id "named in the delete request" (an alias of the
+	// default workspace stays as sent).
+	return membershipDeletedJSON{Type: "service_account_workspace_member_deleted", ServiceAccountID: s.id, WorkspaceID: c.r.PathValue("workspace_id")}, nil
 }

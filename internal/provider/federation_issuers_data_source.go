@@ -50,8 +50,8 @@ func (d *federationIssuersDataSource) Schema(_ context.Context, _ datasource.Sch
 				Optional:            true,
 			},
 			"issuers": schema.ListNestedAttribute{
-				Description:         "The issuers, in the API's order (oldest first).",
-				MarkdownDescription: "The issuers, in the API's order (oldest first).",
+				Description:         "The issuers, in the API's order.",
+				MarkdownDescription: "The issuers, in the API's order.",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: item},
 			},

@@ -126,6 +126,15 @@ func (r *federationRuleWorkspaceResource) Create(ctx context.Context, req resour
 	}
 	plan.fromAPI(en)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	// The enable response leaves workspace_name null; the list has it.
+	listed, err := findEnablement(ctx, r.data.client, ruleID, wsID)
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddWarning("Could not read the enablement back", "The rule was enabled in the workspace and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
+	case listed != nil:
+		plan.fromAPI(listed)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
 }
 
 func (r *federationRuleWorkspaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

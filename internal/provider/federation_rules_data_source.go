@@ -45,8 +45,8 @@ func (d *federationRulesDataSource) Schema(_ context.Context, _ datasource.Schem
 				Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
 			},
 			"rules": schema.ListNestedAttribute{
-				Description:         "The rules, oldest first.",
-				MarkdownDescription: "The rules, in the API's order (oldest first).",
+				Description:         "The rules, in the API's order.",
+				MarkdownDescription: "The rules, in the API's order.",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: ruleAttrs},
 			},

@@ -50,8 +50,8 @@ func (d *serviceAccountsDataSource) Schema(_ context.Context, _ datasource.Schem
 				Optional:            true,
 			},
 			"service_accounts": schema.ListNestedAttribute{
-				Description:         "The service accounts, in the API's order (oldest first).",
-				MarkdownDescription: "The service accounts, in the API's order (oldest first).",
+				Description:         "The service accounts, in the API's order (newest first).",
+				MarkdownDescription: "The service accounts, in the API's order (newest first).",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: item},
 			},

@@ -43,15 +43,17 @@ data "anthropic_service_accounts" "all" {
   include_archived = true
 }
 `),
+			// The API lists service accounts newest first (the SDK documents it).
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts"), knownvalue.ListSizeExact(total-archived)),
-				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact(fmt.Sprintf("worker-%03d", archived))),
-				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts").AtSliceIndex(total-archived-1).AtMapKey("name"), knownvalue.StringExact(fmt.Sprintf("worker-%03d", total-1))),
+				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact(fmt.Sprintf("worker-%03d", total-1))),
+				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts").AtSliceIndex(total-archived-1).AtMapKey("name"), knownvalue.StringExact(fmt.Sprintf("worker-%03d", archived))),
 				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("organization_role"), knownvalue.StringExact("developer")),
 				statecheck.ExpectKnownValue(live, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("archived_at"), knownvalue.Null()),
 				statecheck.ExpectKnownValue(all, tfjsonpath.New("service_accounts"), knownvalue.ListSizeExact(total)),
-				statecheck.ExpectKnownValue(all, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("id"), knownvalue.StringExact(firstArchivedID)),
-				statecheck.ExpectKnownValue(all, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("archived_at"), knownvalue.StringRegexp(timestampRegexp)),
+				statecheck.ExpectKnownValue(all, tfjsonpath.New("service_accounts").AtSliceIndex(total-1).AtMapKey("id"), knownvalue.StringExact(firstArchivedID)),
+				statecheck.ExpectKnownValue(all, tfjsonpath.New("service_accounts").AtSliceIndex(total-1).AtMapKey("archived_at"), knownvalue.StringRegexp(timestampRegexp)),
+				statecheck.ExpectKnownValue(all, tfjsonpath.New("service_accounts").AtSliceIndex(0).AtMapKey("archived_at"), knownvalue.Null()),
 			},
 			Check: func(*terraform.State) error {
 				// Each read of each data source walks two pages of 100.
