@@ -50,7 +50,11 @@
 // the pagination.Page shape {data, has_more, first_id, last_id} with after_id,
 // before_id, limit (1-1000), include_archived and include_default, the default
 // workspace listed by its real wrkspc_ id (DefaultWorkspaceTaggedID), which
-// the WIF endpoints accept as an alias of "default" and answer as "default".
+// the WIF endpoints accept as an alias of "default" and answer as "default";
+// only the service pauses JWKS polling, so an issuer update's
+// jwks_polling_disabled accepts only false, which resumes it (true is a 400;
+// create has no such field), and an OAuth caller may not send it for an
+// issuer backing a rule with a privileged scope (403).
 //
 // Where both are silent the emulator chooses:
 //   - names are unique among non-archived objects of a kind; archiving frees a name;
@@ -85,8 +89,9 @@
 //   - org:admin rules go through the same workspace choice; the minted token
 //     then works on the admin endpoints, acting as the service account with an
 //     OAuth caller's restrictions;
-//   - jwks_polling_disabled freezes the keys last fetched (no refresh, no
-//     refetch on an unknown kid); a failed refresh keeps the previous keys;
+//   - a paused issuer's keys stay as last fetched (no refresh, no refetch on
+//     an unknown kid); DisableJWKSPolling pauses polling as the service does
+//     after repeated fetch failures; a failed refresh keeps the previous keys;
 //   - an archived issuer is reported (issuer_archived) before its archived
 //     rule, since an issuer can only be archived after its rules.
 package emulator

@@ -232,24 +232,29 @@ func TestIssuerLifecycle(t *testing.T) {
 		t.Fatalf("poll status: %s", r.raw)
 	}
 
-	// Disabling polling records when and stops scheduling; false resumes.
+	// Only the service pauses polling; a client can only resume it.
 	h.clock.Advance(90 * time.Minute)
-	r = must(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": true}))
-	disabledAt := r.str("jwks_polling_disabled_at")
-	if disabledAt == "" || r.get("poll_status.next_poll_at") != nil {
-		t.Fatalf("disabled: %s", r.raw)
+	wantError(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": true}), 400, "invalid_request_error", "jwks_polling_disabled: only false is accepted")
+	if err := h.emu.DisableJWKSPolling(id); err != nil {
+		t.Fatal(err)
 	}
+	r = must(t, h.admin("GET", issPath+"/"+id, nil))
+	disabledAt := r.str("jwks_polling_disabled_at")
+	if disabledAt == "" || r.get("poll_status.next_poll_at") != nil || r.get("poll_status.consecutive_failures") == float64(0) {
+		t.Fatalf("paused: %s", r.raw)
+	}
+	h.clock.Advance(time.Minute)
+	r = must(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": false}))
 	if _, ok := r.body["jwks_polling_disabled"]; ok {
 		t.Fatal("jwks_polling_disabled is write-only")
 	}
-	h.clock.Advance(time.Minute)
-	r = must(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": true}))
-	if r.str("jwks_polling_disabled_at") != disabledAt {
-		t.Fatal("disabling again moved jwks_polling_disabled_at")
-	}
-	r = must(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": false}))
-	if r.get("jwks_polling_disabled_at") != nil || r.get("poll_status.next_poll_at") == nil {
+	if r.get("jwks_polling_disabled_at") != nil || r.get("poll_status.next_poll_at") == nil || r.get("poll_status.consecutive_failures") != float64(0) {
 		t.Fatalf("resumed: %s", r.raw)
+	}
+	// Resuming an issuer whose polling runs is accepted and changes nothing.
+	r = must(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": false}))
+	if r.get("jwks_polling_disabled_at") != nil {
+		t.Fatalf("resumed twice: %s", r.raw)
 	}
 
 	// jwks is replaced whole; inline has no poller.
@@ -288,6 +293,79 @@ func TestIssuerLifecycle(t *testing.T) {
 	}
 	if n := len(must(t, h.admin("GET", issPath+"?include_archived=true", nil)).data()); n != 1 {
 		t.Fatalf("%d issuers with include_archived", n)
+	}
+}
+
+// The service pauses polling after repeated fetch failures
+// (DisableJWKSPolling); poll_status tells the story and a client resumes
+// with jwks_polling_disabled: false, the only value it may send.
+func TestJWKSPollingPausedByService(t *testing.T) {
+	h := newHarness(t)
+	t0 := h.clock.Now()
+	at := func(d time.Duration) string { return fmtTime(t0.Add(d)) }
+	id := h.createIssuer("flaky", "https://flaky.example.com")
+
+	h.clock.Advance(6*time.Hour + 30*time.Minute)
+	if err := h.emu.DisableJWKSPolling(id); err != nil {
+		t.Fatal(err)
+	}
+	paused := func(what string) {
+		t.Helper()
+		r := must(t, h.admin("GET", issPath+"/"+id, nil))
+		// Polls at 0h..6h; the last five failed, so 1h was the last success.
+		if r.str("jwks_polling_disabled_at") != at(6*time.Hour+30*time.Minute) ||
+			r.get("poll_status.consecutive_failures") != float64(jwksPollFailuresBeforePause) ||
+			r.str("poll_status.last_fetched_at") != at(time.Hour) || r.get("poll_status.next_poll_at") != nil {
+			t.Fatalf("%s: %s", what, r.raw)
+		}
+		if r.str("updated_at") != at(0) {
+			t.Fatalf("%s: the poller moved updated_at: %s", what, r.raw)
+		}
+	}
+	paused("paused")
+	h.clock.Advance(2 * time.Hour)
+	paused("later")
+	if err := h.emu.DisableJWKSPolling(id); err != nil {
+		t.Fatal(err)
+	}
+	paused("paused again")
+	wantError(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": true}), 400, "invalid_request_error",
+		"jwks_polling_disabled: only false is accepted (it resumes polling); the service disables polling by itself after repeated JWKS fetch failures")
+	paused("after a refused true")
+
+	// Resuming fetches right away and schedules the next poll.
+	r := must(t, h.admin("POST", issPath+"/"+id, map[string]any{"jwks_polling_disabled": false}))
+	if r.get("jwks_polling_disabled_at") != nil || r.get("poll_status.consecutive_failures") != float64(0) ||
+		r.str("poll_status.last_fetched_at") != at(8*time.Hour+30*time.Minute) || r.str("poll_status.next_poll_at") != at(9*time.Hour+30*time.Minute) {
+		t.Fatalf("resumed: %s", r.raw)
+	}
+
+	// Paused right after the key source was set: no fetch ever succeeded.
+	fresh := h.createIssuer("never-fetched", "https://never.example.com")
+	if err := h.emu.DisableJWKSPolling(fresh); err != nil {
+		t.Fatal(err)
+	}
+	if r := must(t, h.admin("GET", issPath+"/"+fresh, nil)); r.get("poll_status.last_fetched_at") != nil {
+		t.Fatalf("never fetched: %s", r.raw)
+	}
+
+	// Only polled, live issuers can be paused.
+	inline := must(t, h.admin("POST", issPath, map[string]any{"name": "inline", "issuer_url": "https://inline.example.com",
+		"jwks": map[string]any{"type": "inline", "keys": []any{testJWK(t, "k1")}}})).str("id")
+	archived := h.createIssuer("archived", "https://archived.example.com")
+	must(t, h.admin("POST", issPath+"/"+archived+"/archive", nil))
+	for name, id := range map[string]string{"inline": inline, "archived": archived, "unknown": "fdis_01AAAAAAAAAAAAAAAAAAAAAAAA"} {
+		if err := h.emu.DisableJWKSPolling(id); err == nil {
+			t.Errorf("%s issuer: DisableJWKSPolling succeeded", name)
+		}
+	}
+
+	// An issuer backing a privileged rule is resumed from a Console session only.
+	admin := h.createAdminSA("admin-sa")
+	must(t, h.consolePost(rulesPath, withRule(ruleBody("admin-rule", fresh, admin), "oauth_scope", "org:admin")))
+	wantError(t, h.admin("POST", issPath+"/"+fresh, map[string]any{"jwks_polling_disabled": false}), 403, "permission_error", "jwks_polling_disabled:")
+	if r := must(t, h.consolePost(issPath+"/"+fresh, map[string]any{"jwks_polling_disabled": false})); r.get("jwks_polling_disabled_at") != nil {
+		t.Fatalf("resumed from the Console: %s", r.raw)
 	}
 }
 

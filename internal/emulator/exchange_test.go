@@ -894,8 +894,11 @@ func TestExchangeExplicitURLCachingAndRotation(t *testing.T) {
 	must(t, f.exchange(f.token(t)))
 	hits(4)
 
-	// Polling disabled freezes the keys: no refresh, no refetch on unknown kid.
-	must(t, h.admin("POST", issPath+"/"+f.issuer, map[string]any{"jwks_polling_disabled": true}))
+	// Polling paused by the service freezes the keys: no refresh, no
+	// refetch on unknown kid.
+	if err := h.emu.DisableJWKSPolling(f.issuer); err != nil {
+		t.Fatal(err)
+	}
 	key3 := newIssuerKey(t, "ci-key-3")
 	o.setKeys(key3.jwk(t))
 	h.clock.Advance(2 * time.Hour)

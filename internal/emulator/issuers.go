@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -14,16 +15,27 @@ import (
 // JWKS; only poll_status shows it.
 const jwksPollInterval = time.Hour
 
+// jwksPollFailuresBeforePause is how many polls in a row DisableJWKSPolling
+// reports as failed. The real threshold is not documented; any count above
+// one reads as "repeated".
+const jwksPollFailuresBeforePause = 5
+
 type issuer struct {
 	meta
-	name              string
-	issuerURL         string
-	jwks              jwksSource
-	checkJTI          bool
-	maxJWTLifetime    int64
+	name           string
+	issuerURL      string
+	jwks           jwksSource
+	checkJTI       bool
+	maxJWTLifetime int64
+	// pollingDisabledAt is when the service paused polling after repeated
+	// fetch failures (DisableJWKSPolling); only the service sets it.
 	pollingDisabledAt *time.Time
+	// pollFailures is poll_status.consecutive_failures: the polls that
+	// failed, the last one at pollingDisabledAt.
+	pollFailures int
 	// jwksSetAt anchors the fake poll schedule: the service fetches keys
-	// when the key source is set and then every jwksPollInterval.
+	// when the key source is set or polling resumes, and then every
+	// jwksPollInterval.
 	jwksSetAt time.Time
 }
 
@@ -93,8 +105,10 @@ func (e *Emulator) renderIssuer(is *issuer) any {
 	}
 }
 
-// pollStatus fakes a healthy poller: the last fetch is the latest multiple of
-// the interval since the key source was set, frozen while polling is disabled.
+// pollStatus fakes the poller: polls happen at jwksSetAt and every interval
+// after it. While polling runs they all succeed; once the service paused it,
+// the last pollFailures polls up to the pause failed and nothing is
+// scheduled. last_fetched_at is the last successful poll, null if none.
 func (e *Emulator) pollStatus(is *issuer) pollStatusJSON {
 	if is.jwks.typ == jwksInline {
 		return pollStatusJSON{}
@@ -103,16 +117,50 @@ func (e *Emulator) pollStatus(is *issuer) pollStatusJSON {
 	if is.pollingDisabledAt != nil {
 		end = *is.pollingDisabledAt
 	}
-	last := is.jwksSetAt
-	if elapsed := end.Sub(last); elapsed > 0 {
-		last = last.Add(elapsed.Truncate(jwksPollInterval))
+	polls := int64(0) // index of the last poll at or before end
+	if elapsed := end.Sub(is.jwksSetAt); elapsed > 0 {
+		polls = int64(elapsed / jwksPollInterval)
 	}
-	ps := pollStatusJSON{LastFetchedAt: fmtTimePtr(&last)}
-	if is.pollingDisabledAt == nil {
-		next := last.Add(jwksPollInterval)
-		ps.NextPollAt = fmtTimePtr(&next)
+	if is.pollingDisabledAt != nil {
+		ps := pollStatusJSON{ConsecutiveFailures: is.pollFailures}
+		if ok := polls - int64(is.pollFailures); ok >= 0 {
+			last := is.jwksSetAt.Add(time.Duration(ok) * jwksPollInterval)
+			ps.LastFetchedAt = fmtTimePtr(&last)
+		}
+		return ps
 	}
-	return ps
+	last := is.jwksSetAt.Add(time.Duration(polls) * jwksPollInterval)
+	next := last.Add(jwksPollInterval)
+	return pollStatusJSON{LastFetchedAt: fmtTimePtr(&last), NextPollAt: fmtTimePtr(&next)}
+}
+
+// DisableJWKSPolling simulates the service pausing JWKS polling for an
+// issuer after repeated fetch failures, which only the service can do:
+// jwks_polling_disabled_at becomes now, poll_status shows the failed polls
+// and no next poll, and exchanges keep using the keys last fetched (no
+// refresh, no refetch on an unknown kid) until a client resumes polling by
+// updating the issuer with jwks_polling_disabled: false. Pausing a paused
+// issuer changes nothing. It fails for an unknown or archived issuer and
+// for inline keys, which are never polled. updated_at does not move: the
+// poller is not an actor.
+func (e *Emulator) DisableJWKSPolling(issuerID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	is, apiErr := e.findIssuer(issuerID)
+	switch {
+	case apiErr != nil:
+		return apiErr
+	case !is.live():
+		return fmt.Errorf("federation issuer %s is archived; archived issuers are not polled", issuerID)
+	case is.jwks.typ == jwksInline:
+		return fmt.Errorf("federation issuer %s has inline keys, which are never polled", issuerID)
+	case is.pollingDisabledAt != nil:
+		return nil
+	}
+	now := e.clock()
+	is.pollingDisabledAt = &now
+	is.pollFailures = jwksPollFailuresBeforePause
+	return nil
 }
 
 // jwksRequest is the jwks union as sent; which members are allowed depends on type.
@@ -129,13 +177,21 @@ func (j *jwksRequest) UnmarshalJSON(b []byte) error {
 	return strictUnmarshal(b, (*plain)(j), "jwks")
 }
 
+// issuerRequest is the create body. It has no jwks_polling_disabled: the
+// SDK's create params lack it, so sending it is an unknown field.
 type issuerRequest struct {
 	Name                  opt[string]      `json:"name"`
 	IssuerURL             opt[string]      `json:"issuer_url"`
 	JWKS                  opt[jwksRequest] `json:"jwks"`
 	CheckJTI              opt[bool]        `json:"check_jti"`
 	MaxJWTLifetimeSeconds opt[int64]       `json:"max_jwt_lifetime_seconds"`
-	JWKSPollingDisabled   opt[bool]        `json:"jwks_polling_disabled"`
+}
+
+// issuerUpdateRequest is the update body: the create fields plus the
+// write-only jwks_polling_disabled, which only resumes polling.
+type issuerUpdateRequest struct {
+	issuerRequest
+	JWKSPollingDisabled opt[bool] `json:"jwks_polling_disabled"`
 }
 
 // parseJWKS validates the union: members required or forbidden by type, and
@@ -269,12 +325,6 @@ func (e *Emulator) createIssuer(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	pollingDisabled := false
-	if req.JWKSPollingDisabled.Set {
-		if pollingDisabled, err = req.JWKSPollingDisabled.value("jwks_polling_disabled"); err != nil {
-			return nil, err
-		}
-	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -284,10 +334,6 @@ func (e *Emulator) createIssuer(c *call) (any, error) {
 	is := &issuer{name: name, issuerURL: issuerURL, jwks: src, checkJTI: checkJTI, maxJWTLifetime: lifetime}
 	e.initMeta(&is.meta, policy.PrefixIssuer, c.caller)
 	is.jwksSetAt = is.createdAt
-	if pollingDisabled {
-		t := is.createdAt
-		is.pollingDisabledAt = &t
-	}
 	e.issuers = append(e.issuers, is)
 	e.issByID[is.id] = is
 	return e.renderIssuer(is), nil
@@ -334,7 +380,7 @@ func (e *Emulator) listIssuers(c *call) (any, error) {
 }
 
 func (e *Emulator) updateIssuer(c *call) (any, error) {
-	var req issuerRequest
+	var req issuerUpdateRequest
 	if err := decodeBody(c.body, &req); err != nil {
 		return nil, err
 	}
@@ -383,13 +429,25 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	var pollingDisabled *bool
+	resume := false
 	if req.JWKSPollingDisabled.Set {
-		v, err := req.JWKSPollingDisabled.value("jwks_polling_disabled")
+		disable, err := req.JWKSPollingDisabled.value("jwks_polling_disabled")
 		if err != nil {
 			return nil, err
 		}
-		pollingDisabled = &v
+		if disable {
+			return nil, badRequest("jwks_polling_disabled: only false is accepted (it resumes polling); " +
+				"the service disables polling by itself after repeated JWKS fetch failures")
+		}
+		// As the SDK documents: resuming polling for an issuer that backs
+		// a privileged rule needs a Console session.
+		if !c.caller.console {
+			if ids := e.liveRuleIDs(func(r *rule) bool { return r.issuerID == is.id && privileged(r.scope) }); len(ids) > 0 {
+				return nil, forbidden("jwks_polling_disabled: federation issuer %s backs rules with a privileged oauth_scope (%s); "+
+					"only an interactive Console session can resume its polling", is.id, strings.Join(ids, ", "))
+			}
+		}
+		resume = true
 	}
 	// Rules are checked for tenant pinning against their issuer's URL; moving
 	// the issuer to a shared issuer must not leave a live rule unpinned.
@@ -410,13 +468,11 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 	if sourceChanged {
 		is.jwksSetAt = now
 	}
-	if pollingDisabled != nil {
-		switch {
-		case *pollingDisabled && is.pollingDisabledAt == nil:
-			is.pollingDisabledAt = &now
-		case !*pollingDisabled:
-			is.pollingDisabledAt = nil
-		}
+	// Resuming a paused poller fetches right away (the poll schedule
+	// restarts) and the fake poller's fetches succeed; resuming one that
+	// runs changes nothing.
+	if resume && is.pollingDisabledAt != nil {
+		is.pollingDisabledAt, is.pollFailures, is.jwksSetAt = nil, 0, now
 	}
 	return e.renderIssuer(is), nil
 }

@@ -634,19 +634,30 @@ func TestSDKIssuerJWKSUnion(t *testing.T) {
 		t.Errorf("updated issuer = %s", updated.RawJSON())
 	}
 
-	// jwks_polling_disabled is write-only; its timestamp is what reads show.
-	paused, err := issuers.Update(env.ctx, updated.ID, anthropic.OrganizationFederationIssuerUpdateParams{JWKSPollingDisabled: anthropic.Bool(true)})
-	mustNoErr(t, "disable polling", err)
-	if paused.JWKSPollingDisabledAt.IsZero() {
-		t.Errorf("jwks_polling_disabled_at = %s after disabling", paused.JSON.JWKSPollingDisabledAt.Raw())
+	// As the SDK documents, only the service pauses polling (after repeated
+	// fetch failures): jwks_polling_disabled: true is rejected, and false,
+	// the only value a client may send, resumes it. The field is
+	// write-only; jwks_polling_disabled_at is what reads show.
+	_, err = issuers.Update(env.ctx, updated.ID, anthropic.OrganizationFederationIssuerUpdateParams{JWKSPollingDisabled: anthropic.Bool(true)})
+	if failure := apiError(t, err, http.StatusBadRequest, "invalid_request_error"); !strings.Contains(failure.body, "jwks_polling_disabled: only false is accepted") {
+		t.Errorf("error %s does not say only false is accepted", failure.body)
+	}
+	mustNoErr(t, "pause polling as the service", env.emu.DisableJWKSPolling(updated.ID))
+	paused, err := issuers.Get(env.ctx, updated.ID)
+	mustNoErr(t, "get paused issuer", err)
+	assertWire(t, "issuer (polling paused)", paused)
+	if paused.JWKSPollingDisabledAt.IsZero() || paused.PollStatus.ConsecutiveFailures == 0 || paused.PollStatus.JSON.NextPollAt.Raw() != "null" {
+		t.Errorf("paused issuer: jwks_polling_disabled_at = %s, poll_status = %s, want a time, failures and no next poll",
+			paused.JSON.JWKSPollingDisabledAt.Raw(), paused.PollStatus.RawJSON())
 	}
 	if _, unknown := paused.JSON.ExtraFields["jwks_polling_disabled"]; unknown {
 		t.Errorf("the write-only jwks_polling_disabled is echoed back")
 	}
 	resumed, err := issuers.Update(env.ctx, updated.ID, anthropic.OrganizationFederationIssuerUpdateParams{JWKSPollingDisabled: anthropic.Bool(false)})
 	mustNoErr(t, "resume polling", err)
-	if resumed.JSON.JWKSPollingDisabledAt.Raw() != "null" {
-		t.Errorf("jwks_polling_disabled_at = %s after resuming, want null", resumed.JSON.JWKSPollingDisabledAt.Raw())
+	if resumed.JSON.JWKSPollingDisabledAt.Raw() != "null" || resumed.PollStatus.ConsecutiveFailures != 0 || resumed.PollStatus.NextPollAt.IsZero() {
+		t.Errorf("resumed issuer: jwks_polling_disabled_at = %s, poll_status = %s, want null and a next poll",
+			resumed.JSON.JWKSPollingDisabledAt.Raw(), resumed.PollStatus.RawJSON())
 	}
 
 	// Fetch URLs must be public https.

@@ -102,6 +102,11 @@ func TestValidation(t *testing.T) {
 		bad("jwt lifetime too long", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "max_jwt_lifetime_seconds": 176401}, "max_jwt_lifetime_seconds:"),
 		bad("jwt lifetime fraction", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "max_jwt_lifetime_seconds": 1.5}, "max_jwt_lifetime_seconds: must be an integer"),
 		bad("check_jti null", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "check_jti": nil}, "check_jti: must not be null"),
+		// Only the service pauses polling: create has no such field, update takes only false.
+		bad("polling on create", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks_polling_disabled": false}, "jwks_polling_disabled: unknown field"),
+		bad("polling disabled by a client", "POST", issPath+"/"+google, map[string]any{"jwks_polling_disabled": true}, "jwks_polling_disabled: only false is accepted (it resumes polling); the service disables polling by itself after repeated JWKS fetch failures"),
+		bad("polling null", "POST", issPath+"/"+google, map[string]any{"jwks_polling_disabled": nil}, "jwks_polling_disabled: must not be null"),
+		{name: "polling resumed by oauth on a privileged rule's issuer", method: "POST", path: issPath + "/" + f.issuer, body: map[string]any{"jwks_polling_disabled": false}, status: 403, typ: "permission_error", contains: consoleRule},
 		{name: "issuer duplicate name", method: "POST", path: issPath, body: map[string]any{"name": "base-iss", "issuer_url": "https://x.example.com"}, status: 409, typ: "conflict_error", contains: "name:"},
 		{name: "issuer rename to taken", method: "POST", path: issPath + "/" + google, body: map[string]any{"name": "github"}, status: 409, typ: "conflict_error", contains: "name:"},
 		bad("issuer archive referenced", "POST", issPath+"/"+f.issuer+"/archive", nil, f.rule),

@@ -494,7 +494,9 @@ func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
 		"max_jwt_lifetime_seconds": dsschema.Int64Attribute{
 			Description: "The longest accepted token lifetime (exp - iat), in seconds.", MarkdownDescription: "The longest accepted token lifetime (`exp - iat`), in seconds.", Computed: true,
 		},
-		"jwks_polling_disabled_at": computed("When key polling was disabled (RFC 3339), or null while polling.", "When key polling was disabled (RFC 3339), or `null` while polling."),
+		"jwks_polling_disabled_at": computed("When Anthropic paused key polling after repeated fetch failures (RFC 3339), or null while polling.",
+			"When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling. "+
+				"Resume it with `jwks_polling_disabled = false` on the `anthropic_federation_issuer` resource once the key endpoint works again."),
 		"poll_status": dsschema.SingleNestedAttribute{
 			Description:         "Health of key polling; null for inline keys.",
 			MarkdownDescription: "Health of key polling; `null` for inline keys.",
@@ -504,7 +506,7 @@ func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
 					Description: "Failed fetches since the last successful one.", MarkdownDescription: "Failed fetches since the last successful one.", Computed: true,
 				},
 				"last_fetched_at": computed("When the keys were last fetched successfully (RFC 3339).", "When the keys were last fetched successfully (RFC 3339)."),
-				"next_poll_at":    computed("When the next fetch is due (RFC 3339).", "When the next fetch is due (RFC 3339)."),
+				"next_poll_at":    computed("When the next fetch is due (RFC 3339); null while polling is paused.", "When the next fetch is due (RFC 3339); `null` while polling is paused."),
 			},
 		},
 		"created_at":          computed("When the issuer was created (RFC 3339).", "When the issuer was created (RFC 3339)."),

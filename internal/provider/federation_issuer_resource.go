@@ -153,18 +153,22 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				Validators: []validator.Int64{int64validator.Between(policy.MinJWTLifetime, policy.MaxJWTLifetime)},
 			},
 			"jwks_polling_disabled": schema.BoolAttribute{
-				Description: "Set true to stop Anthropic polling the issuer's keys (they stay as last fetched), false to resume. " +
-					"Omit it to leave polling as it is. Read back from jwks_polling_disabled_at.",
-				MarkdownDescription: "Set `true` to stop Anthropic polling the issuer's keys (the last fetched keys stay in use), `false` to " +
-					"resume. Omit it to leave polling as it is. The API only accepts this on update and never returns it, so the " +
-					"provider reads it back from `jwks_polling_disabled_at`: a change made outside Terraform shows as drift when this is set.",
+				Description: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it by itself after repeated " +
+					"key fetch failures (jwks_polling_disabled_at tells when) and the last fetched keys stay in use. Only false can be " +
+					"set: it resumes polling when Anthropic has paused it. Omit it to leave polling alone.",
+				MarkdownDescription: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it **by itself** after " +
+					"repeated key fetch failures (`jwks_polling_disabled_at` tells when); the keys fetched last stay in use, so rotated " +
+					"keys are not picked up. Only `false` can be set (`true` is not something a client can do): with `false`, a pause " +
+					"shows as drift (`true` → `false`) and apply resumes polling, so fix the key endpoint first. Omit it to leave polling " +
+					"alone. Nothing is sent when the issuer is created.",
 				Optional:      true,
 				Computed:      true,
+				Validators:    []validator.Bool{resumeOnlyValidator{}},
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 			},
 			"jwks_polling_disabled_at": schema.StringAttribute{
-				Description:         "When key polling was disabled (RFC 3339), or null while polling.",
-				MarkdownDescription: "When key polling was disabled (RFC 3339), or `null` while polling.",
+				Description:         "When Anthropic paused key polling after repeated fetch failures (RFC 3339), or null while polling.",
+				MarkdownDescription: "When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling.",
 				Computed:            true,
 			},
 			"poll_status": schema.SingleNestedAttribute{
@@ -185,8 +189,8 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 						Computed:            true,
 					},
 					"next_poll_at": schema.StringAttribute{
-						Description:         "When the next fetch is due (RFC 3339).",
-						MarkdownDescription: "When the next fetch is due (RFC 3339).",
+						Description:         "When the next fetch is due (RFC 3339); null while polling is paused.",
+						MarkdownDescription: "When the next fetch is due (RFC 3339); `null` while polling is paused.",
 						Computed:            true,
 					},
 				},
@@ -252,6 +256,29 @@ func (m *federationIssuerModel) sameSettings(ctx context.Context, o *federationI
 	return !diags.HasError() && !a.Keys.IsUnknown() && a.equivalent(b)
 }
 
+// resumeOnlyValidator allows jwks_polling_disabled = false only: the API
+// rejects true, since only Anthropic pauses polling. Caught at plan time so
+// the configuration never reaches the API.
+type resumeOnlyValidator struct{}
+
+func (resumeOnlyValidator) Description(context.Context) string {
+	return "only false, which resumes polling that Anthropic paused"
+}
+
+func (resumeOnlyValidator) MarkdownDescription(context.Context) string {
+	return "only `false`, which resumes polling that Anthropic paused"
+}
+
+func (resumeOnlyValidator) ValidateBool(_ context.Context, req validator.BoolRequest, resp *validator.BoolResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || !req.ConfigValue.ValueBool() {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "jwks_polling_disabled can only be false",
+		"jwks_polling_disabled = true is not something a client can do: Anthropic pauses key polling by itself after repeated "+
+			"JWKS fetch failures (jwks_polling_disabled_at tells when), and the API rejects true. Set jwks_polling_disabled = false "+
+			"to resume polling once the issuer's key endpoint works again, or remove the attribute to leave polling alone.")
+}
+
 // fromAPI maps the API object. jwks_polling_disabled is write-only in the
 // API; its truth is jwks_polling_disabled_at.
 func (m *federationIssuerModel) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
@@ -306,19 +333,19 @@ func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationI
 	if !m.MaxJWTLifetimeSeconds.Equal(state.MaxJWTLifetimeSeconds) {
 		p.MaxJWTLifetimeSeconds, changed = client.Set(m.MaxJWTLifetimeSeconds.ValueInt64()), true
 	}
-	if want, ok := pollingWanted(m.JWKSPollingDisabled); ok && !m.JWKSPollingDisabled.Equal(state.JWKSPollingDisabled) {
-		p.JWKSPollingDisabled, changed = client.Set(want), true
+	// Sent only to resume a pause: an OAuth caller may not send it at all
+	// for an issuer backing a privileged rule, so an unneeded false would
+	// break unrelated updates.
+	if resumeWanted(m.JWKSPollingDisabled) && state.JWKSPollingDisabled.ValueBool() {
+		p.JWKSPollingDisabled, changed = client.Set(false), true
 	}
 	return p, changed
 }
 
-// pollingWanted reports the configured jwks_polling_disabled, if any; an
-// unknown plan value means the configuration left it alone.
-func pollingWanted(v types.Bool) (bool, bool) {
-	if v.IsNull() || v.IsUnknown() {
-		return false, false
-	}
-	return v.ValueBool(), true
+// resumeWanted reports a plan that wants polling running: the
+// configuration says false. Unknown means it left polling alone.
+func resumeWanted(v types.Bool) bool {
+	return !v.IsNull() && !v.IsUnknown() && !v.ValueBool()
 }
 
 func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -346,37 +373,29 @@ func (r *federationIssuerResource) Create(ctx context.Context, req resource.Crea
 		addAPIError(&resp.Diagnostics, "Unable to create federation issuer", err)
 		return
 	}
-	// Record the object first: whatever happens next, it is tracked.
+	// Record the object first: whatever happens next, it is tracked. A new
+	// issuer polls; the API takes jwks_polling_disabled on update only.
 	wantPolling := plan.JWKSPollingDisabled
 	plan.fromAPI(ctx, iss, &resp.Diagnostics)
+	checkPollingRuns(wantPolling, iss, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	tflog.Info(ctx, "created federation issuer", map[string]any{"id": iss.ID})
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	// The API takes jwks_polling_disabled on update only.
-	if disable, ok := pollingWanted(wantPolling); ok && disable != (iss.JWKSPollingDisabledAt != nil) {
-		updated, err := r.data.client.UpdateFederationIssuer(ctx, iss.ID, client.FederationIssuerUpdateParams{JWKSPollingDisabled: client.Set(disable)})
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Created federation issuer "+iss.ID+", but could not set jwks_polling_disabled", err)
-			return
-		}
-		iss = updated
-		plan.fromAPI(ctx, iss, &resp.Diagnostics)
-		checkPollingApplied(wantPolling, iss, &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	}
 	r.waitVisible(ctx, iss, &resp.Diagnostics)
 }
 
-// checkPollingApplied turns an API that ignored jwks_polling_disabled into
-// a clear error instead of Terraform's "inconsistent result" one.
-func checkPollingApplied(want types.Bool, iss *client.FederationIssuer, diags *diag.Diagnostics) {
-	if disable, ok := pollingWanted(want); ok && disable != (iss.JWKSPollingDisabledAt != nil) {
-		diags.AddAttributeError(path.Root("jwks_polling_disabled"), "jwks_polling_disabled was not applied",
-			fmt.Sprintf("The API accepted jwks_polling_disabled = %t for federation issuer %s but reports jwks_polling_disabled_at = %s.",
-				disable, iss.ID, timePtrString(iss.JWKSPollingDisabledAt)))
+// checkPollingRuns explains a plan that wanted polling running (false)
+// while the API reports it paused: the resume did not take, or Anthropic
+// paused polling again after the plan. Without it, Terraform would only
+// report an inconsistent result.
+func checkPollingRuns(want types.Bool, iss *client.FederationIssuer, diags *diag.Diagnostics) {
+	if resumeWanted(want) && iss.JWKSPollingDisabledAt != nil {
+		diags.AddAttributeError(path.Root("jwks_polling_disabled"), "JWKS polling is still paused",
+			fmt.Sprintf("The configuration sets jwks_polling_disabled = false, but federation issuer %s reports key polling paused since %s. "+
+				"Anthropic pauses polling by itself after repeated JWKS fetch failures; check that the issuer's key endpoint answers, "+
+				"then apply again to resume polling.", iss.ID, timePtrString(iss.JWKSPollingDisabledAt).ValueString()))
 	}
 }
 
@@ -451,7 +470,7 @@ func (r *federationIssuerResource) Update(ctx context.Context, req resource.Upda
 	}
 	wantPolling := plan.JWKSPollingDisabled
 	plan.fromAPI(ctx, iss, &resp.Diagnostics)
-	checkPollingApplied(wantPolling, iss, &resp.Diagnostics)
+	checkPollingRuns(wantPolling, iss, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if changed {
 		r.waitVisible(ctx, iss, &resp.Diagnostics)

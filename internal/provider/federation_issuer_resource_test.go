@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -77,7 +79,14 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
     ca_cert_pem = %q
   }
 `, caPEM)
-	explicitNoPolling := explicit + "  jwks_polling_disabled = true\n"
+	// Polling must run: a pause by Anthropic shows as drift.
+	explicitResume := explicit + "  jwks_polling_disabled = false\n"
+	pause := func() {
+		if err := env.emu.DisableJWKSPolling(firstID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var updatesBeforeCreate int
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -210,23 +219,57 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
-			// Polling off: write-only in the API, read back from jwks_polling_disabled_at.
+			// Anthropic paused polling (after repeated fetch failures); with
+			// jwks_polling_disabled omitted, that is no change to make.
 			{
-				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				PreConfig: pause,
+				Config:    env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicit)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						expectChangedAttributes(addr, "jwks_polling_disabled"),
-					},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled_at"), knownvalue.StringRegexp(timestampRegexp)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("next_poll_at"), knownvalue.Null()),
 				},
+			},
+			// Other updates leave a pause alone while the attribute is omitted.
+			{
+				Config: env.config(issuerConfig("corp-idp-v3", "https://login.example.com", explicit)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "name"),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(true)),
+				},
 				Check: env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
-					if iss.JWKSPollingDisabledAt == nil {
-						return fmt.Errorf("API still polls")
+					if iss.Name != "corp-idp-v3" || iss.JWKSPollingDisabledAt == nil {
+						return fmt.Errorf("API issuer = %+v, want renamed and still paused", iss)
+					}
+					return nil
+				}),
+			},
+			// jwks_polling_disabled = false resumes: the pause is the change.
+			{
+				Config: env.config(issuerConfig("corp-idp-v3", "https://login.example.com", explicitResume)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						expectChangedAttributes(addr, "jwks_polling_disabled"),
+						expectBeforeAfter(addr, "jwks_polling_disabled", true, false),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status").AtMapKey("next_poll_at"), knownvalue.StringRegexp(timestampRegexp)),
+				},
+				Check: env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+					if iss.JWKSPollingDisabledAt != nil {
+						return fmt.Errorf("API still paused since %s", iss.JWKSPollingDisabledAt)
 					}
 					return nil
 				}),
@@ -240,7 +283,7 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				Config: env.config(issuerConfig("corp-idp-v3", "https://login.example.com", explicitResume)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
@@ -255,36 +298,40 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 					return nil
 				}),
 			},
-			// Polling resumed behind Terraform's back shows as drift too.
+			// Paused again by Anthropic: drift the plan repairs by resuming.
 			{
-				PreConfig: func() {
-					if _, err := env.client.UpdateFederationIssuer(bg, firstID, client.FederationIssuerUpdateParams{
-						JWKSPollingDisabled: client.Set(false),
-					}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				PreConfig: pause,
+				Config:    env.config(issuerConfig("corp-idp-v3", "https://login.example.com", explicitResume)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 						expectChangedAttributes(addr, "jwks_polling_disabled"),
+						expectBeforeAfter(addr, "jwks_polling_disabled", true, false),
 					},
 				},
+				Check: env.checkIssuerAPI(&firstID, func(iss *client.FederationIssuer) error {
+					if iss.JWKSPollingDisabledAt != nil {
+						return fmt.Errorf("API still paused since %s", iss.JWKSPollingDisabledAt)
+					}
+					return nil
+				}),
 			},
-			// Drift by archive: the plan re-creates it (polling off again).
+			// Drift by archive: the plan re-creates it; nothing about polling
+			// is sent (a new issuer polls).
 			{
 				PreConfig: func() {
 					if _, err := env.client.ArchiveFederationIssuer(bg, firstID); err != nil {
 						t.Fatal(err)
 					}
+					updatesBeforeCreate = env.emu.RequestCount(emulator.RouteUpdateIssuer)
 				},
-				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicitNoPolling)),
+				Config: env.config(issuerConfig("corp-idp-v3", "https://login.example.com", explicitResume)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks_polling_disabled_at"), knownvalue.Null()),
 				},
 				Check: resource.ComposeTestCheckFunc(
 					captureID(addr, &secondID),
@@ -292,14 +339,11 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 						if secondID == firstID {
 							return fmt.Errorf("expected a new issuer, got the archived one back")
 						}
-						return nil
-					},
-					env.checkIssuerAPI(&secondID, func(iss *client.FederationIssuer) error {
-						if iss.JWKSPollingDisabledAt == nil {
-							return fmt.Errorf("re-created issuer polls; jwks_polling_disabled was not applied after create")
+						if n := env.emu.RequestCount(emulator.RouteUpdateIssuer) - updatesBeforeCreate; n != 0 {
+							return fmt.Errorf("creating the issuer sent %d updates, want none", n)
 						}
 						return nil
-					}),
+					},
 				),
 			},
 			// A live rule blocks destroy; the error names it.
@@ -541,6 +585,7 @@ func TestAccFederationIssuer_invalidConfig(t *testing.T) {
 		{"max lifetime 0", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 0\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
 		{"max lifetime 176401", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 176401\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
 		{"bad jwks.type", issuerConfig("x", ok, "  jwks = { type = \"jwks_uri\" }\n"), `(?s)jwks.type.*value must be one of`},
+		{"polling disabled by the configuration", issuerConfig("x", ok, "  jwks_polling_disabled = true\n"), `(?s)jwks_polling_disabled can only be false.*Anthropic\s+pauses key polling by itself`},
 		{"ca_cert_pem garbage", issuerConfig("x", ok, "  jwks = {\n    type = \"discovery\"\n    ca_cert_pem = \"not a certificate\"\n  }\n"), `(?s)jwks.ca_cert_pem: must contain at least one PEM certificate`},
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
@@ -615,4 +660,30 @@ func (e *testEnv) createRuleOnIssuer(t *testing.T, issuerID, name string) string
 		t.Fatal(err)
 	}
 	return rule.ID
+}
+
+// expectBeforeAfter checks one attribute's value before and after a planned
+// change, e.g. a drifted value the plan puts back.
+func expectBeforeAfter(addr, attr string, before, after any) plancheck.PlanCheck {
+	return beforeAfterCheck{addr: addr, attr: attr, before: before, after: after}
+}
+
+type beforeAfterCheck struct {
+	addr, attr    string
+	before, after any
+}
+
+func (c beforeAfterCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != c.addr {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		if !reflect.DeepEqual(before[c.attr], c.before) || !reflect.DeepEqual(after[c.attr], c.after) {
+			resp.Error = fmt.Errorf("%s: plan changes %s from %v to %v, want %v to %v", c.addr, c.attr, before[c.attr], after[c.attr], c.before, c.after)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
 }

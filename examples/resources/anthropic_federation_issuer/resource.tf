@@ -37,4 +37,10 @@ resource "anthropic_federation_issuer" "partner" {
     url         = "https://keys.partner.example.com/jwks.json"
     ca_cert_pem = file("${path.module}/partner-ca.pem")
   }
+
+  # Keep key polling running. Anthropic pauses it by itself after repeated
+  # fetch failures (jwks_polling_disabled_at tells when); the next plan then
+  # shows jwks_polling_disabled true -> false and apply resumes polling.
+  # Only false can be set; omit it to leave polling alone.
+  jwks_polling_disabled = false
 }
