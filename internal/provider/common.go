@@ -48,7 +48,8 @@ func apiErrorDetail(err error) string {
 		}
 		switch apiErr.StatusCode {
 		case 401:
-			d += "\nThe credential was refused: check that auth_token is a live OAuth access token with the org:admin scope."
+			d += "\nThe credential was refused: check that auth_token (or ANTHROPIC_AUTH_TOKEN) is a live OAuth access token with the org:admin scope, " +
+				"or, with keyless authentication, that the federation rule has the org:admin scope and targets an admin service account."
 		case 403:
 			d += "\nThe credential lacks permission for this change. OAuth callers may only manage rules with the workspace:developer or workspace:inference scope, and " +
 				"only an interactive Console session may grant the admin organization role; make such changes in the Console."

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -21,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -63,6 +65,7 @@ type providerModel struct {
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	Google         types.Object `tfsdk:"google"`
+	Federation     types.Object `tfsdk:"federation"`
 }
 
 // providerData is what Configure hands to every resource, data source and
@@ -73,6 +76,9 @@ type providerData struct {
 	baseURL        string
 	// google builds Google API clients on first use; never nil once configured.
 	google *googleConfig
+	// adminAuth names the admin credential in use (authFrom*), "" when
+	// there is none: the provider then only exchanges tokens.
+	adminAuth string
 }
 
 func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -92,8 +98,8 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:            true,
 			},
 			"auth_token": schema.StringAttribute{
-				Description:         "OAuth access token with the org:admin scope, sent as a bearer token to the organization admin endpoints. Defaults to the ANTHROPIC_AUTH_TOKEN environment variable. Admin API keys (sk-ant-admin...) cannot manage workload identity federation.",
-				MarkdownDescription: "OAuth access token with the `org:admin` scope, sent as a bearer token to the organization admin endpoints. Defaults to the `ANTHROPIC_AUTH_TOKEN` environment variable. Admin API keys (`sk-ant-admin...`) cannot manage workload identity federation.",
+				Description:         "OAuth access token with the org:admin scope, sent as a bearer token to the organization admin endpoints. Defaults to the ANTHROPIC_AUTH_TOKEN environment variable (when federation is not set). Admin API keys (sk-ant-admin...) cannot manage workload identity federation. Conflicts with federation.",
+				MarkdownDescription: "OAuth access token with the `org:admin` scope, sent as a bearer token to the organization admin endpoints. Defaults to the `ANTHROPIC_AUTH_TOKEN` environment variable (when `federation` is not set). Admin API keys (`sk-ant-admin...`) cannot manage workload identity federation. Conflicts with `federation`.",
 				Optional:            true,
 				Sensitive:           true,
 			},
@@ -115,7 +121,8 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 10)},
 			},
-			"google": googleProviderAttribute(),
+			"google":     googleProviderAttribute(),
+			"federation": federationProviderAttribute(),
 		},
 	}
 }
@@ -130,8 +137,15 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	// Unknown values come from resources not yet created: configure later,
 	// when they are known (Terraform calls Configure again at apply).
 	if cfg.BaseURL.IsUnknown() || cfg.AuthToken.IsUnknown() || cfg.OrganizationID.IsUnknown() ||
-		cfg.RequestTimeout.IsUnknown() || cfg.MaxRetries.IsUnknown() {
+		cfg.RequestTimeout.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.Federation.IsUnknown() {
 		return
+	}
+	if !cfg.Federation.IsNull() {
+		var fm providerFederationModel
+		resp.Diagnostics.Append(cfg.Federation.As(ctx, &fm, basetypes.ObjectAsOptions{})...)
+		if resp.Diagnostics.HasError() || fm.isUnknown() {
+			return
+		}
 	}
 
 	baseURL := stringOrEnv(cfg.BaseURL, envBaseURL, defaultBaseURL)
@@ -148,12 +162,6 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		}
 	}
 
-	token := stringOrEnv(cfg.AuthToken, envAuthToken, "")
-	if d, ok := credentialProblem(token); !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("auth_token"), d.summary, d.detail)
-		return
-	}
-
 	timeout := defaultRequestTimeout
 	if !cfg.RequestTimeout.IsNull() {
 		timeout, _ = time.ParseDuration(cfg.RequestTimeout.ValueString()) // validated by the schema
@@ -162,22 +170,45 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	if !cfg.MaxRetries.IsNull() {
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
+	google := googleConfigFromModel(ctx, cfg.Google, p.version)
 
-	c, err := client.New(client.Options{
+	opts := client.Options{
 		BaseURL:        baseURL,
-		AuthToken:      token,
 		Version:        p.version,
 		RequestTimeout: timeout,
 		MaxRetries:     retries,
 		Logger:         tflogAdapter{},
-	})
+	}
+	cred := resolveAdminCredential(ctx, cfg, google, orgID, os.Getenv, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if cred.federation != nil && orgID == "" {
+		orgID = cred.federation.target.organizationID
+	}
+	var tokenSource *federationTokenSource
+	switch {
+	case cred.token != "":
+		opts.AuthToken = cred.token
+	case cred.federation != nil:
+		tokenSource = newFederationTokenSource(cred.federation, nil)
+		opts.TokenSource = tokenSource
+		opts.HTTPClient = adminHTTPClient(tokenSource)
+	default:
+		opts.TokenSource = missingCredential{detail: cred.missing}
+	}
+
+	c, err := client.New(opts)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Anthropic API client", err.Error())
 		return
 	}
-	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries})
+	if tokenSource != nil {
+		tokenSource.exchange = c.ExchangeToken
+	}
+	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries, "credential": orNone(cred.from)})
 
-	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: googleConfigFromModel(ctx, cfg.Google, p.version)}
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: google, adminAuth: cred.from}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
@@ -206,7 +237,9 @@ func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.D
 }
 
 func (p *anthropicProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{
+		newFederationTokenEphemeralResource,
+	}
 }
 
 func stringOrEnv(v types.String, env, def string) string {
@@ -219,6 +252,85 @@ func stringOrEnv(v types.String, env, def string) string {
 	return def
 }
 
+// adminCredential is the credential the provider sends to the admin
+// endpoints: a static token or a federation, or neither (missing says why).
+type adminCredential struct {
+	token      string
+	federation *federationSettings
+	// from names the credential (authFrom*), "" when there is none.
+	from    string
+	missing string
+}
+
+// resolveAdminCredential applies the documented precedence:
+//  1. auth_token in the provider block;
+//  2. federation in the provider block (both at once is an error);
+//  3. the ANTHROPIC_AUTH_TOKEN environment variable;
+//  4. the federation environment variables (ANTHROPIC_FEDERATION_RULE_ID,
+//     ANTHROPIC_SERVICE_ACCOUNT_ID, ANTHROPIC_WORKSPACE_ID and an identity
+//     token from ANTHROPIC_IDENTITY_TOKEN_FILE, ANTHROPIC_IDENTITY_TOKEN or
+//     TFC_WORKLOAD_IDENTITY_TOKEN).
+//
+// Configuration beats the environment, and within each a static token beats
+// a federation, as the Anthropic SDKs do. With no credential at all the
+// provider still exchanges tokens (anthropic_federation_token needs no
+// admin credential) provided the organization is known; admin calls then
+// fail with the explanation.
+func resolveAdminCredential(ctx context.Context, cfg providerModel, g *googleConfig, orgID string, getenv func(string) string, diags *diag.Diagnostics) adminCredential {
+	attrSet, fedSet := !cfg.AuthToken.IsNull(), !cfg.Federation.IsNull()
+	if attrSet && fedSet {
+		diags.AddAttributeError(path.Root(federationAttributeKey), "Conflicting Anthropic credentials",
+			"auth_token and federation are both set in the provider block. They are two ways to authenticate, and the provider will not pick one silently: "+
+				"keep federation for keyless authentication through an org:admin federation rule, or auth_token for a static OAuth access token.")
+		return adminCredential{}
+	}
+	static := func(token, from string) adminCredential {
+		if d, ok := credentialProblem(token); !ok {
+			diags.AddAttributeError(path.Root("auth_token"), d.summary, d.detail)
+			return adminCredential{}
+		}
+		return adminCredential{token: token, from: from}
+	}
+	switch {
+	case attrSet:
+		return static(cfg.AuthToken.ValueString(), authFromAttribute)
+	case fedSet:
+		fs := federationFromModel(ctx, cfg.Federation, g, orgID, getenv, diags)
+		if fs == nil {
+			return adminCredential{}
+		}
+		return adminCredential{federation: fs, from: authFromFederation}
+	}
+	envFed, envFedErr := federationFromEnv(getenv, orgID)
+	if token := getenv(envAuthToken); token != "" {
+		if envFed != nil || envFedErr != nil {
+			tflog.Warn(ctx, "both "+envAuthToken+" and "+envFederationRuleID+" are set; "+envAuthToken+" takes precedence")
+		}
+		return static(token, authFromEnvToken)
+	}
+	if envFedErr != nil {
+		diags.AddError("Invalid federation environment variables", envFedErr.Error())
+		return adminCredential{}
+	}
+	if envFed != nil {
+		return adminCredential{federation: envFed, from: authFromEnvFederation}
+	}
+	d, _ := credentialProblem("")
+	if orgID == "" {
+		diags.AddAttributeError(path.Root("auth_token"), d.summary, d.detail)
+		return adminCredential{}
+	}
+	tflog.Debug(ctx, "no admin credential configured: only token exchanges will work")
+	return adminCredential{missing: d.detail}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 type credentialDiag struct{ summary, detail string }
 
 // credentialProblem explains, in user words, why a credential cannot work
@@ -227,7 +339,8 @@ func credentialProblem(token string) (credentialDiag, bool) {
 	switch {
 	case token == "":
 		detail := "Set auth_token in the provider block or the " + envAuthToken + " environment variable to an OAuth access token with the org:admin scope " +
-			"(from a user login, or from a federation exchange through an org:admin rule created in the Console)."
+			"(from a user login, or from a federation exchange through an org:admin rule created in the Console), or authenticate without a stored secret " +
+			"with the federation attribute or the " + envFederationRuleID + " environment variables."
 		if os.Getenv("ANTHROPIC_ADMIN_KEY") != "" || os.Getenv("ANTHROPIC_API_KEY") != "" {
 			detail += " An ANTHROPIC_API_KEY or ANTHROPIC_ADMIN_KEY is set in the environment, but API keys are rejected by the workload identity federation endpoints, so the provider does not use them."
 		}

@@ -1,0 +1,259 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+)
+
+var (
+	_ ephemeral.EphemeralResource              = (*federationTokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure = (*federationTokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithRenew     = (*federationTokenEphemeralResource)(nil)
+	_ ephemeral.EphemeralResourceWithClose     = (*federationTokenEphemeralResource)(nil)
+)
+
+// privateTokenKey holds, in the ephemeral resource's private state, what
+// Renew needs to know about the token: never the token itself.
+const privateTokenKey = "token"
+
+// federationTokenClock is the clock of new ephemeral resources; tests move it.
+var federationTokenClock = time.Now
+
+func newFederationTokenEphemeralResource() ephemeral.EphemeralResource {
+	return &federationTokenEphemeralResource{now: func() time.Time { return federationTokenClock() }}
+}
+
+type federationTokenEphemeralResource struct {
+	data *providerData
+	now  func() time.Time
+}
+
+type federationTokenModel struct {
+	FederationRuleID types.String `tfsdk:"federation_rule_id"`
+	OrganizationID   types.String `tfsdk:"organization_id"`
+	ServiceAccountID types.String `tfsdk:"service_account_id"`
+	WorkspaceID      types.String `tfsdk:"workspace_id"`
+	identitySourceModel
+	AccessToken types.String `tfsdk:"access_token"`
+	TokenType   types.String `tfsdk:"token_type"`
+	Scope       types.String `tfsdk:"scope"`
+	ExpiresIn   types.Int64  `tfsdk:"expires_in"`
+	ExpiresAt   types.String `tfsdk:"expires_at"`
+}
+
+// tokenPrivate is the private state between Open and Renew.
+type tokenPrivate struct {
+	RuleID          string    `json:"federation_rule_id"`
+	Source          string    `json:"source"`
+	ExpiresAt       time.Time `json:"expires_at"`
+	LifetimeSeconds int64     `json:"lifetime_seconds"`
+	// Warned is set once the "expires soon" warning was given.
+	Warned bool `json:"warned"`
+}
+
+func (r *federationTokenEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_federation_token"
+}
+
+func (r *federationTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	attrs := ephemeralSourceAttributes()
+	attrs["federation_rule_id"] = schema.StringAttribute{
+		Description:         "ID of the federation rule (fdrl_...) to exchange the identity token through.",
+		MarkdownDescription: "ID of the federation rule (`fdrl_...`) to exchange the identity token through.",
+		Required:            true,
+		Validators:          []validator.String{idValidator(policy.PrefixRule, "federation rule")},
+	}
+	attrs["organization_id"] = schema.StringAttribute{
+		Description:         "UUID of the organization the rule belongs to. Defaults to the provider's organization_id.",
+		MarkdownDescription: "UUID of the organization the rule belongs to. Defaults to the provider's `organization_id`.",
+		Optional:            true,
+		Validators:          []validator.String{uuidValidator{}},
+	}
+	attrs["service_account_id"] = schema.StringAttribute{
+		Description:         "ID of the service account (svac_...) the rule targets; the token acts as it.",
+		MarkdownDescription: "ID of the service account (`svac_...`) the rule targets; the token acts as it.",
+		Required:            true,
+		Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
+	}
+	attrs["workspace_id"] = schema.StringAttribute{
+		Description: "Workspace the token is minted for: a workspace ID (wrkspc_...) or \"default\". Required when the rule is enabled in more than one " +
+			"workspace; otherwise the rule's workspace is used.",
+		MarkdownDescription: "Workspace the token is minted for: a workspace ID (`wrkspc_...`) or `\"default\"`. Required when the rule is enabled in more " +
+			"than one workspace; otherwise the rule's workspace is used.",
+		Optional:   true,
+		Validators: []validator.String{workspaceIDValidator()},
+	}
+	attrs["access_token"] = schema.StringAttribute{
+		Description: "The minted access token (sk-ant-oat01-...), sent as Authorization: Bearer with anthropic-beta: oauth-2025-04-20. Never written to plan or state.",
+		MarkdownDescription: "The minted access token (`sk-ant-oat01-...`), sent as `Authorization: Bearer` with `anthropic-beta: oauth-2025-04-20`. " +
+			"Never written to plan or state.",
+		Computed:  true,
+		Sensitive: true,
+	}
+	attrs["token_type"] = schema.StringAttribute{
+		Description:         "Token type, Bearer.",
+		MarkdownDescription: "Token type, `Bearer`.",
+		Computed:            true,
+	}
+	attrs["scope"] = schema.StringAttribute{
+		Description:         "The token's scope: the rule's oauth_scope, such as workspace:developer.",
+		MarkdownDescription: "The token's scope: the rule's `oauth_scope`, such as `workspace:developer`.",
+		Computed:            true,
+	}
+	attrs["expires_in"] = schema.Int64Attribute{
+		Description: "Lifetime of the token in seconds when it was minted: the rule's token_lifetime_seconds, capped at twice the identity token's " +
+			"remaining validity, and at least 60.",
+		MarkdownDescription: "Lifetime of the token in seconds when it was minted: the rule's `token_lifetime_seconds`, capped at twice the identity " +
+			"token's remaining validity, and at least 60.",
+		Computed: true,
+	}
+	attrs["expires_at"] = schema.StringAttribute{
+		Description:         "When the token expires (RFC 3339, UTC), by this machine's clock.",
+		MarkdownDescription: "When the token expires (RFC 3339, UTC), by this machine's clock.",
+		Computed:            true,
+	}
+	resp.Schema = schema.Schema{
+		Description: "Exchanges a workload identity token (a JWT from Google, a CI system or any OIDC issuer) for a short-lived Anthropic access token " +
+			"through a federation rule. The token is ephemeral: never written to plan or state. Requires Terraform 1.10 or later.",
+		MarkdownDescription: "Exchanges a workload identity token (a JWT from Google, a CI system or any OIDC issuer) for a short-lived Anthropic access " +
+			"token through a federation rule (`POST /v1/oauth/token`). The token is **ephemeral**: never written to plan or state. Requires Terraform 1.10 or later.\n\n" +
+			"Before sending, the identity token is checked (signed with an asymmetric algorithm, not about to expire, at most 16 KiB, Google tokens carry " +
+			"`email`, and — when the provider's credential can read the rule — the audience the rule expects), so a token that cannot work fails with a reason " +
+			"instead of the service's opaque `401`. A denied exchange is never retried.",
+		Attributes: attrs,
+	}
+}
+
+func (r *federationTokenEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	ctx = maskSecrets(ctx)
+	var m federationTokenModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	pd := r.data
+	target := exchangeTarget{
+		ruleID:           m.FederationRuleID.ValueString(),
+		organizationID:   stringDefault(m.OrganizationID, pd.organizationID),
+		serviceAccountID: m.ServiceAccountID.ValueString(),
+		workspaceID:      m.WorkspaceID.ValueString(),
+	}
+	if target.organizationID == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("organization_id"), "Missing organization ID",
+			"The exchange names the organization: set organization_id here, or organization_id in the provider block, or the "+envOrganizationID+" environment variable.")
+		return
+	}
+	src := m.source(ctx, pd.google, path.Empty(), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if src == nil {
+		resp.Diagnostics.AddError("Missing identity source", "Set exactly one identity source: "+fmt.Sprint(identitySourceNames)+".")
+		return
+	}
+
+	view := readRuleView(ctx, pd, target.ruleID)
+	tflog.Debug(ctx, "exchanging an identity token", map[string]any{
+		"federation_rule_id": target.ruleID, "source": src.Describe(), "rule_readable": view != nil,
+	})
+	res, fail := exchangeIdentity(ctx, pd.client.ExchangeToken, src, target, view, r.now)
+	if fail != nil {
+		resp.Diagnostics.AddError(fail.summary, fail.detail)
+		return
+	}
+	tflog.Debug(ctx, "token exchange succeeded", map[string]any{
+		"federation_rule_id": target.ruleID, "scope": res.token.Scope, "expires_in": res.token.ExpiresIn,
+	})
+
+	m.AccessToken = types.StringValue(res.token.AccessToken)
+	m.TokenType = types.StringValue(tokenTypeOrBearer(res.token.TokenType))
+	m.Scope = types.StringValue(res.token.Scope)
+	m.ExpiresIn = types.Int64Value(res.token.ExpiresIn)
+	m.ExpiresAt = types.StringValue(res.expiresAt.UTC().Format(time.RFC3339))
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+
+	priv := tokenPrivate{RuleID: target.ruleID, Source: src.Describe(), ExpiresAt: res.expiresAt.UTC(), LifetimeSeconds: res.token.ExpiresIn}
+	b, err := json.Marshal(priv)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to save the token's private state", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateTokenKey, b)...)
+	resp.RenewAt = renewAt(res.expiresAt, time.Duration(res.token.ExpiresIn)*time.Second)
+}
+
+func tokenTypeOrBearer(t string) string {
+	if t == "" {
+		return "Bearer"
+	}
+	return t
+}
+
+// renewAt is when Terraform should call Renew: ahead of expiry by 10% of
+// the lifetime, at least 30 s.
+func renewAt(expiresAt time.Time, lifetime time.Duration) time.Time {
+	return expiresAt.Add(-max(minAssertionValidity, lifetime/10))
+}
+
+// Renew cannot hand out a new token: the framework's Renew returns no
+// result, so whoever was configured with the token keeps the one Open
+// produced. Exchanging again here would mint a token nobody receives (and
+// spend the identity token's jti), so Renew only tells the truth: near
+// expiry it warns, and at expiry it fails, which makes Terraform treat the
+// value as expired instead of letting its users fail with an opaque 401.
+func (r *federationTokenEphemeralResource) Renew(ctx context.Context, req ephemeral.RenewRequest, resp *ephemeral.RenewResponse) {
+	ctx = maskSecrets(ctx)
+	b, d := req.Private.GetKey(ctx, privateTokenKey)
+	resp.Diagnostics.Append(d...)
+	if d.HasError() || b == nil {
+		return
+	}
+	var priv tokenPrivate
+	if err := json.Unmarshal(b, &priv); err != nil {
+		resp.Diagnostics.AddError("Unreadable private state", "The token's private state could not be read: "+err.Error())
+		return
+	}
+	now := r.now()
+	advice := fmt.Sprintf("Terraform cannot hand a renewed token to the providers and resources already configured with this one; a new token is exchanged "+
+		"each time Terraform opens the ephemeral resource (every plan and apply). For longer runs raise token_lifetime_seconds on federation rule %s "+
+		"(this token was minted for %d s); the minted lifetime is also capped at twice the remaining validity of the identity token (from %s).",
+		priv.RuleID, priv.LifetimeSeconds, priv.Source)
+	if now.Before(priv.ExpiresAt) {
+		if !priv.Warned {
+			resp.Diagnostics.AddWarning("Anthropic access token expires soon",
+				fmt.Sprintf("The access token from federation rule %s expires at %s (in %s); anything still using it after that gets 401 errors. %s",
+					priv.RuleID, priv.ExpiresAt.Format(time.RFC3339), priv.ExpiresAt.Sub(now).Round(time.Second), advice))
+			priv.Warned = true
+			if b, err := json.Marshal(priv); err == nil {
+				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateTokenKey, b)...)
+			}
+		}
+		resp.RenewAt = priv.ExpiresAt
+		return
+	}
+	resp.Diagnostics.AddError("Anthropic access token expired",
+		fmt.Sprintf("The access token from federation rule %s expired at %s, while Terraform was still using it. %s",
+			priv.RuleID, priv.ExpiresAt.Format(time.RFC3339), advice))
+}
+
+// Close has nothing to do: access tokens cannot be revoked, they expire.
+func (r *federationTokenEphemeralResource) Close(context.Context, ephemeral.CloseRequest, *ephemeral.CloseResponse) {
+}
