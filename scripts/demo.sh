@@ -65,10 +65,11 @@ tf output
 echo "==> the workload (a Cloud Run service) exchanges its Google ID token and calls Claude"
 # shellcheck disable=SC2046
 env $("$terraform_bin" output -raw workload_env) "$root/bin/demo-workload"
-echo "==> the emulator's authentication history (newest first)"
+echo "==> the emulator's authentication history: the provider's exchange (ephemeral resource) and the workload's"
 curl -fsS -H "Authorization: Bearer $ANTHROPIC_AUTH_TOKEN" \
   "$ANTHROPIC_BASE_URL/v1/organizations/federation_authentication_history?limit=5" |
-  sed -e 's/},{/}\n{/g' -e 's/^{"data":\[//' -e 's/\],"next_page".*//'
+  sed -e 's/},{/}\n{/g' |
+  sed -E -n 's/.*"created_at":"([^"]*)".*"federation_rule_id":"([^"]*)".*"service_account_id":"([^"]*)".*"subject":"([^"]*)".*"outcome":"([^"]*)".*/  \1  \5  rule \2 -> \3 (sub \4)/p'
 echo
 echo "==> plan after apply (expect no changes)"
 tf plan -detailed-exitcode -input=false >/dev/null || { echo "plan after apply is not empty" >&2; exit 1; }

@@ -75,6 +75,16 @@ resource "anthropic_federation_rule" "workload" {
   depends_on = [anthropic_service_account_workspace.workload]
 }
 
+# The provider performs an exchange too, as a smoke test of the rule: it
+# asks the metadata server for an ID token and trades it for an access token
+# that lives only in memory, never in plan or state.
+ephemeral "anthropic_federation_token" "smoke_test" {
+  federation_rule_id = anthropic_federation_rule.workload.id
+  service_account_id = anthropic_service_account.workload.id
+  workspace_id       = var.workspace_id
+  gce_metadata       = {}
+}
+
 output "google_unique_id" {
   value = data.anthropic_google_service_account.workload.unique_id
 }
