@@ -140,15 +140,15 @@ const (
 	maxLimit     = 100
 )
 
-// parseLimit reads the limit query parameter (1..max, default 20).
-func parseLimit(q url.Values, max int) (int, *apiError) {
+// parseLimit reads the limit query parameter (1..upper, default 20).
+func parseLimit(q url.Values, upper int) (int, *apiError) {
 	s := q.Get("limit")
 	if s == "" {
 		return defaultLimit, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > max {
-		return 0, badRequest("limit: must be an integer between 1 and %d (got %q)", max, s)
+	if err != nil || n < 1 || n > upper {
+		return 0, badRequest("limit: must be an integer between 1 and %d (got %q)", upper, s)
 	}
 	return n, nil
 }
