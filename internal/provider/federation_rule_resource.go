@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -543,19 +544,9 @@ func (r *federationRuleResource) syncWorkspaces(ctx context.Context, ruleID stri
 			addWriteError(diags, fmt.Sprintf("Unable to disable federation rule %s in workspace %s", ruleID, ws), scope, err)
 			return have, false
 		}
-		have = slicesDelete(have, ws)
+		have = slices.DeleteFunc(have, func(x string) bool { return x == ws })
 	}
 	return have, true
-}
-
-func slicesDelete(s []string, v string) []string {
-	out := s[:0]
-	for _, x := range s {
-		if x != v {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // settle waits until reads return what was just written (the API may serve
