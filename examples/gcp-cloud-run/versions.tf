@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    anthropic = {
+      source = "wiflabs/anthropic"
+    }
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.0"
+    }
+  }
+}
