@@ -158,16 +158,10 @@ func (r *serviceAccountWorkspaceResource) Read(ctx context.Context, req resource
 }
 
 // findMembership returns the explicit membership, or nil when it, or the
-// service account, is gone. The implicit default-workspace entry is not a
-// membership Terraform can own.
+// service account, is gone (an archived service account lists no
+// memberships). The implicit default-workspace entry is not a membership
+// Terraform can own.
 func findMembership(ctx context.Context, c *client.Client, serviceAccountID, workspaceID string) (*client.ServiceAccountWorkspaceMember, error) {
-	sa, err := c.GetServiceAccount(ctx, serviceAccountID)
-	if client.IsNotFound(err) || (err == nil && sa.IsArchived()) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	members, err := c.ListServiceAccountWorkspaces(ctx, serviceAccountID)
 	if client.IsNotFound(err) {
 		return nil, nil
