@@ -277,8 +277,10 @@ func normalizeGoogleEndpoint(raw string) (string, error) {
 	return u.String(), nil
 }
 
+// isLoopbackHost reports whether plain http to host stays on this machine,
+// the only case where the provider sends credentials without TLS.
 func isLoopbackHost(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -6,7 +6,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -367,11 +366,7 @@ func checkBaseURL(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return nil
-		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
