@@ -42,22 +42,22 @@ type federationRuleResource struct{ data *providerData }
 // federationRuleFields are the attributes a rule has on the API; the
 // resource and the data sources share them.
 type federationRuleFields struct {
-	ID                     types.String `tfsdk:"id"`
-	Name                   types.String `tfsdk:"name"`
-	Description            types.String `tfsdk:"description"`
-	IssuerID               types.String `tfsdk:"issuer_id"`
-	IssuerName             types.String `tfsdk:"issuer_name"`
-	Match                  types.Object `tfsdk:"match"`
-	Target                 types.Object `tfsdk:"target"`
-	OAuthScope             types.String `tfsdk:"oauth_scope"`
-	WorkspaceIDs           types.Set    `tfsdk:"workspace_ids"`
-	AppliesToAllWorkspaces types.Bool   `tfsdk:"applies_to_all_workspaces"`
-	TokenLifetimeSeconds   types.Int64  `tfsdk:"token_lifetime_seconds"`
-	SDKEnvironment         types.Map    `tfsdk:"sdk_environment"`
-	CreatedAt              types.String `tfsdk:"created_at"`
-	CreatedByActorID       types.String `tfsdk:"created_by_actor_id"`
-	UpdatedAt              types.String `tfsdk:"updated_at"`
-	UpdatedByActorID       types.String `tfsdk:"updated_by_actor_id"`
+	ID                     types.String   `tfsdk:"id"`
+	Name                   types.String   `tfsdk:"name"`
+	Description            types.String   `tfsdk:"description"`
+	IssuerID               types.String   `tfsdk:"issuer_id"`
+	IssuerName             types.String   `tfsdk:"issuer_name"`
+	Match                  types.Object   `tfsdk:"match"`
+	Target                 types.Object   `tfsdk:"target"`
+	OAuthScope             types.String   `tfsdk:"oauth_scope"`
+	WorkspaceIDs           stringSetValue `tfsdk:"workspace_ids"`
+	AppliesToAllWorkspaces types.Bool     `tfsdk:"applies_to_all_workspaces"`
+	TokenLifetimeSeconds   types.Int64    `tfsdk:"token_lifetime_seconds"`
+	SDKEnvironment         types.Map      `tfsdk:"sdk_environment"`
+	CreatedAt              types.String   `tfsdk:"created_at"`
+	CreatedByActorID       types.String   `tfsdk:"created_by_actor_id"`
+	UpdatedAt              types.String   `tfsdk:"updated_at"`
+	UpdatedByActorID       types.String   `tfsdk:"updated_by_actor_id"`
 }
 
 type federationRuleModel struct {
@@ -192,6 +192,7 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 					"`anthropic_federation_rule_workspace` instead, set `workspace_ids` to the first workspace and add " +
 					"`lifecycle { ignore_changes = [workspace_ids] }`.",
 				ElementType: types.StringType,
+				CustomType:  newStringSetType(),
 				Optional:    true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
@@ -268,13 +269,13 @@ func (m *federationRuleFields) fromAPI(rule *client.FederationRule, organization
 	m.Target = targetObject(types.StringValue(rule.Target.ServiceAccountID), types.StringValue(rule.Target.ServiceAccountName))
 	m.OAuthScope = types.StringValue(rule.OAuthScope)
 	m.AppliesToAllWorkspaces = types.BoolValue(rule.AppliesToAllWorkspaces)
-	m.WorkspaceIDs = stringSet(rule.WorkspaceIDs)
+	m.WorkspaceIDs = workspaceSet(rule.WorkspaceIDs)
 	m.TokenLifetimeSeconds = types.Int64Value(rule.TokenLifetimeSeconds)
 	m.CreatedAt = timeString(rule.CreatedAt)
 	m.CreatedByActorID = types.StringValue(rule.CreatedByActorID)
 	m.UpdatedAt = timeString(rule.UpdatedAt)
 	m.UpdatedByActorID = types.StringValue(rule.UpdatedByActorID)
-	m.SDKEnvironment = sdkEnvironmentValue(m.ID, types.StringValue(rule.Target.ServiceAccountID), organizationID, m.WorkspaceIDs, m.AppliesToAllWorkspaces)
+	m.SDKEnvironment = sdkEnvironmentValue(m.ID, types.StringValue(rule.Target.ServiceAccountID), organizationID, m.WorkspaceIDs.SetValue, m.AppliesToAllWorkspaces)
 }
 
 // toCreate builds the create body. The rule is created enabled in the first
@@ -297,7 +298,7 @@ func (m *federationRuleModel) toCreate(ctx context.Context, diags *diag.Diagnost
 		p.AppliesToAllWorkspaces = &all
 		return p, nil
 	}
-	ws, _ := setStrings(m.WorkspaceIDs)
+	ws, _ := setStrings(m.WorkspaceIDs.SetValue)
 	if len(ws) > 0 {
 		p.WorkspaceID = &ws[0]
 	}
@@ -341,7 +342,7 @@ func (m *federationRuleModel) toUpdate(ctx context.Context, state *federationRul
 	case !wantAll && state.AppliesToAllWorkspaces.ValueBool():
 		// Narrowing: workspace_id enables the first workspace in the same
 		// write, so the rule is never live in no workspace at all.
-		if ws, _ := setStrings(m.WorkspaceIDs); len(ws) > 0 {
+		if ws, _ := setStrings(m.WorkspaceIDs.SetValue); len(ws) > 0 {
 			p.WorkspaceID = client.Set(ws[0])
 		}
 		p.AppliesToAllWorkspaces = client.Set(false)
@@ -355,7 +356,7 @@ func (r *federationRuleResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateWorkspaceChoice(cfg.WorkspaceIDs, cfg.AppliesToAllWorkspaces, &resp.Diagnostics)
+	validateWorkspaceChoice(cfg.WorkspaceIDs.SetValue, cfg.AppliesToAllWorkspaces, &resp.Diagnostics)
 	if m, ok := matchFromObject(ctx, cfg.Match, &resp.Diagnostics); ok {
 		validateMatchConfig(m, &resp.Diagnostics, true)
 	}
@@ -430,7 +431,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if targetOK {
 		plan.Target = targetObject(target.ServiceAccountID, target.ServiceAccountName)
 	}
-	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -446,7 +447,7 @@ func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federati
 		return !diags.HasError()
 	}
 	validateMatchConfig(match, diags, false)
-	validateWorkspaceChoice(plan.WorkspaceIDs, plan.AppliesToAllWorkspaces, diags)
+	validateWorkspaceChoice(plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces, diags)
 	if diags.HasError() {
 		return false
 	}
@@ -511,8 +512,8 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 
 	enabled, ok := r.syncWorkspaces(ctx, rule.ID, rule.WorkspaceIDs, workspaces, params.OAuthScope, &resp.Diagnostics)
 	if !ok {
-		plan.WorkspaceIDs = stringSet(enabled)
-		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(rule.Target.ServiceAccountID), r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+		plan.WorkspaceIDs = workspaceSet(enabled)
+		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(rule.Target.ServiceAccountID), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
@@ -577,8 +578,8 @@ func (r *federationRuleResource) settle(ctx context.Context, plan *federationRul
 		return
 	}
 	fallback()
-	plan.WorkspaceIDs = stringSet(workspaces)
-	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+	plan.WorkspaceIDs = workspaceSet(workspaces)
+	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 }
 
 // writtenFields puts a write's response into the model.
@@ -641,7 +642,7 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 		scope = state.OAuthScope.ValueString()
 	}
 
-	current, _ := setStrings(state.WorkspaceIDs)
+	current, _ := setStrings(state.WorkspaceIDs.SetValue)
 	written := (*client.FederationRule)(nil)
 	if !updateIsEmpty(params) {
 		rule, err := r.data.client.UpdateFederationRule(ctx, id, params)
@@ -655,7 +656,7 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 
 	var desired []string
 	if !plan.AppliesToAllWorkspaces.ValueBool() {
-		desired, _ = setStrings(plan.WorkspaceIDs)
+		desired, _ = setStrings(plan.WorkspaceIDs.SetValue)
 	}
 	enabled, ok := r.syncWorkspaces(ctx, id, current, desired, scope, &resp.Diagnostics)
 	if !ok {
@@ -669,8 +670,8 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 		} else {
 			plan.federationRuleFields = state.federationRuleFields
 		}
-		plan.WorkspaceIDs = stringSet(enabled)
-		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+		plan.WorkspaceIDs = workspaceSet(enabled)
+		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}

@@ -364,20 +364,29 @@ func stringSet(ids []string) types.Set {
 }
 
 // workspaceDiff says which enablements to add and remove to go from
-// current to desired, each sorted.
+// current to desired, each sorted. Linear in the number of workspaces: a
+// rule may be enabled in thousands.
 func workspaceDiff(current, desired []string) (add, remove []string) {
+	have := make(map[string]struct{}, len(current))
+	for _, w := range current {
+		have[w] = struct{}{}
+	}
+	want := make(map[string]struct{}, len(desired))
 	for _, w := range desired {
-		if !slices.Contains(current, w) {
+		want[w] = struct{}{}
+		if _, ok := have[w]; !ok {
 			add = append(add, w)
 		}
 	}
 	for _, w := range current {
-		if !slices.Contains(desired, w) {
+		if _, ok := want[w]; !ok {
 			remove = append(remove, w)
 		}
 	}
 	slices.Sort(add)
+	add = slices.Compact(add)
 	slices.Sort(remove)
+	remove = slices.Compact(remove)
 	return add, remove
 }
 
