@@ -79,9 +79,11 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"with which scope and in which workspaces. Destroying it archives it (the API never hard-deletes).",
 		MarkdownDescription: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived Claude API access tokens " +
 			"of a service account, with which scope and in which workspaces.\n\n" +
-			"The plan checks the rule the way the service does, so mistakes fail at `terraform plan`, on the attribute to fix, before anything is written: " +
-			"the CEL `condition` must compile to a bool that depends on the token; `audience` alone, an empty `match` or a bare `*` subject are refused; " +
-			"and rules on shared issuers (Google, GitHub Actions, GitLab, Buildkite, Terraform Cloud) must pin your tenant. " +
+			"The provider checks the rule the way the service does, on the attribute to fix, before anything is written. Mistakes the configuration " +
+			"alone shows fail at `terraform plan`: the CEL `condition` must compile to a bool that depends on the token; `audience` alone, an empty " +
+			"`match` or a bare `*` subject are refused. Checks that need the issuer or the target service account (rules on shared issuers — Google, " +
+			"GitHub Actions, GitLab, Buildkite, Terraform Cloud — must pin your tenant; `org:admin` needs an admin target) are warnings at plan and " +
+			"errors at apply, before the rule is written: as plan-time errors they would also block `terraform destroy`, which plans the configuration again. " +
 			"For Google, pin `claims.sub` (the service account's numeric uniqueId) and `claims.email`, and set `audience`.\n\n" +
 			"`sdk_environment` holds the environment variables a workload needs to exchange its token through this rule with an Anthropic SDK.\n\n" +
 			"Destroying the rule **archives** it (the API never hard-deletes); exchanges through it stop at once.",
@@ -403,7 +405,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	var guard ruleGuardResult
 	if r.data != nil && r.data.client != nil {
-		guard = remoteRuleGuards(ctx, r.data.client, ruleGuardInput{
+		guard = planRuleGuards(ctx, r.data.client, ruleGuardInput{
 			issuerID:    plan.IssuerID,
 			match:       match,
 			matchKnown:  matchOK && matchKnown,
@@ -411,7 +413,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 			target:      target.ServiceAccountID,
 			checkTarget: targetOK && (targetChanged || !plan.OAuthScope.Equal(state.OAuthScope)),
 			allowGoogle: plan.AllowGoogleSubjectPrefix.ValueBool(),
-		}, &resp.Diagnostics, true)
+		}, &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() {
 		return

@@ -576,8 +576,10 @@ func wrapTolerant(want string) *regexp.Regexp {
 	return regexp.MustCompile(strings.ReplaceAll(want, " ", `\s+`))
 }
 
-// TestAccFederationRule_invalidConfig proves every invalid rule fails at
-// plan time, on the attribute to fix, without a single write.
+// TestAccFederationRule_invalidConfig proves every invalid rule fails on
+// the attribute to fix without a single write: at plan time when the
+// configuration alone shows the mistake, at apply (after a plan-time
+// warning) when it takes the issuer or the target to see it.
 func TestAccFederationRule_invalidConfig(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -629,6 +631,7 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 		{"description too long", with(func(c *ruleCfg) { c.extra = fmt.Sprintf("description = %q", strings.Repeat("d", 2001)) }), `(?s)description.*2000`},
 	}
 	// Checks that need the issuer or the target: GETs only, no write.
+	// (Their plan-time warnings are checked in TestPlanRuleGuardsWarn.)
 	remote := []struct{ name, config, want string }{
 		{"Google subject_prefix", withMatch(google.ID, `{ audience = "`+testAudience+`", subject_prefix = "1122*", claims = { `+pinned+` } }`), `(?s)match\.subject_prefix: Google sub values are numeric uniqueIds with no stable prefix`},
 		{"Google email in claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "`+testGoogleEmail+`", email = "`+testGoogleEmail+`" } }`), `(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email.*anthropic_google_service_account`},
@@ -646,12 +649,12 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 	if n := len(configOnly) + len(remote); n < 25 {
 		t.Fatalf("only %d invalid configurations", n)
 	}
-	steps := func(cases []struct{ name, config, want string }) []resource.TestStep {
+	steps := func(cases []struct{ name, config, want string }, planOnly bool) []resource.TestStep {
 		out := make([]resource.TestStep, 0, len(cases))
 		for _, tc := range cases {
 			out = append(out, resource.TestStep{
 				Config:      env.config(tc.config),
-				PlanOnly:    true,
+				PlanOnly:    planOnly,
 				ExpectError: wrapTolerant(tc.want),
 			})
 		}
@@ -659,12 +662,15 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 	}
 
 	env.emu.ResetCounters()
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(configOnly)})
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(configOnly, true)})
 	if n := env.emu.TotalRequests(); n != 0 {
 		t.Errorf("configuration-only checks reached the API: %d requests", n)
 	}
 
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(remote)})
+	// The remote checks warn at plan (an error there would also block
+	// destroy, see TestAccFederationRule_guardNeverTrapsDestroy) and fail
+	// the apply before any write.
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(remote, false)})
 	for _, route := range emulator.Routes() {
 		if n := env.emu.RequestCount(route); n > 0 && !strings.HasPrefix(route, "GET ") {
 			t.Errorf("invalid configurations made %d write requests to %s", n, route)
@@ -747,4 +753,63 @@ func TestAccFederationRule_googleSubjectPrefixOptOut(t *testing.T) {
 			},
 		},
 	})
+}
+
+// A rule whose issuer is created in the same run passes plan with a
+// warning, fails its check at apply before any write, and never traps the
+// configuration: `terraform destroy` (whose pre-destroy refresh plans the
+// configuration again, now with the issuer known) still succeeds.
+func TestAccFederationRule_guardNeverTrapsDestroy(t *testing.T) {
+	env := newTestEnv(t)
+	sa := env.serviceAccount(t, "cloud-run-agent")
+	cfg := env.config(`
+resource "anthropic_federation_issuer" "google" {
+  name       = "google-same-run"
+  issuer_url = "https://accounts.google.com"
+}
+` + strings.Replace(ruleCfg{issuerID: "ISSUER", saID: sa.ID, match: `{
+    audience = "` + testAudience + `"
+    claims   = { sub = "` + testGoogleEmail + `", email = "` + testGoogleEmail + `" }
+  }`}.hcl(), `"ISSUER"`, "anthropic_federation_issuer.google.id", 1))
+	var issuerID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			// Plan: the issuer is unknown, so the tenant check is announced.
+			{
+				Config:             cfg,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config:      cfg,
+				ExpectError: wrapTolerant(`(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email`),
+			},
+			// The issuer was created; the rule was not.
+			{
+				PreConfig: func() {
+					for is, err := range env.client.ListFederationIssuers(bg, client.ListParams{}) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						if is.Name == "google-same-run" {
+							issuerID = is.ID
+						}
+					}
+					if issuerID == "" {
+						t.Fatal("the issuer was not created")
+					}
+					if n := env.emu.RequestCount(emulator.RouteCreateRule); n != 0 {
+						t.Fatalf("the refused rule reached the API: %d create requests", n)
+					}
+				},
+				Config:  cfg,
+				Destroy: true,
+			},
+		},
+	})
+	is, err := env.client.GetFederationIssuer(bg, issuerID)
+	if err != nil || !is.IsArchived() {
+		t.Errorf("destroy did not archive the issuer: %+v, %v", is, err)
+	}
 }
