@@ -106,7 +106,7 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API returns a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, policy.MaxDescriptionLength)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, policy.MaxDescriptionLength), descriptionTextValidator()},
 			},
 			"issuer_id": schema.StringAttribute{
 				Description:         "ID of the federation issuer (fdis_...) whose tokens the rule accepts. The API cannot move a rule to another issuer, so changing it replaces the rule.",

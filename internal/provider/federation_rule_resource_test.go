@@ -629,6 +629,14 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 		{"bad oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:admin" }), `(?s)oauth_scope.*value must be one of`},
 		{"empty description", with(func(c *ruleCfg) { c.extra = `description = ""` }), `(?s)description.*length`},
 		{"description too long", with(func(c *ruleCfg) { c.extra = fmt.Sprintf("description = %q", strings.Repeat("d", 2001)) }), `(?s)description.*2000`},
+		// Control and bidirectional formatting characters, named with their position.
+		{"BEL in description", with(func(c *ruleCfg) { c.extra = `description = "bell\u0007"` }), `(?s)description: must not contain control characters \(character 5 is U\+0007 BEL\)`},
+		{"right-to-left override in name", with(func(c *ruleCfg) { c.name = "robot\u202e" }), `(?s)name.*character 6 is U\+202E`},
+		{"ANSI escape in a claim", withMatch(google.ID, `{ claims = { sub = "`+testGoogleSub+`", email = "agent\u001b[31m@example.com" } }`), `(?s)match\.claims\.email: must not contain control characters \(character 6 is U\+001B ESC\)`},
+		{"NUL in a claim name", withMatch(google.ID, `{ claims = { sub = "`+testGoogleSub+`", "email\u0000" = "a@example.com" } }`), `(?s)match\.claims.*claim name must not contain control characters \(character 6 is U\+0000 NUL\)`},
+		{"right-to-left override in audience", withMatch(google.ID, `{ audience = "https://api.anthropic.com\u202e", claims = { `+pinned+` } }`), `(?s)match\.audience: must not contain bidirectional formatting characters.*character 26 is U\+202E RIGHT-TO-LEFT OVERRIDE`},
+		{"BEL in subject_prefix", withMatch(github.ID, `{ subject_prefix = "repo:acme/\u0007*" }`), `(?s)match\.subject_prefix: must not contain control characters \(character 11 is U\+0007 BEL\)`},
+		{"right-to-left override in condition", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "claims.email_verified == true // \u202e" }`), `(?s)match\.condition: must not contain bidirectional formatting characters`},
 	}
 	// Checks that need the issuer or the target: GETs only, no write.
 	// (Their plan-time warnings are checked in TestPlanRuleGuardsWarn.)
