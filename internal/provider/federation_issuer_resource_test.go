@@ -692,3 +692,26 @@ func (c beforeAfterCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRe
 	}
 	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
 }
+
+// Planning a second issuer for a URL the organization already has looks
+// the existing ones up (the warning itself is TestWarnSharedIssuerURL's)
+// and still plans: it is advice, and it writes nothing.
+func TestAccFederationIssuer_secondIssuerForURLPlans(t *testing.T) {
+	env := newTestEnv(t)
+	env.issuer(t, "google", "https://accounts.google.com")
+	env.emu.ResetCounters()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:             env.config(issuerConfig("google-again", "https://accounts.google.com", "")),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+	if env.emu.RequestCount(emulator.RouteListIssuers) == 0 {
+		t.Error("the plan did not look for issuers with the same issuer_url")
+	}
+	if n := env.emu.RequestCount(emulator.RouteCreateIssuer); n != 0 {
+		t.Errorf("a plan created %d issuers", n)
+	}
+}
