@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -374,9 +376,6 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return // destroy
 	}
 	creating := req.State.Raw.IsNull()
-	if !creating && req.Plan.Raw.Equal(req.State.Raw) {
-		return // no change: nothing the service would re-check
-	}
 	var plan, state federationRuleModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if !creating {
@@ -384,6 +383,11 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	// Compared on the model, not with req.Plan.Raw.Equal: tftypes compares
+	// sets pair by pair, which is quadratic in workspace_ids.
+	if !creating && plan.sameAs(&state) {
+		return // no change: nothing the service would re-check
 	}
 	match, matchOK := matchFromObject(ctx, plan.Match, &resp.Diagnostics)
 	_, matchKnown := match.toPolicy()
@@ -435,6 +439,32 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// sameAs reports whether every attribute of m equals o's.
+func (m *federationRuleModel) sameAs(o *federationRuleModel) bool {
+	a, b := reflect.ValueOf(m).Elem(), reflect.ValueOf(o).Elem()
+	return sameAttrValues(a, b)
+}
+
+// sameAttrValues compares two structs of attr.Values field by field; an
+// embedded struct is compared the same way.
+func sameAttrValues(a, b reflect.Value) bool {
+	for i := range a.NumField() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Kind() == reflect.Struct && a.Type().Field(i).Anonymous {
+			if !sameAttrValues(fa, fb) {
+				return false
+			}
+			continue
+		}
+		va, okA := fa.Interface().(attr.Value)
+		vb, okB := fb.Interface().(attr.Value)
+		if !okA || !okB || !va.Equal(vb) {
+			return false
+		}
+	}
+	return true
 }
 
 // applyGuards repeats the plan's checks right before a write: values that

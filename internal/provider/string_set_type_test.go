@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
 
 func tfStringSet(elems ...tftypes.Value) tftypes.Value {
@@ -203,5 +205,31 @@ func BenchmarkWorkspaceDiff10000(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		workspaceDiff(current, desired)
+	}
+}
+
+// ModifyPlan's "nothing changed" test compares every attribute, the
+// embedded ones too, without tftypes' quadratic set comparison.
+func TestFederationRuleModelSameAs(t *testing.T) {
+	base := func() *federationRuleModel {
+		var m federationRuleModel
+		m.fromAPI(&client.FederationRule{ID: "fdrl_1", Name: "a", WorkspaceIDs: manyWorkspaceIDs(3)}, "org")
+		m.AllowGoogleSubjectPrefix = types.BoolValue(false)
+		return &m
+	}
+	if a, b := base(), base(); !a.sameAs(b) {
+		t.Fatal("identical models differ")
+	}
+	for name, edit := range map[string]func(*federationRuleModel){
+		"name":              func(m *federationRuleModel) { m.Name = types.StringValue("b") },
+		"one workspace":     func(m *federationRuleModel) { m.WorkspaceIDs = workspaceSet(manyWorkspaceIDs(4)[1:]) },
+		"unknown workspace": func(m *federationRuleModel) { m.WorkspaceIDs = stringSetValue{SetValue: types.SetUnknown(types.StringType)} },
+		"opt-out":           func(m *federationRuleModel) { m.AllowGoogleSubjectPrefix = types.BoolValue(true) },
+	} {
+		a, b := base(), base()
+		edit(b)
+		if a.sameAs(b) || b.sameAs(a) {
+			t.Errorf("%s: a change went unnoticed", name)
+		}
 	}
 }
