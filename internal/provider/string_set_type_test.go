@@ -221,10 +221,12 @@ func TestFederationRuleModelSameAs(t *testing.T) {
 		t.Fatal("identical models differ")
 	}
 	for name, edit := range map[string]func(*federationRuleModel){
-		"name":              func(m *federationRuleModel) { m.Name = types.StringValue("b") },
-		"one workspace":     func(m *federationRuleModel) { m.WorkspaceIDs = workspaceSet(manyWorkspaceIDs(4)[1:]) },
-		"unknown workspace": func(m *federationRuleModel) { m.WorkspaceIDs = stringSetValue{SetValue: types.SetUnknown(types.StringType)} },
-		"opt-out":           func(m *federationRuleModel) { m.AllowGoogleSubjectPrefix = types.BoolValue(true) },
+		"name":          func(m *federationRuleModel) { m.Name = types.StringValue("b") },
+		"one workspace": func(m *federationRuleModel) { m.WorkspaceIDs = workspaceSet(manyWorkspaceIDs(4)[1:]) },
+		"unknown workspace": func(m *federationRuleModel) {
+			m.WorkspaceIDs = stringSetValue{SetValue: types.SetUnknown(types.StringType)}
+		},
+		"opt-out": func(m *federationRuleModel) { m.AllowGoogleSubjectPrefix = types.BoolValue(true) },
 	} {
 		a, b := base(), base()
 		edit(b)
