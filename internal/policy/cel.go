@@ -103,17 +103,27 @@ var celEnv = sync.OnceValues(func() (*celToolkit, error) {
 // variable `claims` (map(string, dyn)), using CEL's standard library.
 //
 // It rejects syntax and type errors (CEL's message, with line and column), a
-// result type statically known not to be bool, and conditions that are true
-// whatever the claims are. A dyn result (for example `claims.email_verified`)
+// result that is not a bool, and conditions that are true whatever the
+// claims are. A result is known not to be bool when the checker says so
+// (`"x"`, `claims.a + 1`) or when the whole condition is a registered JWT
+// claim, whose JSON type RFC 7519 fixes (`claims.sub` is a string, which
+// would deny every exchange). Another dyn result (`claims.email_verified`)
 // is accepted: its type is only known per token, and Eval reports a non-bool
 // value as an error, which means no match.
 //
-// Constant truth is found by partially evaluating the condition with the
-// claims unknown: anything CEL can decide without them is decided, so
-// `true`, `1 == 1`, `true || claims.x == "y"` and `[1].exists(claims, claims == 1)`
-// are all caught. This subsumes cel's constant-folding optimizer and, unlike
-// it, runs under ConditionCostLimit. Tautologies that need reasoning about
-// values, such as `has(claims.x) || !has(claims.x)`, are not detected.
+// Constant truth is found in two steps. First the condition is partially
+// evaluated with the claims unknown: anything CEL can decide without them
+// is decided, so `true`, `1 == 1`, `true || claims.x == "y"` and
+// `[1].exists(claims, claims == 1)` are all caught; this subsumes cel's
+// constant-folding optimizer and, unlike it, runs under ConditionCostLimit.
+// Then tautologies that need reasoning about values (`has(claims.x) ||
+// !has(claims.x)`, `claims == claims`, `size(claims) >= 0`) are caught by
+// probes: a condition true on every probe token is rejected (see
+// trueForEveryProbe; it can only err toward rejecting).
+//
+// A condition that is constant false is accepted (ValidateMatch warns): it
+// fails closed, admitting no token, so it is a mistake to point out rather
+// than a hole to refuse, and the service stores such rules.
 func CompileCondition(expr string) (*Condition, error) {
 	kit, err := celEnv()
 	if err != nil {
@@ -508,6 +518,14 @@ func (c *Condition) trueForEveryProbe() bool {
 		values = values[:maxProbeValues]
 	}
 	probes := []map[string]any{{}}
+	if c.opaqueClaims {
+		// A large token, for conditions on the map's size.
+		big := make(map[string]any, 100)
+		for i := range 100 {
+			big["claim"+strconv.Itoa(i)] = "probe"
+		}
+		probes = append(probes, big)
+	}
 	for _, v := range values {
 		all := make(map[string]any, len(names))
 		for _, n := range names {
