@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -143,5 +145,79 @@ func TestTenantPinSubjectForms(t *testing.T) {
 		if HasErrors(fs) == tt.pinned {
 			t.Errorf("%s: %s: pinned = %v, want %v (%v)", tt.issuer, tt.cond, !HasErrors(fs), tt.pinned, fs)
 		}
+	}
+}
+
+// FuzzTenantPinSound checks the soundness claim against the evaluator: a
+// condition CheckTenantPin accepts as the only matcher of a GitHub rule
+// must be false for tokens of other tenants, whatever the other claims
+// hold. The tokens combine foreign tenant values (samples and variations
+// of the condition's own literals) with literals, other types and absence
+// for the remaining claims.
+func FuzzTenantPinSound(f *testing.F) {
+	for _, s := range []string{
+		`claims.repository_owner == "acme"`, `claims.repository.contains("acme")`, `claims.sub.startsWith("repo:acme/")`,
+		`claims.repository == "acme/app" || claims.ref == "main"`, `!(claims.repository_owner != "acme") && claims.ref != "x"`,
+		`claims.repository_owner in ["acme", "b"] ? claims.ref == "main" : claims.actor == "x"`, `claims.repository.startsWith("acme/")`,
+		`claims.repository_owner_id == "1" || (claims.repository_id == "2" && claims.ref == "x")`, `claims["repository_owner"] == "a"`,
+	} {
+		f.Add(s)
+	}
+	w, _ := LookupWellKnownIssuer(GitHubActionsIssuer)
+	f.Fuzz(func(t *testing.T, expr string) {
+		m := Match{Condition: &expr}
+		if HasErrors(ValidateMatch(m)) || HasErrors(CheckTenantPin(GitHubActionsIssuer, m, TenantOptions{})) {
+			return
+		}
+		c, err := CompileCondition(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newPinScope(w, tenantPaths(w), m, c)
+		lits := stringLiterals(c.root)
+		names := append(c.ReferencedClaims(), slices.Collect(maps.Keys(c.testedClaims))...)
+		choices := map[string][]any{}
+		for _, n := range names {
+			if p, ok := s.pathFor([]string{n}); ok {
+				for _, v := range s.candidates(p, lits) {
+					choices[n] = append(choices[n], v)
+				}
+				choices[n] = append(choices[n], nil)
+				continue
+			}
+			for _, l := range lits {
+				choices[n] = append(choices[n], l)
+			}
+			choices[n] = append(choices[n], "x", true, 1.0, nil)
+		}
+		for i := range 64 {
+			token := map[string]any{}
+			for j, n := range names {
+				vs := choices[n]
+				if v := vs[(i*7+j*3+i/len(vs))%len(vs)]; v != nil {
+					token[n] = v
+				}
+			}
+			if ok, _ := c.Eval(token); ok {
+				t.Fatalf("accepted %q, but the foreign token %v matches", expr, token)
+			}
+		}
+	})
+}
+
+// BenchmarkCheckTenantPin: a plan checks every rule, so pinned conditions
+// must stay cheap; the explanation of a rejection may cost more.
+func BenchmarkCheckTenantPin(b *testing.B) {
+	for _, tc := range []struct{ name, issuer, cond string }{
+		{"github pinned", GitHubActionsIssuer, `claims.repository_owner_id == "1342004" && claims.ref == "refs/heads/main"`},
+		{"google pinned", GoogleIssuer, `claims.sub == "` + testUniqueID + `" && claims.email == "a@p.iam.gserviceaccount.com"`},
+		{"github rejected", GitHubActionsIssuer, `claims.repository.contains("acme") && claims.ref == "refs/heads/main"`},
+	} {
+		m := Match{Audience: ptr(DefaultAudience), Condition: ptr(tc.cond)}
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				CheckTenantPin(tc.issuer, m, TenantOptions{})
+			}
+		})
 	}
 }
