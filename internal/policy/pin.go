@@ -286,7 +286,7 @@ func (s *pinScope) eval(e celast.Expr) verdict {
 			v := s.eval(a)
 			out.mayFalse = out.mayFalse && v.mayFalse
 			if !v.mayTrue {
-				if pin == nil {
+				if pin == nil && a.Kind() != celast.LiteralKind {
 					pin = a
 				}
 				continue
