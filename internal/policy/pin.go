@@ -53,12 +53,23 @@ import (
 // platform's (a tenant value never contains its separator, ids are
 // unique). So when the root may not be true, no other tenant's token
 // matches. The analysis is conservative: it may reject an exotic but safe
-// condition (`claims.repository_owner.matches("^acme$")`, or one that pins
-// only through a claims entry it cannot see), never accept an unsafe one.
+// condition (`claims.repository_owner.matches("^acme$")`, or
+// `claims.ref != "main" || claims.repository_owner == "acme"` next to
+// claims = { ref = "main" }: each matcher is judged on its own), never
+// accept an unsafe one.
 // When it rejects, the reason names the part of the condition that lets
 // other tenants through and, where it can, a concrete value of another
 // tenant that satisfies it (found by evaluating that part with candidate
-// values built from its own literals: "evil/acme" for contains("acme")).
+// values built from its own literals: "other-org/acme" for contains("acme")).
+//
+// Platform facts the tenant paths encode: a sub that starts with one of the
+// issuer's SubjectForms carries the token's own tenant there, and any other
+// sub is attacker-chosen text (GitHub lets a repository customize its sub
+// template), so an exact sub pins only when it spells a tenant. Google's azp
+// names an account only when it is a uniqueId (for people it is the OAuth
+// client, shared by every user of, say, gcloud), and an email suffix is not
+// a pin: Google-managed domains such as gcp-sa-*.iam.gserviceaccount.com
+// are shared by every project.
 
 type pathKind int
 
