@@ -149,9 +149,9 @@ func TestTenantPinSubjectForms(t *testing.T) {
 }
 
 // FuzzTenantPinSound checks the soundness claim against the evaluator: a
-// condition CheckTenantPin accepts as the only matcher of a GitHub rule
+// condition CheckTenantPin accepts as the only matcher of a rule
 // must be false for tokens of other tenants, whatever the other claims
-// hold. The tokens combine foreign tenant values (samples and variations
+// hold (GitHub, Google or GitLab, by the fuzzer's choice). The tokens combine foreign tenant values (samples and variations
 // of the condition's own literals) with literals, other types and absence
 // for the remaining claims.
 func FuzzTenantPinSound(f *testing.F) {
@@ -161,12 +161,21 @@ func FuzzTenantPinSound(f *testing.F) {
 		`claims.repository_owner in ["acme", "b"] ? claims.ref == "main" : claims.actor == "x"`, `claims.repository.startsWith("acme/")`,
 		`claims.repository_owner_id == "1" || (claims.repository_id == "2" && claims.ref == "x")`, `claims["repository_owner"] == "a"`,
 	} {
-		f.Add(s)
+		f.Add(s, uint8(0))
 	}
-	w, _ := LookupWellKnownIssuer(GitHubActionsIssuer)
-	f.Fuzz(func(t *testing.T, expr string) {
+	for _, s := range []string{
+		`claims.sub == "` + testUniqueID + `"`, `claims.sub != ""`, `claims.email.endsWith("@p.iam.gserviceaccount.com")`,
+		`claims.azp == "` + testUniqueID + `" || claims.email_verified`, `claims.email in ["a@b.c"] && claims.sub.size() == 21`,
+	} {
+		f.Add(s, uint8(1))
+	}
+	f.Add(`claims.namespace_path.startsWith("grp/") || claims.project_path == "grp/app"`, uint8(2))
+	issuers := []string{GitHubActionsIssuer, GoogleIssuer, GitLabIssuer}
+	f.Fuzz(func(t *testing.T, expr string, which uint8) {
+		issuer := issuers[int(which)%len(issuers)]
+		w, _ := LookupWellKnownIssuer(issuer)
 		m := Match{Condition: &expr}
-		if HasErrors(ValidateMatch(m)) || HasErrors(CheckTenantPin(GitHubActionsIssuer, m, TenantOptions{})) {
+		if HasErrors(ValidateMatch(m)) || HasErrors(CheckTenantPin(issuer, m, TenantOptions{})) {
 			return
 		}
 		c, err := CompileCondition(expr)
