@@ -142,6 +142,10 @@ func TestValidation(t *testing.T) {
 		bad("rule google unpinned", "POST", rulesPath, rule("issuer_id", google, "match", map[string]any{"claims": map[string]any{"hd": "example.com"}, "audience": "x"}), "match"),
 		bad("rule google subject prefix", "POST", rulesPath, rule("issuer_id", google, "match", map[string]any{"subject_prefix": "1234*"}), "match"),
 		bad("rule github unpinned", "POST", rulesPath, rule("issuer_id", github, "match", map[string]any{"claims": map[string]any{"ref": "refs/heads/main"}}), "match"),
+		bad("rule github condition mentions tenant", "POST", rulesPath, rule("issuer_id", github, "match", map[string]any{"condition": `claims.repository_owner != "nobody"`}), "match.condition: GitHub Actions's issuer is shared by every GitHub repository, so this rule must pin yours, and its condition does not"),
+		bad("rule github condition optional pin", "POST", rulesPath, rule("issuer_id", github, "match", map[string]any{"condition": `claims.repository == "acme/app" || claims.ref == "refs/heads/main"`}), "the || makes the pin"),
+		bad("rule condition bare sub", "POST", rulesPath, rule("match", map[string]any{"condition": "claims.sub"}), "match.condition: condition must evaluate to a bool"),
+		bad("rule condition tautology", "POST", rulesPath, rule("match", map[string]any{"condition": "has(claims.sub) || !has(claims.sub)"}), "match.condition: condition is always true"),
 		bad("rule target missing", "POST", rulesPath, without(rule(), "target"), "target: required"),
 		bad("rule target type", "POST", rulesPath, rule("target", map[string]any{"type": "user", "service_account_id": f.sa}), "target.type: must be service_account"),
 		// target.service_account_name is ignored on writes (TestRuleTargetNameIgnored), but typed.

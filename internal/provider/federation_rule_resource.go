@@ -153,7 +153,10 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 							"claims.email_verified == true && claims.email.endsWith(\"@example.com\"). Must return a bool and depend on the claims.",
 						MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
 							"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
-							"return a bool and depend on the claims (a constant `true` is refused).",
+							"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
+							"On a shared issuer a condition pins your tenant only if no other tenant's token can make it true: compare a tenant claim with " +
+							"exact values (`claims.repository_owner_id == \"1342004\"`, `claims.repository in [\"acme/a\", \"acme/b\"]`) and join other tests " +
+							"with `&&`; `contains`, `matches`, `!=` or an `||` branch without a pin let other tenants through, and the plan says which part does.",
 						Optional: true,
 					},
 				},

@@ -59,6 +59,8 @@ func TestFindingPathsExistInSchema(t *testing.T) {
 		{Claims: map[string]string{"sub": "123", "email": "112233445566778899001"}},
 		{SubjectPrefix: s("1122*"), Condition: s("claims.email_verified == true")},
 		{Claims: map[string]string{"ref": "main"}},
+		{Condition: s(`claims.ref == "main"`)},
+		{Condition: s(`claims.sub`)},
 	}
 	var findings []policy.Finding
 	for _, m := range matches {
