@@ -47,7 +47,14 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 		}
 		seen := map[string]bool{}
 		page := ""
-		for {
+		for pages := 1; ; pages++ {
+			if pages > c.maxPages {
+				// A server that hands out fresh cursors forever would
+				// otherwise keep Terraform requesting (and buffering) for
+				// as long as it likes.
+				yield(zero, fmt.Errorf("anthropic API: GET %s: still more pages after %d; giving up (the server keeps answering a next_page)", path, c.maxPages))
+				return
+			}
 			pq := url.Values{}
 			for k, v := range q {
 				pq[k] = v
@@ -71,7 +78,7 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 			// A server that hands back a cursor twice would otherwise keep
 			// Terraform looping forever.
 			if seen[*resp.NextPage] {
-				yield(zero, fmt.Errorf("anthropic API: GET %s returned a repeated page cursor", path))
+				yield(zero, fmt.Errorf("anthropic API: GET %s returned a page cursor it had already returned; giving up after %d pages", path, pages))
 				return
 			}
 			seen[*resp.NextPage] = true
