@@ -154,9 +154,12 @@ func TestBrokenObjectsOfEveryKind(t *testing.T) {
 	})
 	ctx := t.Context()
 	calls := map[string]func() error{
-		"issuer":      func() error { _, err := c.GetFederationIssuer(ctx, "fdis_1"); return err },
-		"rule":        func() error { _, err := c.GetFederationRule(ctx, "fdrl_1"); return err },
-		"membership":  func() error { _, err := c.AddServiceAccountWorkspace(ctx, "svac_1", "wrkspc_1", "workspace_user"); return err },
+		"issuer": func() error { _, err := c.GetFederationIssuer(ctx, "fdis_1"); return err },
+		"rule":   func() error { _, err := c.GetFederationRule(ctx, "fdrl_1"); return err },
+		"membership": func() error {
+			_, err := c.AddServiceAccountWorkspace(ctx, "svac_1", "wrkspc_1", "workspace_user")
+			return err
+		},
 		"memberships": func() error { _, err := c.ListServiceAccountWorkspaces(ctx, "svac_1"); return err },
 		"enablement":  func() error { _, err := c.EnableFederationRuleWorkspace(ctx, "fdrl_1", "wrkspc_1"); return err },
 		"enablements": func() error { _, err := c.ListFederationRuleWorkspaces(ctx, "fdrl_1"); return err },
