@@ -269,3 +269,44 @@ func TestAmbiguousWriteFailures(t *testing.T) {
 		t.Errorf("dial error: %v, want a plain failure", err)
 	}
 }
+
+func TestFindByName(t *testing.T) {
+	ps := &pagedServer{
+		pages: map[string][]string{"": {"svac_1", "svac_2"}, "c2": {"svac_3"}},
+		next:  map[string]any{"": "c2", "c2": nil},
+	}
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		// Every sample is named ci-deployer; rename by id so one matches.
+		var data []any
+		for _, id := range ps.pages[r.URL.Query().Get("page")] {
+			sa := sampleServiceAccount(id)
+			sa["name"] = "sa-" + strings.TrimPrefix(id, "svac_")
+			if id == "svac_2" {
+				sa["name"] = "sa-3" // archived namesake: not the live one
+				sa["archived_at"] = "2026-01-03T00:00:00Z"
+			}
+			data = append(data, sa)
+		}
+		writeJSON(w, 200, map[string]any{"data": data, "next_page": ps.next[r.URL.Query().Get("page")]})
+	})
+	sa, err := c.FindServiceAccountByName(t.Context(), "sa-3")
+	if err != nil || sa == nil || sa.ID != "svac_3" {
+		t.Fatalf("sa=%v err=%v", sa, err)
+	}
+	if sa, err := c.FindServiceAccountByName(t.Context(), "nope"); err != nil || sa != nil {
+		t.Fatalf("sa=%v err=%v", sa, err)
+	}
+}
+
+// The default budget rides out a long overload: ten refusals in a row (a
+// 30% fault rate makes five in a row common across a large apply).
+func TestDefaultBudgetRidesOutOverload(t *testing.T) {
+	s := &scripted{statuses: []int{529, 529, 529, 529, 529, 529, 529, 529, 529, 529}}
+	c := newTestClient(t, s.ServeHTTP, func(o *Options) { o.MaxRetries = -1 })
+	if _, err := c.CreateServiceAccount(t.Context(), ServiceAccountCreateParams{Name: "sa"}); err != nil {
+		t.Fatalf("err = %v after %d attempts", err, s.count.Load())
+	}
+	if got := s.count.Load(); got != 11 {
+		t.Errorf("attempts = %d, want 11", got)
+	}
+}
