@@ -364,7 +364,9 @@ func (r *federationIssuerResource) Create(ctx context.Context, req resource.Crea
 	}
 	c := r.data.client
 	iss, err := createRecovering(ctx, &resp.Diagnostics, "federation issuer", params.Name,
-		func(ctx context.Context) (*client.FederationIssuer, error) { return c.CreateFederationIssuer(ctx, params) },
+		func(ctx context.Context) (*client.FederationIssuer, error) {
+			return c.CreateFederationIssuer(ctx, params)
+		},
 		func(ctx context.Context, since time.Time) (*client.FederationIssuer, error) {
 			found, err := c.FindFederationIssuerByName(ctx, params.Name)
 			if err != nil || found == nil || !createdSince(found.CreatedAt, since) || found.IssuerURL != params.IssuerURL {
