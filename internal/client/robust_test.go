@@ -310,3 +310,29 @@ func TestDefaultBudgetRidesOutOverload(t *testing.T) {
 		t.Errorf("attempts = %d, want 11", got)
 	}
 }
+
+// A server that streams a body without end is cut off at the size cap; the
+// client neither buffers it all nor waits for it to finish.
+func TestEndlessBodyCutOff(t *testing.T) {
+	chunk := []byte(strings.Repeat("a", 64<<10))
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"data":[],"next_page":"`)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	start := time.Now()
+	_, err := Collect(c.ListServiceAccounts(t.Context(), ListParams{}))
+	if err == nil || !strings.Contains(err.Error(), "exceeds") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = c.CreateServiceAccount(t.Context(), ServiceAccountCreateParams{Name: "sa"})
+	if inv, ok := AsInvalidResponse(err); !ok || !strings.Contains(inv.Problem, "exceeds") || !IsAmbiguous(err) {
+		t.Fatalf("create: err = %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
