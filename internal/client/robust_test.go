@@ -53,9 +53,10 @@ func TestCallHasOneDeadlineAcrossRetries(t *testing.T) {
 	if e, ok := AsAPIError(err); !ok || e.StatusCode != 503 {
 		t.Fatalf("err = %v, want the last 503", err)
 	}
-	// 0, 40, 80 ms: a fourth attempt would start past the 100 ms budget.
-	if got := hits.Load(); got != 3 {
-		t.Errorf("attempts = %d, want 3 within the retry budget", got)
+	// 0, 40, 80 ms: a fourth attempt would start past the 100 ms budget
+	// (a loaded machine may fit only two).
+	if got := hits.Load(); got < 2 || got > 3 {
+		t.Errorf("attempts = %d, want 2-3 within the retry budget (max_retries allows 11)", got)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v", d)
@@ -85,7 +86,7 @@ func TestHangingServerBoundedByCallDeadline(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v, want ≤ ~250ms", d)
 	}
-	if got := hits.Load(); got < 2 || got > 4 {
+	if got := hits.Load(); got < 1 || got > 4 {
 		t.Errorf("attempts = %d", got)
 	}
 }
@@ -334,5 +335,51 @@ func TestEndlessBodyCutOff(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
+	}
+}
+
+// Every kind of write, once sent, completes when the caller cancels:
+// issuers, rules, memberships and enablements as well as service accounts.
+func TestEveryWriteSurvivesCallerCancel(t *testing.T) {
+	writes := map[string]func(ctx context.Context, c *Client) error{
+		"issuer": func(ctx context.Context, c *Client) error {
+			_, err := c.CreateFederationIssuer(ctx, FederationIssuerCreateParams{Name: "gh", IssuerURL: "https://issuer.example"})
+			return err
+		},
+		"rule": func(ctx context.Context, c *Client) error {
+			_, err := c.CreateFederationRule(ctx, FederationRuleCreateParams{Name: "r", IssuerID: "fdis_1"})
+			return err
+		},
+		"membership": func(ctx context.Context, c *Client) error {
+			_, err := c.AddServiceAccountWorkspace(ctx, "svac_1", "wrkspc_1", "workspace_developer")
+			return err
+		},
+		"enablement": func(ctx context.Context, c *Client) error {
+			_, err := c.EnableFederationRuleWorkspace(ctx, "fdrl_1", "wrkspc_1")
+			return err
+		},
+		"update": func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateFederationRule(ctx, "fdrl_1", FederationRuleUpdateParams{Name: Set("n")})
+			return err
+		},
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			arrived := make(chan struct{})
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				close(arrived)
+				time.Sleep(50 * time.Millisecond)
+				writeJSON(w, 200, validObjectFor(r))
+			})
+			ctx, cancel := context.WithCancel(t.Context())
+			go func() {
+				<-arrived
+				cancel()
+			}()
+			if err := write(ctx, c); err != nil {
+				t.Errorf("err = %v", err)
+			}
+		})
 	}
 }
