@@ -253,6 +253,18 @@ func TestAmbiguousWriteFailures(t *testing.T) {
 		t.Errorf("dropped connection: %v, want ambiguous", err)
 	}
 
+	// The attempt's timeout strikes while the service is working on it.
+	slow := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-time.After(time.Second):
+		case <-r.Context().Done():
+		}
+	}, func(o *Options) { o.RequestTimeout = 50 * time.Millisecond })
+	if err := create(slow); !IsAmbiguous(err) {
+		t.Errorf("timeout mid-request: %v, want ambiguous", err)
+	}
+
 	// Nothing listens: the request never left.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
