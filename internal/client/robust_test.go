@@ -395,3 +395,13 @@ func TestEveryWriteSurvivesCallerCancel(t *testing.T) {
 		})
 	}
 }
+
+func TestInvalidResponseNeverQuotesTheToken(t *testing.T) {
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"id": r.Header.Get("authorization")})
+	})
+	_, err := c.CreateServiceAccount(t.Context(), ServiceAccountCreateParams{Name: "sa"})
+	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "REDACTED") {
+		t.Errorf("err = %v", err)
+	}
+}
