@@ -426,6 +426,21 @@ resource "anthropic_service_account_workspace" "m" {
 				if err != nil || len(issuers) != 2 {
 					return fmt.Errorf("%d live issuers (%v), want 2", len(issuers), err)
 				}
+				members := 0
+				for _, sa := range liveServiceAccounts(t, env, "") {
+					ms, err := env.client.ListServiceAccountWorkspaces(bg, sa.ID)
+					if err != nil {
+						return err
+					}
+					for _, m := range ms {
+						if m.WorkspaceID == prod {
+							members++
+						}
+					}
+				}
+				if members != n-2 {
+					return fmt.Errorf("%d memberships in production, want %d", members, n-2)
+				}
 				env.emu.SetRandomFaults(emulator.RandomFaults{Rate: 0.3, Statuses: []int{529, 503, 429}, RetryAfter: time.Second})
 				return nil
 			},
