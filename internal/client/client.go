@@ -48,6 +48,8 @@ const (
 	// 100,000 objects, far beyond any organization, and it stops a server
 	// that hands out fresh cursors forever.
 	defaultMaxPages = 1000
+	// defaultMaxListTime bounds a whole list walk.
+	defaultMaxListTime = 10 * time.Minute
 
 	// maxResponseBytes bounds what a misbehaving server or proxy can make us
 	// buffer; the largest legitimate response (a 100-item list page) is far
@@ -130,8 +132,9 @@ type Client struct {
 	requestTimeout time.Duration
 	maxRetryTime   time.Duration
 	retryAfterMax  time.Duration
-	// maxPages bounds a list walk.
-	maxPages int
+	// maxPages and maxListTime bound a list walk.
+	maxPages    int
+	maxListTime time.Duration
 
 	// Test seams: the clock for HTTP-date retry-after values, the jitter
 	// source, and a hook that sees (and may replace) each computed wait so
@@ -198,6 +201,7 @@ func New(opts Options) (*Client, error) {
 		maxRetryTime:   retryTime,
 		retryAfterMax:  afterMax,
 		maxPages:       defaultMaxPages,
+		maxListTime:    defaultMaxListTime,
 	}
 
 	var hc http.Client

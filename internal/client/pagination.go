@@ -45,6 +45,10 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 			yield(zero, qErr)
 			return
 		}
+		// The whole walk has a deadline too: a server answering every page
+		// slowly must not hold Terraform for pages × call deadline.
+		listCtx, cancel := context.WithTimeout(ctx, c.maxListTime)
+		defer cancel()
 		seen := map[string]bool{}
 		page := ""
 		for pages := 1; ; pages++ {
@@ -63,7 +67,10 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 				pq.Set("page", page)
 			}
 			var resp listPage[T]
-			if err := c.do(ctx, request{method: "GET", path: path, query: pq, class: retryIdempotent}, &resp); err != nil {
+			if err := c.do(listCtx, request{method: "GET", path: path, query: pq, class: retryIdempotent}, &resp); err != nil {
+				if ctx.Err() == nil && listCtx.Err() != nil {
+					err = fmt.Errorf("anthropic API: GET %s: listing took longer than %s (%d pages); giving up: %w", path, c.maxListTime, pages-1, err)
+				}
 				yield(zero, err)
 				return
 			}

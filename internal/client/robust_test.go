@@ -405,3 +405,25 @@ func TestInvalidResponseNeverQuotesTheToken(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestListWalkHasADeadline(t *testing.T) {
+	var hits atomic.Int32
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		time.Sleep(30 * time.Millisecond) // slow, but each page within its own deadline
+		next := any(fmt.Sprintf("cursor-%d", n))
+		if n >= 100 {
+			next = nil
+		}
+		writeJSON(w, 200, map[string]any{"data": []any{}, "next_page": next})
+	})
+	c.maxListTime = 200 * time.Millisecond
+	start := time.Now()
+	_, err := Collect(c.ListServiceAccounts(t.Context(), ListParams{}))
+	if err == nil || !strings.Contains(err.Error(), "listing took longer than 200ms") {
+		t.Fatalf("err = %v after %d pages", err, hits.Load())
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
