@@ -2,9 +2,15 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
+	"sync/atomic"
 	"strings"
 	"testing"
 	"time"
@@ -491,4 +497,44 @@ resource "anthropic_service_account" "test" {
 			},
 		},
 	})
+}
+
+// The list data source against a server whose next_page never ends stops at
+// the page cap with a clear error (it used to request without end).
+func TestAccRobust_endlessListCursor(t *testing.T) {
+	env := newTestEnv(t)
+	target, err := url.Parse(env.server.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var pages atomic.Int32
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/v1/organizations/service_accounts" {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		n := pages.Add(1)
+		w.Header().Set("content-type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": []any{}, "next_page": fmt.Sprintf("fresh-%d", n)})
+	}))
+	t.Cleanup(hostile.Close)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "anthropic" {
+  base_url        = %q
+  auth_token      = %q
+  organization_id = %q
+}
+
+data "anthropic_service_accounts" "all" {}
+`, hostile.URL, env.emu.AdminToken(), env.emu.OrganizationID()),
+			ExpectError: regexp.MustCompile(`still\s+more\s+pages\s+after\s+1000`),
+		}},
+	})
+	if n := pages.Load(); n > 2000 {
+		t.Errorf("%d list requests; the cap is 1000 per read", n)
+	}
 }
