@@ -10,8 +10,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
