@@ -348,21 +348,62 @@ resource "anthropic_service_account_workspace" "m" {
 	})
 }
 
-// After a hard kill the object exists but is not in state: the 409 of the
-// next apply names it as a ready-to-paste import block.
+// After a hard kill the objects exist but are not in state: the 409s of the
+// next apply name them as ready-to-paste import blocks.
 func TestAccRobust_conflictPrintsImportBlock(t *testing.T) {
 	env := newTestEnv(t)
-	orphan := env.serviceAccount(t, "orphaned")
+	orphanSA := env.serviceAccount(t, "orphaned")
+	orphanIss := env.issuer(t, "orphaned-issuer", "https://orphans.example.com")
+	orphanRule, err := env.client.CreateFederationRule(bg, client.FederationRuleCreateParams{
+		Name: "orphaned-rule", IssuerID: orphanIss.ID, OAuthScope: "workspace:developer",
+		Match:                  client.RuleMatch{SubjectPrefix: ptr("repo:acme/app:")},
+		Target:                 client.RuleTarget{Type: "service_account", ServiceAccountID: orphanSA.ID},
+		AppliesToAllWorkspaces: ptr(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := func(typ, id string) string {
+		return `import \{\s+to = ` + typ + `\.this\s+id = "` + id + `"\s+\}`
+	}
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []tfresource.TestStep{{
-			Config: env.config(`
+		Steps: []tfresource.TestStep{
+			{
+				Config: env.config(`
 resource "anthropic_service_account" "test" {
   name = "orphaned"
 }
 `),
-			ExpectError: regexp.MustCompile(`import \{\s+to = anthropic_service_account\.this\s+id = "` + orphan.ID + `"\s+\}`),
-		}},
+				ExpectError: regexp.MustCompile(block("anthropic_service_account", orphanSA.ID)),
+			},
+			{
+				Config: env.config(`
+resource "anthropic_federation_issuer" "test" {
+  name       = "orphaned-issuer"
+  issuer_url = "https://orphans.example.com"
+}
+`),
+				ExpectError: regexp.MustCompile(block("anthropic_federation_issuer", orphanIss.ID)),
+			},
+			{
+				Config: env.config(fmt.Sprintf(`
+resource "anthropic_federation_rule" "test" {
+  name      = "orphaned-rule"
+  issuer_id = %q
+  match = {
+    subject_prefix = "repo:acme/app:"
+  }
+  target = {
+    service_account_id = %q
+  }
+  oauth_scope               = "workspace:developer"
+  applies_to_all_workspaces = true
+}
+`, orphanIss.ID, orphanSA.ID)),
+				ExpectError: regexp.MustCompile(block("anthropic_federation_rule", orphanRule.ID)),
+			},
+		},
 	})
 }
 
