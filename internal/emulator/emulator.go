@@ -194,7 +194,7 @@ type Emulator struct {
 	idRand    io.Reader // object ids: deterministic under a seed
 	reqRand   io.Reader // request ids: separate stream so they don't perturb object ids
 	faultRand *mrand.Rand
-	faultRate float64
+	random    RandomFaults
 	faults    map[string][]*Fault
 	counts    map[string]int
 	total     int
@@ -239,7 +239,7 @@ func New(opts Options) *Emulator {
 		now:       opts.Now,
 		logger:    opts.Logger,
 		latency:   opts.Latency,
-		faultRate: opts.FaultRate,
+		random:    RandomFaults{Rate: opts.FaultRate},
 		faults:    map[string][]*Fault{},
 		counts:    map[string]int{},
 		wsByID:    map[string]*workspace{},

@@ -535,8 +535,30 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	rule, err := r.data.client.CreateFederationRule(ctx, params)
+	c := r.data.client
+	rule, err := createRecovering(ctx, &resp.Diagnostics, "federation rule", params.Name,
+		func(ctx context.Context) (*client.FederationRule, error) { return c.CreateFederationRule(ctx, params) },
+		func(ctx context.Context, since time.Time) (*client.FederationRule, error) {
+			found, err := c.FindFederationRuleByName(ctx, params.Name)
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) ||
+				found.IssuerID != params.IssuerID || found.Target.ServiceAccountID != params.Target.ServiceAccountID {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
+		if client.IsConflict(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), fmt.Sprintf("Unable to create federation rule %q: the name is taken", params.Name),
+				apiErrorDetail(err)+"\nFederation rule names are unique in the organization: choose another name, or import the existing rule with `terraform import` (by its fdrl_ ID)."+
+					importHint(ctx, "anthropic_federation_rule", func(ctx context.Context) (string, error) {
+						found, err := c.FindFederationRuleByName(ctx, params.Name)
+						if found == nil {
+							return "", err
+						}
+						return found.ID, err
+					}))
+			return
+		}
 		addWriteError(&resp.Diagnostics, fmt.Sprintf("Unable to create federation rule %q", params.Name), params.OAuthScope, err)
 		return
 	}

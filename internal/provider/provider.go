@@ -34,7 +34,7 @@ const Address = "registry.terraform.io/wiflabs/anthropic"
 const (
 	defaultBaseURL        = "https://api.anthropic.com"
 	defaultRequestTimeout = 60 * time.Second
-	defaultMaxRetries     = 4
+	defaultMaxRetries     = client.DefaultMaxRetries
 
 	envBaseURL        = "ANTHROPIC_BASE_URL"
 	envAuthToken      = "ANTHROPIC_AUTH_TOKEN"
@@ -55,6 +55,9 @@ func New(version string) func() provider.Provider {
 
 type anthropicProvider struct {
 	version string
+	// tuneClient lets tests shorten the client's waits without changing
+	// what users get; nil in production.
+	tuneClient func(*client.Options)
 }
 
 type providerModel struct {
@@ -109,16 +112,19 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators:          []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
-				Description:         "Timeout of one HTTP attempt, as a Go duration such as \"30s\" or \"2m\". Defaults to 60s.",
-				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`.",
-				Optional:            true,
-				Validators:          []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
+				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. " +
+					"One API call, retries and waits included, ends at most `request_timeout` + 60 s after it began.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
 			},
 			"max_retries": schema.Int64Attribute{
-				Description:         "How many times an idempotent request (or one the API provably did not process) is retried on 429, 5xx and 529. Defaults to 4; 0 disables retries.",
-				MarkdownDescription: "How many times an idempotent request (or one the API provably did not process) is retried on `429`, `5xx` and `529`. Defaults to `4`; `0` disables retries.",
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(0, 10)},
+				MarkdownDescription: "How many times a request is retried after its first attempt. Defaults to `10`; `0` disables retries. " +
+					"Reads, archives and removals are retried on `429`, `5xx`, `529` and connection errors; creates and updates only when the " +
+					"API provably did not act on them (`429`, `529`, a failed connection attempt). Waits grow exponentially from 0.5 s to 8 s " +
+					"with jitter; a `retry-after` from the API is honoured up to 30 s. Whatever this setting, no retry starts once its wait " +
+					"would end more than 60 s after the call began.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
 			"google":     googleProviderAttribute(),
 			"federation": federationProviderAttribute(),
@@ -177,6 +183,9 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		RequestTimeout: timeout,
 		MaxRetries:     retries,
 		Logger:         tflogAdapter{},
+	}
+	if p.tuneClient != nil {
+		p.tuneClient(&opts)
 	}
 	cred := resolveAdminCredential(ctx, cfg, google, orgID, os.Getenv, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {

@@ -133,13 +133,30 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		Description:      plan.Description.ValueStringPointer(),
 		OrganizationRole: plan.OrganizationRole.ValueString(),
 	}
-	sa, err := r.data.client.CreateServiceAccount(ctx, params)
+	c := r.data.client
+	sa, err := createRecovering(ctx, &resp.Diagnostics, "service account", params.Name,
+		func(ctx context.Context) (*client.ServiceAccount, error) { return c.CreateServiceAccount(ctx, params) },
+		func(ctx context.Context, since time.Time) (*client.ServiceAccount, error) {
+			found, err := c.FindServiceAccountByName(ctx, params.Name)
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) ||
+				found.Description != plan.Description.ValueString() || found.OrganizationRole != params.OrganizationRole {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
 		summary := "Unable to create service account"
 		if client.IsConflict(err) {
 			summary = fmt.Sprintf("A service account named %q already exists", params.Name)
 			resp.Diagnostics.AddAttributeError(path.Root("name"), summary,
-				apiErrorDetail(err)+"\nImport it with `terraform import` (by its svac_ ID) or choose another name.")
+				apiErrorDetail(err)+"\nImport it with `terraform import` (by its svac_ ID) or choose another name."+
+					importHint(ctx, "anthropic_service_account", func(ctx context.Context) (string, error) {
+						found, err := c.FindServiceAccountByName(ctx, params.Name)
+						if found == nil {
+							return "", err
+						}
+						return found.ID, err
+					}))
 			return
 		}
 		addAPIError(&resp.Diagnostics, summary, err)

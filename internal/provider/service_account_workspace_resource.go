@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -120,10 +121,25 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 	}
 	if existing != nil {
 		resp.Diagnostics.AddError(what, fmt.Sprintf("The service account is already a member of this workspace (role %s). "+
-			"Import the membership with `terraform import` and ID %s to manage it.", existing.WorkspaceRole, membershipID(saID, wsID)))
+			"Import the membership with `terraform import` and ID %s to manage it, or add this block to the configuration, "+
+			"with `to` set to this resource's address shown above, and apply again:\n\nimport {\n  to = anthropic_service_account_workspace.this\n  id = %q\n}",
+			existing.WorkspaceRole, membershipID(saID, wsID), membershipID(saID, wsID)))
 		return
 	}
-	mem, err := r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, plan.WorkspaceRole.ValueString())
+	// A membership is unique by service account and workspace, and there
+	// was none a moment ago: one found after an ambiguous failure is ours.
+	role := plan.WorkspaceRole.ValueString()
+	mem, err := createRecovering(ctx, &resp.Diagnostics, "workspace membership", membershipID(saID, wsID),
+		func(ctx context.Context) (*client.ServiceAccountWorkspaceMember, error) {
+			return r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, role)
+		},
+		func(ctx context.Context, _ time.Time) (*client.ServiceAccountWorkspaceMember, error) {
+			found, err := findMembership(ctx, r.data.client, saID, wsID)
+			if err != nil || found == nil || found.WorkspaceRole != role {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
 		addAPIError(&resp.Diagnostics, what, err)
 		return
