@@ -369,6 +369,7 @@ func resumeWanted(v types.Bool) bool {
 }
 
 func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -454,6 +455,7 @@ func (r *federationIssuerResource) waitVisible(ctx context.Context, written *cli
 }
 
 func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State, &req.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -478,6 +480,7 @@ func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRe
 }
 
 func (r *federationIssuerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -545,9 +548,14 @@ func (r *federationIssuerResource) Delete(ctx context.Context, req resource.Dele
 }
 
 func (r *federationIssuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := policy.ValidateID(policy.PrefixIssuer, req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a federation issuer by its ID (fdis_...): %s", err))
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
+	id, what, ok := importRef(ctx, req, &resp.Diagnostics, federationIssuerIdentityAttrs)
+	if !ok {
 		return
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if err := policy.ValidateID(policy.PrefixIssuer, id); err != nil {
+		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a federation issuer by its ID (fdis_...): %s", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

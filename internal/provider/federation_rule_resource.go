@@ -519,6 +519,7 @@ func addWriteError(diags *diag.Diagnostics, summary, scope string, err error) {
 }
 
 func (r *federationRuleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -647,6 +648,7 @@ func (r *federationRuleResource) writtenFields(plan *federationRuleModel, rule *
 }
 
 func (r *federationRuleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State, &req.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -674,6 +676,7 @@ func (r *federationRuleResource) Read(ctx context.Context, req resource.ReadRequ
 }
 
 func (r *federationRuleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -787,9 +790,14 @@ func (r *federationRuleResource) Delete(ctx context.Context, req resource.Delete
 }
 
 func (r *federationRuleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := policy.ValidateID(policy.PrefixRule, req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a federation rule by its ID (fdrl_...): %s", err))
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State)
+	id, what, ok := importRef(ctx, req, &resp.Diagnostics, federationRuleIdentityAttrs)
+	if !ok {
 		return
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if err := policy.ValidateID(policy.PrefixRule, id); err != nil {
+		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a federation rule by its ID (fdrl_...): %s", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

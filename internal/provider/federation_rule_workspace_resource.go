@@ -99,6 +99,7 @@ func (m *federationRuleWorkspaceModel) fromAPI(en *client.FederationRuleWorkspac
 }
 
 func (r *federationRuleWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -138,6 +139,7 @@ func (r *federationRuleWorkspaceResource) Create(ctx context.Context, req resour
 }
 
 func (r *federationRuleWorkspaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs, &resp.State, &req.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -202,12 +204,17 @@ func (r *federationRuleWorkspaceResource) Delete(ctx context.Context, req resour
 }
 
 func (r *federationRuleWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ruleID, wsID, err := splitCompositeID(req.ID, policy.PrefixRule, "fdrl_...:wrkspc_... (or fdrl_...:default)")
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs, &resp.State)
+	ref, what, ok := importRef(ctx, req, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	ruleID, wsID, err := splitCompositeID(ref, policy.PrefixRule, "fdrl_...:wrkspc_... (or fdrl_...:default)")
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid "+what, err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ref)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("federation_rule_id"), ruleID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
 }

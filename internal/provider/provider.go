@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -44,6 +45,7 @@ const (
 var (
 	_ provider.Provider                       = (*anthropicProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*anthropicProvider)(nil)
+	_ provider.ProviderWithListResources      = (*anthropicProvider)(nil)
 )
 
 // New returns a constructor for the provider at the given version.
@@ -220,6 +222,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *anthropicProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -247,6 +250,15 @@ func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.D
 func (p *anthropicProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		newFederationTokenEphemeralResource,
+	}
+}
+
+// ListResources serve `terraform query` (Terraform >= 1.14).
+func (p *anthropicProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newServiceAccountList,
+		newFederationIssuerList,
+		newFederationRuleList,
 	}
 }
 

@@ -119,6 +119,7 @@ func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
 }
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -186,6 +187,7 @@ func (r *serviceAccountResource) waitVisible(ctx context.Context, written *clien
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State, &req.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -210,6 +212,7 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 }
 
 func (r *serviceAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -291,9 +294,14 @@ func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID 
 }
 
 func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := policy.ValidateID(policy.PrefixServiceAccount, req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a service account by its ID (svac_...): %s", err))
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
+	id, what, ok := importRef(ctx, req, &resp.Diagnostics, serviceAccountIdentityAttrs)
+	if !ok {
 		return
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if err := policy.ValidateID(policy.PrefixServiceAccount, id); err != nil {
+		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a service account by its ID (svac_...): %s", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

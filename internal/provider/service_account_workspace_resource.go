@@ -100,6 +100,7 @@ func (m *serviceAccountWorkspaceModel) fromAPI(mem *client.ServiceAccountWorkspa
 }
 
 func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs, &resp.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -149,6 +150,7 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 }
 
 func (r *serviceAccountWorkspaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs, &resp.State, &req.State)
 	ctx = maskSecrets(ctx)
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
@@ -215,12 +217,17 @@ func (r *serviceAccountWorkspaceResource) Delete(ctx context.Context, req resour
 }
 
 func (r *serviceAccountWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	saID, wsID, err := splitCompositeID(req.ID, policy.PrefixServiceAccount, "svac_...:wrkspc_...")
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs, &resp.State)
+	ref, what, ok := importRef(ctx, req, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	saID, wsID, err := splitCompositeID(ref, policy.PrefixServiceAccount, "svac_...:wrkspc_...")
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid "+what, err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ref)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
 }
