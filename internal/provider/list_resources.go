@@ -141,7 +141,9 @@ func (l *federationRuleList) List(ctx context.Context, req list.ListRequest, str
 	orgID := l.data.organizationID
 	all := l.data.client.ListFederationRules(ctx, params)
 	stream.Results = listResults(ctx, req, "Unable to list federation rules", all,
-		func(rule *client.FederationRule) (string, string, bool) { return rule.ID, rule.Name, !rule.IsArchived() },
+		func(rule *client.FederationRule) (string, string, bool) {
+			return rule.ID, rule.Name, !rule.IsArchived()
+		},
 		func(rule *client.FederationRule, _ *diag.Diagnostics) any {
 			var m federationRuleModel
 			m.fromAPI(rule, orgID)
