@@ -556,23 +556,40 @@ func TestListResource_issuersAndRules(t *testing.T) {
 		t.Errorf("rules of an issuer without any: %d results", len(got))
 	}
 
-	// A listed rule carries what a refresh would store.
-	listed := p.listed(rules, nil, true, 1)
-	read := p.read(rules, listed[0].Resource, listed[0].Identity, nil)
-	if len(read.Diagnostics) > 0 {
-		t.Fatalf("reading a listed rule: %v", diagSummaries(read.Diagnostics))
+	// A listed object carries exactly what a refresh of it would store.
+	for _, typeName := range []string{"anthropic_service_account", "anthropic_federation_issuer", rules} {
+		listed := p.listed(typeName, nil, true, 1)
+		if len(listed) != 1 {
+			t.Fatalf("%s: %d results with limit 1", typeName, len(listed))
+		}
+		read := p.read(typeName, listed[0].Resource, listed[0].Identity, nil)
+		if len(read.Diagnostics) > 0 {
+			t.Fatalf("reading a listed %s: %v", typeName, diagSummaries(read.Diagnostics))
+		}
+		typ := p.resourceType(typeName)
+		lv, err := listed[0].Resource.Unmarshal(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv, err := read.NewState.Unmarshal(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !lv.Equal(rv) {
+			t.Errorf("listed %s differs from its refresh:\nlisted %s\nread   %s", typeName, lv, rv)
+		}
 	}
-	typ := p.resourceType(rules)
-	lv, err := listed[0].Resource.Unmarshal(typ)
+
+	// The filter is validated before anything is listed.
+	invalid, err := p.server.ValidateListResourceConfig(bg, &tfprotov6.ValidateListResourceConfigRequest{
+		TypeName: rules, Config: dynamicValue(t, p.schemas.ListResourceSchemas[rules].ValueType(), byIssuer("svac_01ABCDEFabcdef0123456789XY")),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv, err := read.NewState.Unmarshal(typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !lv.Equal(rv) {
-		t.Errorf("listed rule differs from its refresh:\nlisted %s\nread   %s", lv, rv)
+	if len(invalid.Diagnostics) != 1 || invalid.Diagnostics[0].Severity != tfprotov6.DiagnosticSeverityError ||
+		invalid.Diagnostics[0].Attribute == nil || !invalid.Diagnostics[0].Attribute.Equal(tftypes.NewAttributePath().WithAttributeName("issuer_id")) {
+		t.Errorf("an issuer_id of another kind: %v", diagSummaries(invalid.Diagnostics))
 	}
 }
 
