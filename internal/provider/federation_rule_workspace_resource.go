@@ -183,7 +183,8 @@ func findEnablement(ctx context.Context, c *client.Client, ruleID, workspaceID s
 }
 
 // Update is never called: every attribute requires replacement.
-func (r *federationRuleWorkspaceResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+func (r *federationRuleWorkspaceResource) Update(ctx context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs, &resp.State)
 	resp.Diagnostics.AddError("Unexpected update", "anthropic_federation_rule_workspace cannot be updated in place; please report this issue to the provider developers.")
 }
 

@@ -274,6 +274,16 @@ func TestResourceIdentity_serviceAccount(t *testing.T) {
 		t.Fatalf("identity after update %v, want id %s", got, id)
 	}
 
+	// Terraform before 1.12 plans and applies without identities: the
+	// update returns one all the same, as the framework requires.
+	updated = p.apply(typeName, updated.NewState, nil, map[string]tftypes.Value{
+		"name":        tftypes.NewValue(tftypes.String, "identity-sa"),
+		"description": tftypes.NewValue(tftypes.String, "described again"),
+	})
+	if got := p.identityOf(typeName, updated.NewIdentity); got["id"] != id {
+		t.Fatalf("identity after an update without a prior identity %v, want id %s", got, id)
+	}
+
 	// A state written by an older provider or Terraform has no identity:
 	// the refresh fills it in.
 	read := p.read(typeName, updated.NewState, nil, nil)

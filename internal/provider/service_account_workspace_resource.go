@@ -196,7 +196,8 @@ func findMembership(ctx context.Context, c *client.Client, serviceAccountID, wor
 }
 
 // Update is never called: every attribute requires replacement.
-func (r *serviceAccountWorkspaceResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+func (r *serviceAccountWorkspaceResource) Update(ctx context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs, &resp.State)
 	resp.Diagnostics.AddError("Unexpected update", "anthropic_service_account_workspace cannot be updated in place; please report this issue to the provider developers.")
 }
 
