@@ -120,6 +120,9 @@ type Options struct {
 	AdminToken string
 	// OrganizationID is the organization UUID. "" generates one.
 	OrganizationID string
+	// OrganizationName is what GET /v1/organizations/me answers as name.
+	// "" means "Emulated Organization".
+	OrganizationName string
 	// Seed makes ids deterministic when non-zero (ChaCha8 seeded from it);
 	// 0 uses crypto/rand.
 	Seed int64
@@ -158,10 +161,6 @@ type Options struct {
 // Workspace is a seeded workspace of the emulated organization.
 type Workspace struct{ ID, Name string }
 
-// DefaultWorkspaceID is the id the API uses for an organization's default
-// workspace.
-const DefaultWorkspaceID = policy.DefaultWorkspaceID
-
 // seededWorkspaceNames are created in every emulated organization so tools
 // and tests have non-default workspaces to enable rules in.
 var seededWorkspaceNames = []string{"production", "staging", "research"}
@@ -169,9 +168,13 @@ var seededWorkspaceNames = []string{"production", "staging", "research"}
 // caller is an authenticated principal.
 type caller struct {
 	actorID string
-	// console marks an interactive Console session, which may do what an
-	// OAuth access token may not (privileged scopes, admin service accounts).
+	// console marks a Console session, which may do what an OAuth access
+	// token may not (rules with privileged scopes and their issuers).
 	console bool
+	// interactive marks a human's credential: a Console session or a user's
+	// OAuth token. Only an interactive caller may create or promote an admin
+	// service account; a token minted by a federation exchange is not one.
+	interactive bool
 }
 
 // Emulator is an http.Handler emulating the Anthropic WIF admin API for one
@@ -185,6 +188,7 @@ type Emulator struct {
 	pathMux *http.ServeMux
 
 	orgID        string
+	orgName      string
 	adminToken   string
 	consoleToken string
 	userID       string
@@ -203,6 +207,7 @@ type Emulator struct {
 
 	workspaces []*workspace
 	wsByID     map[string]*workspace
+	defaultWS  *workspace
 	sas        []*serviceAccount
 	saByID     map[string]*serviceAccount
 	issuers    []*issuer
@@ -292,14 +297,18 @@ func New(opts Options) *Emulator {
 	// difference between them is the kind of credential, not the actor.
 	e.consoleToken = "sk-ant-sid01-emu-" + randomToken(e.idRand)
 	e.callers = map[string]caller{
-		e.adminToken:   {actorID: e.userID},
-		e.consoleToken: {actorID: e.userID, console: true},
+		e.adminToken:   {actorID: e.userID, interactive: true},
+		e.consoleToken: {actorID: e.userID, console: true, interactive: true},
 	}
 
+	e.orgName = opts.OrganizationName
+	if e.orgName == "" {
+		e.orgName = "Emulated Organization"
+	}
 	created := e.now().UTC()
-	e.addWorkspace(DefaultWorkspaceID, "Default", created)
+	e.addWorkspace(true, "Default", created)
 	for _, name := range seededWorkspaceNames {
-		e.addWorkspace(policy.NewID(policy.PrefixWorkspace, e.idRand), name, created)
+		e.addWorkspace(false, name, created)
 	}
 	e.mux, e.pathMux = e.routes()
 	e.root = http.NewServeMux()
@@ -361,12 +370,15 @@ func randomToken(r io.Reader) string {
 	return string(out)
 }
 
-// AdminToken is the bearer token of the seeded org:admin OAuth caller.
+// AdminToken is the bearer token of the seeded org:admin OAuth caller: a
+// user's OAuth token, so an interactive credential (it may create and promote
+// admin service accounts) but not a Console session (it may only manage rules
+// scoped to workspace:developer and/or workspace:inference).
 func (e *Emulator) AdminToken() string { return e.adminToken }
 
-// ConsoleToken is a bearer token acting as an interactive Console session:
-// it may use any oauth_scope and set organization_role admin, which an OAuth
-// access token may not. Use it to seed privileged objects in tests.
+// ConsoleToken is a bearer token acting as a Console session: it may use any
+// oauth_scope and manage the rules and issuers that grant them, which an
+// OAuth access token may not. Use it to seed privileged objects in tests.
 func (e *Emulator) ConsoleToken() string { return e.consoleToken }
 
 // OrganizationID is the emulated organization's UUID.
