@@ -48,13 +48,29 @@
 // without workspace_id gets the rule's sole workspace, else the default
 // workspace if the rule covers it; GET /v1/organizations/workspaces answers
 // the pagination.Page shape {data, has_more, first_id, last_id} with after_id,
-// before_id, limit (1-1000), include_archived and include_default, the default
-// workspace listed by its real wrkspc_ id (DefaultWorkspaceTaggedID), which
-// the WIF endpoints accept as an alias of "default" and answer as "default";
-// only the service pauses JWKS polling, so an issuer update's
+// before_id, limit (1-1000), include_archived and include_default;
+// GET /v1/organizations/me names the organization; the default workspace is an
+// ordinary wrkspc_ id (DefaultWorkspaceID) in every response — memberships,
+// workspace_ids, enablements, the authentication history — while requests may
+// still name it "default" (the SDK documents that literal for the exchange);
+// the workspace side of memberships (/v1/organizations/workspaces/{id}/
+// service_accounts) acts on the same memberships, lists explicit members of
+// live service accounts only, reads the implicit default membership, and
+// changes the role of explicit ones only; setting organization_role admin
+// needs an interactive credential (a user's OAuth token or a Console session,
+// not a token minted by an exchange); demoting an admin is allowed, and an
+// org:admin rule whose target is no longer admin is refused at exchange
+// (target_not_admin); oauth_scope is a space-separated, duplicate-free
+// combination of the known scopes, minted tokens carry it as written;
+// applies_to_all_workspaces: true keeps the explicit enablements (ignored at
+// exchange while it holds; more can be enabled); inline-key issuers answer
+// poll_status null; updating an issuer that backs a rule scoped beyond
+// workspace:developer/workspace:inference needs a Console session (403 for
+// OAuth callers); the beta surface (?beta=true) renders rules with
+// attributes: null and the legacy workspace_id (the sole enablement, else
+// null); only the service pauses JWKS polling, so an issuer update's
 // jwks_polling_disabled accepts only false, which resumes it (true is a 400;
-// create has no such field), and an OAuth caller may not send it for an
-// issuer backing a rule with a privileged scope (403).
+// create has no such field).
 //
 // Where both are silent the emulator chooses:
 //   - names are unique among non-archived objects of a kind; archiving frees a name;
@@ -69,14 +85,13 @@
 //     "<field>: must not be null";
 //   - attributes is accepted in requests (null or empty only) and never rendered;
 //   - on a rule update, workspace_id also turns applies_to_all_workspaces off;
-//     applies_to_all_workspaces: true clears the explicit enablements (so
-//     narrowing later never silently re-grants them), so narrowing needs
-//     workspace_id in the same request; enabling one workspace through the
-//     sub-resource while the rule applies to all workspaces is a 400;
 //   - an OAuth caller may not change, archive or re-scope a rule whose scope it
 //     could not have granted (403); reads are allowed;
-//   - an admin service account cannot be downgraded while a live org:admin rule
-//     targets it (400 naming the rules);
+//   - oauth_scope must be single-space separated without surrounding blanks;
+//   - the workspace-side member list orders members by when they were added;
+//     its cursor names the workspace and the last member's position;
+//     updating a membership that does not exist (the implicit default one
+//     included) is a 404;
 //   - changing an issuer's issuer_url is refused while a live rule on it would
 //     fail tenant pinning for the new URL;
 //   - rule-workspace lists are returned whole (next_page null; limit and page

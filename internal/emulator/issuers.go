@@ -78,13 +78,13 @@ type pollStatusJSON struct {
 }
 
 type issuerJSON struct {
-	Type                  string         `json:"type"`
-	ID                    string         `json:"id"`
-	Name                  string         `json:"name"`
-	IssuerURL             string         `json:"issuer_url"`
-	JWKS                  map[string]any `json:"jwks"`
-	CheckJTI              bool           `json:"check_jti"`
-	MaxJWTLifetimeSeconds int64          `json:"max_jwt_lifetime_seconds"`
+	Type                  string          `json:"type"`
+	ID                    string          `json:"id"`
+	Name                  string          `json:"name"`
+	IssuerURL             string          `json:"issuer_url"`
+	JWKS                  map[string]any  `json:"jwks"`
+	CheckJTI              bool            `json:"check_jti"`
+	MaxJWTLifetimeSeconds int64           `json:"max_jwt_lifetime_seconds"`
 	JWKSPollingDisabledAt *string         `json:"jwks_polling_disabled_at"`
 	PollStatus            *pollStatusJSON `json:"poll_status"`
 	metaJSON
