@@ -330,11 +330,11 @@ func TestSDKMultiScopeRules(t *testing.T) {
 	fx.ask(t, env.newClient(option.WithAuthToken(creds.AccessToken), option.WithHeader("anthropic-beta", sdkconfig.OAuthAPIBetaHeader)))
 
 	for scope, status := range map[string]int{
-		"workspace:developer org:admin":               http.StatusForbidden,
+		"workspace:developer org:admin":                http.StatusForbidden,
 		"workspace:developer workspace:manage_tunnels": http.StatusForbidden,
-		"workspace:developer workspace:developer":     http.StatusBadRequest,
-		"workspace:developer org:read":                http.StatusBadRequest,
-		"":                                            http.StatusBadRequest,
+		"workspace:developer workspace:developer":      http.StatusBadRequest,
+		"workspace:developer org:read":                 http.StatusBadRequest,
+		"":                                             http.StatusBadRequest,
 	} {
 		_, err := rules.Update(env.ctx, fx.ruleID, anthropic.OrganizationFederationRuleUpdateParams{OAuthScope: anthropic.String(scope)})
 		if status == http.StatusForbidden {

@@ -90,8 +90,8 @@ func TestMultiScope(t *testing.T) {
 		checkErr(t, "ValidateOAuthScope", ok, ValidateOAuthScope(ok), "")
 	}
 	for bad, want := range map[string]string{
-		"":                                         "must name at least one",
-		"   ":                                      "must name at least one",
+		"":    "must name at least one",
+		"   ": "must name at least one",
 		"workspace:developer  workspace:inference": "single spaces",
 		" workspace:developer":                     "single spaces",
 		"workspace:developer workspace:developer":  "more than once",
