@@ -453,6 +453,8 @@ type exchangeTarget struct {
 type ruleView struct {
 	rule   *client.FederationRule
 	issuer *client.FederationIssuer
+	// defaultWorkspace is the default workspace's id, "" when unknown.
+	defaultWorkspace string
 }
 
 // exchangeFailure is a diagnostic-shaped error: the summary in user words
@@ -742,20 +744,29 @@ func ruleMismatches(c *identity.Claims, target exchangeTarget, view *ruleView, n
 			}
 		}
 	}
-	out = append(out, workspaceMismatches(r, target.workspaceID)...)
+	out = append(out, workspaceMismatches(r, target.workspaceID, view.defaultWorkspace)...)
 	return out
 }
 
-func workspaceMismatches(r *client.FederationRule, requested string) []string {
+// workspaceMismatches finds definite workspace problems. The rule lists the
+// default workspace by its own id; defaultWorkspace is that id, and when it
+// is unknown ("") the checks that need it are skipped rather than guessed.
+func workspaceMismatches(r *client.FederationRule, requested, defaultWorkspace string) []string {
 	if r.IsArchived() {
 		return nil
+	}
+	if requested == policy.DefaultWorkspaceID {
+		if defaultWorkspace == "" {
+			return nil
+		}
+		requested = defaultWorkspace
 	}
 	if requested == "" {
 		switch {
 		case !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) == 0:
 			return []string{"The rule is enabled in no workspace; enable it in one (workspace_ids) before exchanging."}
-		case !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) > 1 && !slices.Contains(r.WorkspaceIDs, policy.DefaultWorkspaceID):
-			return []string{fmt.Sprintf("The rule is enabled in %d workspaces (%s), so the exchange needs workspace_id to choose one.",
+		case !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) > 1 && defaultWorkspace != "" && !slices.Contains(r.WorkspaceIDs, defaultWorkspace):
+			return []string{fmt.Sprintf("The rule is enabled in %d workspaces (%s), none of them the default workspace, so the exchange needs workspace_id to choose one.",
 				len(r.WorkspaceIDs), strings.Join(r.WorkspaceIDs, ", "))}
 		}
 		return nil
@@ -803,6 +814,9 @@ func readRuleView(ctx context.Context, pd *providerData, ruleID string) *ruleVie
 	view := &ruleView{rule: rule}
 	if is, err := pd.client.GetFederationIssuer(ctx, rule.IssuerID); err == nil {
 		view.issuer = is
+	}
+	if !rule.AppliesToAllWorkspaces && len(rule.WorkspaceIDs) > 0 {
+		view.defaultWorkspace, _ = pd.defaultWorkspaceID(ctx)
 	}
 	return view
 }
