@@ -115,8 +115,8 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"is set, the provider asks the API (`GET /v1/organizations/me`) once with its admin credential. Used by the token exchange and the " +
 					"rule's `sdk_environment` output. Keyless authentication (the `federation` attribute or the `" + envFederationRuleID + "` variables) " +
 					"needs it up front: its exchange names the organization before the provider has a token to ask with.",
-				Optional:            true,
-				Validators:          []validator.String{uuidValidator{}},
+				Optional:   true,
+				Validators: []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
 				Description:         "Timeout of one HTTP attempt, as a Go duration such as \"30s\" or \"2m\". Defaults to 60s.",

@@ -19,7 +19,9 @@ func (sameScopesKeepState) Description(context.Context) string {
 	return "A reordering of the same scopes plans no change."
 }
 
-func (m sameScopesKeepState) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (m sameScopesKeepState) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
 
 func (sameScopesKeepState) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

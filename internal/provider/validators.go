@@ -46,7 +46,7 @@ func workspaceIDValidator() validator.String {
 func storedWorkspaceIDValidator() validator.String {
 	return stringCheck{description: "workspace ID", check: func(s string) error {
 		if s == policy.DefaultWorkspaceID {
-			return fmt.Errorf(`"default" is not stored by the API, which always answers with the default workspace's own ID (wrkspc_...), so it would show a change on every plan; `+
+			return fmt.Errorf(`"default" is not stored by the API, which always answers with the default workspace's own ID (wrkspc_...), so it would show a change on every plan; ` +
 				`look the ID up with data "anthropic_workspace" "default" { default = true } and use data.anthropic_workspace.default.id`)
 		}
 		if err := policy.ValidateID(policy.PrefixWorkspace, s); err != nil {
