@@ -397,7 +397,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	targetChanged := creating || !target.ServiceAccountID.Equal(stateTarget.ServiceAccountID)
 
 	if scope := plan.OAuthScope; !scope.IsUnknown() && privilegedScope(scope.ValueString()) {
-		resp.Diagnostics.AddAttributeWarning(path.Root("oauth_scope"), "oauth_scope "+scope.ValueString()+" needs an interactive Console session",
+		resp.Diagnostics.AddAttributeWarning(path.Root("oauth_scope"), "oauth_scope "+scope.ValueString()+" needs a Console session",
 			fmt.Sprintf("oauth_scope: the API lets an OAuth access token manage only %s rules; creating or changing a %s rule with one is refused (403). "+
 				"Apply this change with Console credentials, or make it in the Console.", strings.Join(policy.OAuthCallerScopes, " and "), scope.ValueString()))
 	}
@@ -475,7 +475,7 @@ func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federati
 func addWriteError(diags *diag.Diagnostics, summary, scope string, err error) {
 	switch {
 	case client.IsForbidden(err) && privilegedScope(scope):
-		diags.AddAttributeError(path.Root("oauth_scope"), summary+": oauth_scope "+scope+" needs an interactive Console session", privilegedScopeDetail(scope, err))
+		diags.AddAttributeError(path.Root("oauth_scope"), summary+": oauth_scope "+scope+" needs a Console session", privilegedScopeDetail(scope, err))
 	case client.IsConflict(err):
 		diags.AddAttributeError(path.Root("name"), summary+": the name is taken",
 			apiErrorDetail(err)+"\nFederation rule names are unique in the organization: choose another name, or import the existing rule with `terraform import` (by its fdrl_ ID).")
@@ -741,7 +741,7 @@ func (r *federationRuleResource) Delete(ctx context.Context, req resource.Delete
 	switch {
 	case err == nil, client.IsNotFound(err):
 	case client.IsForbidden(err) && privilegedScope(state.OAuthScope.ValueString()):
-		resp.Diagnostics.AddError("Unable to archive federation rule "+id+": oauth_scope "+state.OAuthScope.ValueString()+" needs an interactive Console session",
+		resp.Diagnostics.AddError("Unable to archive federation rule "+id+": oauth_scope "+state.OAuthScope.ValueString()+" needs a Console session",
 			privilegedScopeDetail(state.OAuthScope.ValueString(), err)+
 				"\nArchive the rule in the Console, then run `terraform state rm` on it (or apply again: a rule archived elsewhere is dropped from state).")
 	default:
