@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -384,6 +385,14 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
+	if !creating && sameConfiguredRule(&plan, &state) {
+		// Only an equivalent spelling changed (oauth_scope reordered, kept as
+		// in state by its plan modifier): the framework still marked the
+		// computed attributes unknown; nothing will be written, so the
+		// state is the plan.
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &state)...)
+		return
+	}
 	match, matchOK := matchFromObject(ctx, plan.Match, &resp.Diagnostics)
 	_, matchKnown := match.toPolicy()
 	target, targetOK := targetFromObject(ctx, plan.Target, &resp.Diagnostics)
@@ -755,4 +764,21 @@ func (r *federationRuleResource) ImportState(ctx context.Context, req resource.I
 		return
 	}
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// sameConfiguredRule reports whether every attribute the configuration
+// sets is planned as it is in state.
+func sameConfiguredRule(plan, state *federationRuleModel) bool {
+	planTarget, stateTarget := targetAttr(plan.Target, "service_account_id"), targetAttr(state.Target, "service_account_id")
+	return plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) && plan.IssuerID.Equal(state.IssuerID) &&
+		plan.Match.Equal(state.Match) && planTarget != nil && planTarget.Equal(stateTarget) && plan.OAuthScope.Equal(state.OAuthScope) &&
+		plan.WorkspaceIDs.Equal(state.WorkspaceIDs) && plan.AppliesToAllWorkspaces.Equal(state.AppliesToAllWorkspaces) &&
+		plan.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) && plan.AllowGoogleSubjectPrefix.Equal(state.AllowGoogleSubjectPrefix)
+}
+
+func targetAttr(obj types.Object, name string) attr.Value {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	return obj.Attributes()[name]
 }
