@@ -297,3 +297,36 @@ provider "anthropic" {
 		},
 	})
 }
+
+// Keyless, the provider acts with a token minted by a federation exchange:
+// not an interactive credential, so an admin service account is refused,
+// and the diagnostic says so on organization_role.
+func TestAccServiceAccount_adminRefusedKeyless(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	admin := env.seedAdminRule(t)
+	cfg := fmt.Sprintf(`
+provider "anthropic" {
+  base_url        = %q
+  organization_id = %q
+  max_retries     = 0
+  federation = {
+    rule_id             = %q
+    service_account_id  = %q
+    identity_token_file = %q
+  }
+}
+
+resource "anthropic_service_account" "test" {
+  name              = "robot-admin"
+  organization_role = "admin"
+}
+`, env.server.URL, env.emu.OrganizationID(), admin.rule.ID, admin.sa.ID, env.workloadTokenFile(t))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      cfg,
+			ExpectError: wrapTolerant(`(?s)organization_role admin needs an interactive credential.*a user's OAuth token.*a token minted by a federation exchange.*is not one.*403`),
+		}},
+	})
+}
