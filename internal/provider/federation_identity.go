@@ -455,6 +455,9 @@ type ruleView struct {
 	issuer *client.FederationIssuer
 	// defaultWorkspace is the default workspace's id, "" when unknown.
 	defaultWorkspace string
+	// targetRole is the organization_role of an org:admin rule's target,
+	// "" when not read.
+	targetRole string
 }
 
 // exchangeFailure is a diagnostic-shaped error: the summary in user words
@@ -694,6 +697,10 @@ func ruleMismatches(c *identity.Claims, target exchangeTarget, view *ruleView, n
 	if target.serviceAccountID != "" && r.Target.ServiceAccountID != "" && r.Target.ServiceAccountID != target.serviceAccountID {
 		out = append(out, fmt.Sprintf("service_account_id is %s, but the rule targets %s.", target.serviceAccountID, r.Target.ServiceAccountID))
 	}
+	if view.targetRole != "" && view.targetRole != "admin" && policy.HasOAuthScope(r.OAuthScope, policy.ScopeOrgAdmin) {
+		out = append(out, fmt.Sprintf("The rule grants org:admin, but its target service account %s has organization_role %s (it was demoted); "+
+			"the service refuses an org:admin rule whose target is not an admin.", r.Target.ServiceAccountID, view.targetRole))
+	}
 	if is := view.issuer; is != nil {
 		if is.IsArchived() {
 			out = append(out, fmt.Sprintf("The rule's issuer %s is archived.", is.ID))
@@ -817,6 +824,11 @@ func readRuleView(ctx context.Context, pd *providerData, ruleID string) *ruleVie
 	}
 	if !rule.AppliesToAllWorkspaces && len(rule.WorkspaceIDs) > 0 {
 		view.defaultWorkspace, _ = pd.defaultWorkspaceID(ctx)
+	}
+	if policy.HasOAuthScope(rule.OAuthScope, policy.ScopeOrgAdmin) {
+		if sa, err := pd.client.GetServiceAccount(ctx, rule.Target.ServiceAccountID); err == nil {
+			view.targetRole = sa.OrganizationRole
+		}
 	}
 	return view
 }

@@ -317,3 +317,28 @@ func TestWorkspaceMismatchesDefaultWorkspace(t *testing.T) {
 		t.Errorf(`"default" is not enabled; got %v`, got)
 	}
 }
+
+// An org:admin rule whose target was demoted is refused at exchange; the
+// explanation names it when the target could be read.
+func TestRuleMismatchesDemotedTarget(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	claims, err := identity.Inspect(signCIToken(t, map[string]any{"iss": "https://ci.example.com", "sub": "repo:acme/app", "aud": policy.DefaultAudience,
+		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := &ruleView{
+		rule: &client.FederationRule{ID: "fdrl_admin", OAuthScope: "org:admin", Match: client.RuleMatch{SubjectPrefix: ptr("repo:acme/*")},
+			Target: client.RuleTarget{ServiceAccountID: "svac_admin"}, AppliesToAllWorkspaces: true},
+		issuer:     &client.FederationIssuer{ID: "fdis_ci", IssuerURL: "https://ci.example.com", MaxJWTLifetimeSeconds: 3600},
+		targetRole: "developer",
+	}
+	got := ruleMismatches(claims, exchangeTarget{ruleID: "fdrl_admin"}, view, now)
+	if len(got) != 1 || !strings.Contains(got[0], "grants org:admin, but its target service account svac_admin has organization_role developer") {
+		t.Fatalf("mismatches = %v", got)
+	}
+	view.targetRole = "admin"
+	if got := ruleMismatches(claims, exchangeTarget{ruleID: "fdrl_admin"}, view, now); len(got) != 0 {
+		t.Fatalf("an admin target: %v", got)
+	}
+}
