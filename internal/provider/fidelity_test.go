@@ -80,6 +80,12 @@ resource "anthropic_service_account_workspace" "default" {
 				ImportStateId:     f.sa.ID + ":" + def,
 				ImportStateVerify: true,
 			},
+			{
+				ResourceName:  "anthropic_service_account_workspace.default",
+				ImportState:   true,
+				ImportStateId: f.sa.ID + ":default",
+				ExpectError:   wrapTolerant(`(?s)default workspace is imported by its own ID`),
+			},
 		},
 	})
 }

@@ -241,7 +241,11 @@ func splitCompositeID(id, prefix, form string) (string, string, error) {
 	if err := policy.ValidateID(prefix, left); err != nil {
 		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
 	}
-	if err := policy.ValidateWorkspaceID(right); err != nil {
+	if right == policy.DefaultWorkspaceID {
+		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
+			"everywhere; data.anthropic_workspace with default = true gives it", form)
+	}
+	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
 		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
 	}
 	return left, right, nil
