@@ -321,6 +321,50 @@ func TestExchangeGoogleDiscoveryMapping(t *testing.T) {
 	wantDenied(t, h, h.exchange(h.exchangeBody(wrongAud, rule)), "match_audience")
 }
 
+// TestExchangeTenantPinBypassRefused: a condition that only mentions a
+// tenant claim used to pass the tenant guard, and an unrelated Google
+// account then exchanged through it. The emulator now refuses the rule,
+// with the reason, and the pinned counterpart admits only its account.
+func TestExchangeTenantPinBypassRefused(t *testing.T) {
+	h := newHarness(t)
+	g := h.emu.Google()
+	acct := g.DefaultServiceAccount()
+	issuer := h.createIssuer("google", googleemu.Issuer)
+	sa := h.createSA("cloud-run")
+	prod, _ := h.emu.WorkspaceByName("production")
+	must(t, h.admin("POST", saPath+"/"+sa+"/workspaces", map[string]any{"workspace_id": prod.ID, "workspace_role": "workspace_developer"}))
+	ruleWith := func(name, condition string) map[string]any {
+		return map[string]any{
+			"name": name, "issuer_id": issuer,
+			"match":        map[string]any{"audience": policy.DefaultAudience, "condition": condition},
+			"target":       map[string]any{"type": "service_account", "service_account_id": sa},
+			"oauth_scope":  "workspace:inference",
+			"workspace_id": prod.ID,
+		}
+	}
+
+	for _, cond := range []string{`claims.sub != ""`, `claims.email.endsWith(".gserviceaccount.com")`, `size(claims) >= 0`, `claims.sub`} {
+		r := h.admin("POST", rulesPath, ruleWith("loose", cond))
+		wantError(t, r, 400, "invalid_request_error", "match.condition: ")
+		if !strings.Contains(r.errMsg(), "is also true when") && !strings.Contains(r.errMsg(), "always true") && !strings.Contains(r.errMsg(), "must evaluate to a bool") {
+			t.Errorf("%s: the refusal does not say why: %q", cond, r.errMsg())
+		}
+	}
+
+	rule := must(t, h.admin("POST", rulesPath, ruleWith("pinned",
+		`claims.sub == "`+acct.UniqueID+`" && claims.email == "`+acct.Email+`"`))).str("id")
+	own, err := g.Mint(acct.Email, policy.DefaultAudience, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, h.exchange(h.exchangeBody(own, rule, "service_account_id", sa)))
+	other, err := g.Mint(googleemu.CIRunnerAccount, policy.DefaultAudience, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDenied(t, h, h.exchange(h.exchangeBody(other, rule, "service_account_id", sa)), ReasonMatchCondition)
+}
+
 func readAll(t *testing.T, res *http.Response) string {
 	t.Helper()
 	defer func() { _ = res.Body.Close() }()

@@ -100,6 +100,14 @@ func TestValidation(t *testing.T) {
 		bad("inline keys empty", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "inline", "keys": []any{}}}, "jwks.keys: must contain at least one key"),
 		bad("inline private key", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "inline", "keys": []any{jwk, map[string]any{"kty": "EC", "kid": "p", "d": "secret"}}}}, "jwks.keys[1]: contains private key material"),
 		bad("inline wrapper object", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "inline", "keys": map[string]any{"keys": []any{jwk}}}}, "jwks.keys: must be an array"),
+		// Input hygiene (shared with the provider's plan-time checks).
+		bad("issuer url 100 KB", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com/" + strings.Repeat("a", 100*1024)}, "issuer_url: url must be at most 2048 bytes"),
+		bad("inline RSA 1-byte modulus", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "inline", "keys": []any{map[string]any{"kty": "RSA", "kid": "tiny", "e": "AQAB", "n": "-w"}}}}, "jwks.keys[0]: is a 8-bit RSA key; RSA keys must have at least 2048 bits"),
+		bad("inline EC secp256k1", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "inline", "keys": []any{map[string]any{"kty": "EC", "crv": "secp256k1", "kid": "k", "x": "AA", "y": "AA"}}}}, `jwks.keys[0]: is an EC key on curve "secp256k1"`),
+		bad("inline kid with ESC", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "inline", "keys": []any{withJWKMember(t, jwk, "kid", "k\x1b[31m")}}}, "jwks.keys[0]: kid must not contain control characters (character 2 is U+001B ESC)"),
+		bad("sa description with BEL", "POST", saPath, map[string]any{"name": "x", "description": "bell\a"}, "description: must not contain control characters (character 5 is U+0007 BEL)"),
+		bad("rule description with right-to-left override", "POST", rulesPath, rule("description", "a\u202eb"), "description: must not contain bidirectional formatting characters"),
+		bad("rule claim with NUL", "POST", rulesPath, rule("match", map[string]any{"claims": map[string]any{"sub": "a\x00"}}), "match.claims.sub: must not contain control characters (character 2 is U+0000 NUL)"),
 		bad("ca cert garbage", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "jwks": map[string]any{"type": "discovery", "ca_cert_pem": "not a pem"}}, "jwks.ca_cert_pem:"),
 		bad("jwt lifetime zero", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "max_jwt_lifetime_seconds": 0}, "max_jwt_lifetime_seconds: must be between 1 and 176400"),
 		bad("jwt lifetime too long", "POST", issPath, map[string]any{"name": "x", "issuer_url": "https://x.example.com", "max_jwt_lifetime_seconds": 176401}, "max_jwt_lifetime_seconds:"),
@@ -137,6 +145,10 @@ func TestValidation(t *testing.T) {
 		bad("rule google unpinned", "POST", rulesPath, rule("issuer_id", google, "match", map[string]any{"claims": map[string]any{"hd": "example.com"}, "audience": "x"}), "match"),
 		bad("rule google subject prefix", "POST", rulesPath, rule("issuer_id", google, "match", map[string]any{"subject_prefix": "1234*"}), "match"),
 		bad("rule github unpinned", "POST", rulesPath, rule("issuer_id", github, "match", map[string]any{"claims": map[string]any{"ref": "refs/heads/main"}}), "match"),
+		bad("rule github condition mentions tenant", "POST", rulesPath, rule("issuer_id", github, "match", map[string]any{"condition": `claims.repository_owner != "nobody"`}), "match.condition: GitHub Actions's issuer is shared by every GitHub repository, so this rule must pin yours, and its condition does not"),
+		bad("rule github condition optional pin", "POST", rulesPath, rule("issuer_id", github, "match", map[string]any{"condition": `claims.repository == "acme/app" || claims.ref == "refs/heads/main"`}), "the || makes the pin"),
+		bad("rule condition bare sub", "POST", rulesPath, rule("match", map[string]any{"condition": "claims.sub"}), "match.condition: condition must evaluate to a bool"),
+		bad("rule condition tautology", "POST", rulesPath, rule("match", map[string]any{"condition": "has(claims.sub) || !has(claims.sub)"}), "match.condition: condition is always true"),
 		bad("rule target missing", "POST", rulesPath, without(rule(), "target"), "target: required"),
 		bad("rule target type", "POST", rulesPath, rule("target", map[string]any{"type": "user", "service_account_id": f.sa}), "target.type: must be service_account"),
 		// target.service_account_name is ignored on writes (TestRuleTargetNameIgnored), but typed.
@@ -294,4 +306,15 @@ func TestDecodingEdges(t *testing.T) {
 			t.Fatalf("attributes rendered: %v", v)
 		}
 	}
+}
+
+// withJWKMember sets one member of a JWK.
+func withJWKMember(t *testing.T, raw json.RawMessage, name string, value any) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m[name] = value
+	return m
 }

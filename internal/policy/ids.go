@@ -129,10 +129,11 @@ func ValidateName(name string) error {
 	if n := utf8.RuneCountInString(name); n > MaxNameLength {
 		return fmt.Errorf("must be at most %d characters (got %d)", MaxNameLength, n)
 	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
+	pos := 0
+	for _, c := range name {
+		pos++
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return fmt.Errorf("must contain only lowercase letters, digits and hyphens (got %s)", quoteForMessage(name))
+			return fmt.Errorf("must contain only lowercase letters, digits and hyphens (got %s; character %d is %U)", quoteForMessage(name), pos, c)
 		}
 	}
 	return nil
@@ -141,12 +142,14 @@ func ValidateName(name string) error {
 // MaxDescriptionLength is the longest description, in characters.
 const MaxDescriptionLength = 2000
 
-// ValidateDescription checks a description's length in characters (not bytes).
+// ValidateDescription checks a description's length in characters (not
+// bytes) and its text: lines, but no control or bidirectional formatting
+// characters (see ValidateText).
 func ValidateDescription(s string) error {
 	if n := utf8.RuneCountInString(s); n > MaxDescriptionLength {
 		return fmt.Errorf("must be at most %d characters (got %d)", MaxDescriptionLength, n)
 	}
-	return nil
+	return ValidateText(s, MultiLine)
 }
 
 // ValidateUUID checks an organization id: the canonical 8-4-4-4-12 hex form,

@@ -6,11 +6,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -81,6 +84,9 @@ func ValidateJWKSKeys(keys []json.RawMessage) error {
 	if len(keys) == 0 {
 		return errors.New("keys: must contain at least one key")
 	}
+	if len(keys) > MaxJWKSKeys {
+		return fmt.Errorf("keys: must contain at most %d keys (got %d)", MaxJWKSKeys, len(keys))
+	}
 	seen := make(map[string]int, len(keys))
 	for i, raw := range keys {
 		kid, err := validateJWK(raw)
@@ -106,7 +112,31 @@ func ParsePublicJWK(raw json.RawMessage) (jose.JSONWebKey, error) {
 	return k, err
 }
 
+// Key bounds. The exchange verifies RS*/PS* signatures with RSA keys of
+// 2048 bits or more (shorter keys are breakable, and RFC 7518 section 3.3
+// requires 2048) and ES256/384/512 with keys on P-256, P-384 and P-521.
+// The upper bounds keep a pasted key from being a denial of service
+// (inferred: the public API material states none).
+const (
+	MinRSAKeyBits = 2048
+	// MaxRSAKeyBits is also what go-jose, which verifies the signatures,
+	// accepts (jose.MaxRSAModulusBits).
+	MaxRSAKeyBits = 4096
+	// MaxJWKBytes is the largest single key, as JSON: room for an RSA-4096
+	// key with an x5c certificate chain.
+	MaxJWKBytes = 16 * 1024
+	// MaxJWKSKeys is the most keys an inline JWKS holds.
+	MaxJWKSKeys = 100
+)
+
+// ECCurves are the curves of the EC keys the exchange can use, one per
+// ES* algorithm.
+var ECCurves = []string{"P-256", "P-384", "P-521"}
+
 func validateJWK(raw json.RawMessage) (kid string, err error) {
+	if n := len(raw); n > MaxJWKBytes {
+		return "", fmt.Errorf("is %d bytes; a key may be at most %d bytes", n, MaxJWKBytes)
+	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
 		return "", errors.New("must be a JSON object (a JWK)")
@@ -126,6 +156,19 @@ func validateJWK(raw json.RawMessage) (kid string, err error) {
 			return "", fmt.Errorf("contains private key material (%q); use the public key only", m)
 		}
 	}
+	var kty, crv string
+	_ = json.Unmarshal(members["kty"], &kty)
+	if kty == "RSA" {
+		if err := checkRSAModulus(members["n"]); err != nil {
+			return "", err
+		}
+	}
+	if kty == "EC" {
+		if err := json.Unmarshal(members["crv"], &crv); err == nil && !slices.Contains(ECCurves, crv) {
+			return "", fmt.Errorf(`is an EC key on curve %s; the exchange verifies ES256, ES384 and ES512 signatures only, so use a key on %s`,
+				quoteForMessage(crv), strings.Join(ECCurves, ", "))
+		}
+	}
 	var k jose.JSONWebKey
 	if err := k.UnmarshalJSON(raw); err != nil {
 		if errors.Is(err, jose.ErrUnsupportedKeyType) {
@@ -139,10 +182,15 @@ func validateJWK(raw json.RawMessage) (kid string, err error) {
 	if k.KeyID == "" {
 		return "", errors.New(`must have a non-empty "kid": tokens select their verification key by kid`)
 	}
-	var kty, crv string
+	if err := ValidateText(k.KeyID, SingleLine); err != nil {
+		return "", errors.New("kid " + err.Error())
+	}
 	switch pub := k.Key.(type) {
 	case *rsa.PublicKey:
 		kty = "RSA"
+		if err := checkRSABits(pub.N.BitLen()); err != nil {
+			return "", err
+		}
 	case *ecdsa.PublicKey:
 		kty = "EC"
 		crv = curveName(pub.Curve)
@@ -162,6 +210,31 @@ func validateJWK(raw json.RawMessage) (kid string, err error) {
 		}
 	}
 	return k.KeyID, nil
+}
+
+// checkRSAModulus checks the size of an RSA key's "n" before go-jose
+// parses it (its own limit gives no numbers). A malformed n is left to
+// go-jose's error.
+func checkRSAModulus(raw json.RawMessage) error {
+	var n string
+	if json.Unmarshal(raw, &n) != nil {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(n, "="))
+	if err != nil {
+		return nil
+	}
+	return checkRSABits(new(big.Int).SetBytes(b).BitLen())
+}
+
+func checkRSABits(bits int) error {
+	switch {
+	case bits < MinRSAKeyBits:
+		return fmt.Errorf("is a %d-bit RSA key; RSA keys must have at least %d bits", bits, MinRSAKeyBits)
+	case bits > MaxRSAKeyBits:
+		return fmt.Errorf("is a %d-bit RSA key; RSA keys may have at most %d bits", bits, MaxRSAKeyBits)
+	}
+	return nil
 }
 
 func curveName(c elliptic.Curve) string {

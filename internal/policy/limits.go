@@ -11,7 +11,7 @@ import (
 var OAuthScopes = []string{"workspace:developer", "workspace:inference", "workspace:manage_tunnels", "org:admin"}
 
 // OAuthCallerScopes are the scopes an OAuth (non-Console) caller may create or
-// change rules with; the others need an interactive Console session.
+// change rules with; the others need a Console session.
 var OAuthCallerScopes = []string{"workspace:developer", "workspace:inference"}
 
 // ScopeOrgAdmin is the scope whose rules must target an admin service account.

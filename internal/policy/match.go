@@ -107,6 +107,8 @@ func ValidateMatch(m Match) []Finding {
 	}
 	if m.Audience != nil {
 		switch aud := *m.Audience; {
+		case ValidateText(aud, SingleLine) != nil:
+			fs = append(fs, textFinding(ValidateText(aud, SingleLine), "match", "audience"))
 		case aud == "":
 			fs = append(fs, errorAt("must not be empty",
 				fmt.Sprintf("Omit audience to require the default %q, or set the audience your workload requests its token for.", DefaultAudience),
@@ -125,9 +127,16 @@ func ValidateMatch(m Match) []Finding {
 	return fs
 }
 
+// textFinding reports a ValidateText error at path.
+func textFinding(err error, path ...string) Finding {
+	return errorAt(err.Error(), "Values compared with token claims must be plain text: remove the character (it may have come from a copy and paste).", path...)
+}
+
 func checkSubjectPrefix(p string) []Finding {
 	path := []string{"match", "subject_prefix"}
 	switch {
+	case ValidateText(p, SingleLine) != nil:
+		return []Finding{textFinding(ValidateText(p, SingleLine), path...)}
 	case p == "":
 		return []Finding{errorAt("must not be empty",
 			`Set the exact subject ("sub") to accept, or a prefix ending in "*"; or remove subject_prefix.`, path...)}
@@ -149,6 +158,12 @@ func checkClaim(name, value string) []Finding {
 		return []Finding{errorAt("claim names must not be empty", "Each key of claims is a top-level claim name, like \"email\".", "match", "claims")}
 	}
 	path := []string{"match", "claims", name}
+	if err := ValidateText(name, SingleLine); err != nil {
+		return []Finding{errorAt("claim name "+err.Error(), "Each key of claims is a top-level claim name, like \"email\": plain text only.", path...)}
+	}
+	if err := ValidateText(value, SingleLine); err != nil {
+		return []Finding{textFinding(err, path...)}
+	}
 	var fs []Finding
 	if value == "" {
 		fs = append(fs, errorAt("must not be empty",
@@ -169,6 +184,9 @@ func checkClaim(name, value string) []Finding {
 
 func checkCondition(expr string) []Finding {
 	path := []string{"match", "condition"}
+	if err := ValidateText(expr, MultiLine); err != nil {
+		return []Finding{textFinding(err, path...)}
+	}
 	c, err := CompileCondition(expr)
 	if err != nil {
 		detail := "condition is a CEL expression over the variable claims, e.g. claims.email == \"robot@example.com\"."

@@ -8,6 +8,12 @@ import (
 	"strings"
 )
 
+// MaxURLLength is the longest URL accepted anywhere (issuer_url, discovery
+// base, JWKS url), in bytes: 2 KiB, the length beyond which URLs stop
+// working reliably across HTTP clients and servers. (inferred: the public
+// API material states no limit.)
+const MaxURLLength = 2048
+
 // FetchURLOptions relaxes ValidateFetchURLWithOptions for local setups.
 type FetchURLOptions struct {
 	// AllowLoopback also accepts http or https URLs on localhost, 127.0.0.0/8
@@ -66,6 +72,12 @@ func ValidateIssuerURL(raw string) error {
 func parseAbsoluteURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("url must not be empty")
+	}
+	if n := len(raw); n > MaxURLLength {
+		return nil, fmt.Errorf("url must be at most %d bytes (got %d)", MaxURLLength, n)
+	}
+	if err := ValidateText(raw, SingleLine); err != nil {
+		return nil, errors.New("url " + err.Error())
 	}
 	if strings.TrimSpace(raw) != raw {
 		return nil, errors.New("url must not have leading or trailing whitespace")

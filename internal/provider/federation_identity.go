@@ -484,13 +484,24 @@ type exchangeFunc func(context.Context, client.TokenExchangeParams) (*client.Tok
 // (so a token that cannot work fails with a clear reason instead of the
 // service's opaque 401), and exchanges it exactly once: the client never
 // retries an exchange, since a re-sent assertion with a jti is a replay.
-func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.Source, target exchangeTarget, view *ruleView, now func() time.Time) (*exchangeResult, *exchangeFailure) {
+// The checks that need nothing but the token (size, shape, algorithm,
+// expiry) run before any request: readView, which reads the rule with the
+// provider's admin credential for the checks against it, is called only
+// for a token that could work. readView may be nil.
+func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.Source, target exchangeTarget, readView func(context.Context) *ruleView, now func() time.Time) (*exchangeResult, *exchangeFailure) {
 	assertion, err := src.Token(ctx)
 	if err != nil {
 		return nil, &exchangeFailure{summary: "Unable to obtain an identity token", detail: fmt.Sprintf("From %s: %s", src.Describe(), err)}
 	}
-	claims, fail := preflight(assertion, src, view, now())
+	claims, fail := preflightToken(assertion, src, now())
 	if fail != nil {
+		return nil, fail
+	}
+	var view *ruleView
+	if readView != nil {
+		view = readView(ctx)
+	}
+	if fail := preflightRule(claims, src, view); fail != nil {
 		return nil, fail
 	}
 	sentAt := now()
@@ -519,6 +530,15 @@ func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.S
 // is possible without its keys. Claims are read without verifying the
 // signature: they only shape messages and refuse tokens that cannot work.
 func preflight(assertion string, src identity.Source, view *ruleView, now time.Time) (*identity.Claims, *exchangeFailure) {
+	claims, fail := preflightToken(assertion, src, now)
+	if fail != nil {
+		return claims, fail
+	}
+	return claims, preflightRule(claims, src, view)
+}
+
+// preflightToken is the part of preflight that needs only the token.
+func preflightToken(assertion string, src identity.Source, now time.Time) (*identity.Claims, *exchangeFailure) {
 	from := src.Describe()
 	if n := len(assertion); n > policy.MaxAssertionBytes {
 		return nil, &exchangeFailure{summary: "Identity token too large",
@@ -543,8 +563,15 @@ func preflight(assertion string, src identity.Source, view *ruleView, now time.T
 			detail: fmt.Sprintf("The identity token from %s expires at %s, in %s: less than the %s an exchange needs. Provide a fresh token.",
 				from, claims.Expiry.UTC().Format(time.RFC3339), left.Round(time.Second), minAssertionValidity)}
 	}
+	return claims, nil
+}
+
+// preflightRule is the part of preflight that compares the token with the
+// rule, when the rule could be read (view may be nil).
+func preflightRule(claims *identity.Claims, src identity.Source, view *ruleView) *exchangeFailure {
+	from := src.Describe()
 	if claims.Issuer == policy.GoogleIssuer && claims.Email == "" && (view == nil || ruleReadsEmail(view.rule)) {
-		return claims, &exchangeFailure{summary: "Google identity token has no email claim",
+		return &exchangeFailure{summary: "Google identity token has no email claim",
 			detail: fmt.Sprintf("The Google ID token from %s carries no email claim, and federation rules on Google pin the service account's email. "+
 				"Google adds it only when asked: set gce_metadata.format_full = true (the metadata server's format=full), google_impersonation.include_email = true "+
 				"(includeEmail), or request the token with --include-email / format=full.", from)}
@@ -555,13 +582,13 @@ func preflight(assertion string, src identity.Source, view *ruleView, now time.T
 			want = *a
 		}
 		if !policy.MatchAudience(want, claims.Audience) {
-			return claims, &exchangeFailure{summary: "Identity token audience does not match the rule",
+			return &exchangeFailure{summary: "Identity token audience does not match the rule",
 				detail: fmt.Sprintf("Federation rule %s accepts tokens whose aud contains %q (its match.audience%s); the token from %s has aud %s. "+
 					"Request the token for that audience (gce_metadata.audience, google_impersonation.audience, or the issuer's setting), or change the rule's match.audience.",
 					view.rule.ID, want, audienceDefaultNote(view.rule), from, quoteList(claims.Audience))}
 		}
 	}
-	return claims, nil
+	return nil
 }
 
 func audienceDefaultNote(r *client.FederationRule) string {

@@ -352,6 +352,37 @@ func liveRulesOnIssuer(ctx context.Context, c *client.Client, issuerID string) [
 	return names
 }
 
+// warnSharedIssuerURL warns, at issuer_url, when live issuers other than
+// selfID already have issuerURL: one issuer per issuer URL is enough (rules
+// tell workloads apart), and a second one makes lookups by issuer_url
+// ambiguous. It is advice, never an error, and a listing failure is
+// silent: the plan does not depend on it.
+func warnSharedIssuerURL(ctx context.Context, c *client.Client, issuerURL types.String, selfID string, diags *diag.Diagnostics) {
+	if c == nil || issuerURL.IsNull() || issuerURL.IsUnknown() {
+		return
+	}
+	want := issuerURL.ValueString()
+	var others []string
+	for iss, err := range c.ListFederationIssuers(ctx, client.ListParams{Limit: listPageSize}) {
+		if err != nil {
+			tflog.Debug(ctx, "listing federation issuers failed", map[string]any{"error": err.Error()})
+			return
+		}
+		if iss.IssuerURL == want && iss.ID != selfID && !iss.IsArchived() {
+			others = append(others, fmt.Sprintf("%s (%s)", iss.ID, iss.Name))
+		}
+	}
+	if len(others) == 0 {
+		return
+	}
+	sort.Strings(others)
+	diags.AddAttributeWarning(path.Root("issuer_url"), "The organization already has a federation issuer for this issuer_url",
+		fmt.Sprintf("issuer_url: %q is already the issuer URL of %s. One issuer per issuer URL is enough: federation rules tell workloads apart. "+
+			"Reuse the existing issuer (data \"anthropic_federation_issuer\" with issuer_url = %q gives its id to your rules) or import it "+
+			"(terraform import with its fdis_ ID) instead of creating another; a second issuer also makes a lookup by issuer_url ambiguous.",
+			want, strings.Join(others, ", "), want))
+}
+
 // issuerURLCheck validates issuer_url for the JWKS mode. It is always an
 // https URL without query or fragment (it must equal iss); when Anthropic
 // fetches <issuer_url>/.well-known/openid-configuration itself (discovery

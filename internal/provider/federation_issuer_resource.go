@@ -223,15 +223,35 @@ func (r *federationIssuerResource) ValidateConfig(ctx context.Context, req resou
 // differs from state, before keepEquivalentJWKSKeys puts equivalent keys
 // back; without this, reformatted keys would still plan an update of
 // updated_at and friends.
+//
+// A new issuer_url that another live issuer already has gets a warning:
+// one issuer per issuer URL is the practice (advice only, so it can never
+// block a plan, a refresh or a destroy).
 func (r *federationIssuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+	if req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+		return // destroy, or no change
+	}
+	ctx = maskSecrets(ctx)
+	var c *client.Client
+	if r.data != nil {
+		c = r.data.client
+	}
+	var plan federationIssuerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	var plan, state federationIssuerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if req.State.Raw.IsNull() {
+		warnSharedIssuerURL(ctx, c, plan.IssuerURL, "", &resp.Diagnostics)
+		return
+	}
+	var state federationIssuerModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if !plan.IssuerURL.Equal(state.IssuerURL) {
+		warnSharedIssuerURL(ctx, c, plan.IssuerURL, state.ID.ValueString(), &resp.Diagnostics)
 	}
 	if plan.sameSettings(ctx, &state) {
 		resp.Plan.Raw = req.State.Raw.Copy()

@@ -588,6 +588,11 @@ func TestAccFederationIssuer_invalidConfig(t *testing.T) {
 		{"max lifetime 176401", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 176401\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
 		{"bad jwks.type", issuerConfig("x", ok, "  jwks = { type = \"jwks_uri\" }\n"), `(?s)jwks.type.*value must be one of`},
 		{"polling disabled by the configuration", issuerConfig("x", ok, "  jwks_polling_disabled = true\n"), `(?s)jwks_polling_disabled can only be false.*Anthropic\s+pauses key polling by itself`},
+		{"100 KB issuer_url", issuerConfig("x", "https://idp.example.com/"+strings.Repeat("a", 100*1024), ""), `(?s)issuer_url: url must be at most 2048 bytes \(got 102424\)`},
+		{"control character in issuer_url", issuerConfig("x", "https://idp.example.com/\u202e", inline("["+key+"]")), `(?s)issuer_url: url must not contain bidirectional formatting characters`},
+		{"RSA key with a 1-byte modulus", issuerConfig("x", ok, inline(`[{"kty":"RSA","kid":"tiny","e":"AQAB","n":"-w"}]`)), `(?s)jwks.keys\[0\]: is a 8-bit RSA key; RSA keys must have at least 2048 bits`},
+		{"EC key on secp256k1", issuerConfig("x", ok, inline(`[{"kty":"EC","crv":"secp256k1","kid":"k1","x":"AA","y":"AA"}]`)), `(?s)jwks.keys\[0\]: is an EC key on curve "secp256k1".*P-256, P-384, P-521`},
+		{"ANSI escape in a kid", issuerConfig("x", ok, inline("["+strings.Replace(key, `"kid":"k"`, `"kid":"k\u001b[31m"`, 1)+"]")), `(?s)jwks.keys\[0\]: kid must not contain control characters \(character 2 is U\+001B ESC\)`},
 		{"ca_cert_pem garbage", issuerConfig("x", ok, "  jwks = {\n    type = \"discovery\"\n    ca_cert_pem = \"not a certificate\"\n  }\n"), `(?s)jwks.ca_cert_pem: must contain at least one PEM certificate`},
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
@@ -595,7 +600,7 @@ func TestAccFederationIssuer_invalidConfig(t *testing.T) {
 		steps = append(steps, resource.TestStep{
 			Config:      env.config(tc.config),
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(tc.want),
+			ExpectError: wrapTolerant(tc.want),
 		})
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -688,4 +693,27 @@ func (c beforeAfterCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRe
 		return
 	}
 	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
+}
+
+// Planning a second issuer for a URL the organization already has looks
+// the existing ones up (the warning itself is TestWarnSharedIssuerURL's)
+// and still plans: it is advice, and it writes nothing.
+func TestAccFederationIssuer_secondIssuerForURLPlans(t *testing.T) {
+	env := newTestEnv(t)
+	env.issuer(t, "google", "https://accounts.google.com")
+	env.emu.ResetCounters()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:             env.config(issuerConfig("google-again", "https://accounts.google.com", "")),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+	if env.emu.RequestCount(emulator.RouteListIssuers) == 0 {
+		t.Error("the plan did not look for issuers with the same issuer_url")
+	}
+	if n := env.emu.RequestCount(emulator.RouteCreateIssuer); n != 0 {
+		t.Errorf("a plan created %d issuers", n)
+	}
 }

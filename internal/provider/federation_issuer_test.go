@@ -410,3 +410,45 @@ func (c changedAttributesCheck) CheckPlan(_ context.Context, req plancheck.Check
 	}
 	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
 }
+
+// A second issuer for an issuer_url the organization already has is
+// advice at issuer_url, naming the existing one; the issuer itself, other
+// URLs and archived issuers do not count.
+func TestWarnSharedIssuerURL(t *testing.T) {
+	env := newTestEnv(t)
+	const url = "https://accounts.google.com"
+	first := env.issuer(t, "google", url)
+	gone := env.issuer(t, "google-old", url)
+	if _, err := env.client.ArchiveFederationIssuer(bg, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	warn := func(u types.String, self string) diag.Diagnostics {
+		var d diag.Diagnostics
+		warnSharedIssuerURL(bg, env.client, u, self, &d)
+		return d
+	}
+	d := warn(types.StringValue(url), "")
+	if d.HasError() || d.WarningsCount() != 1 {
+		t.Fatalf("diagnostics = %v, want one warning", d)
+	}
+	w := d.Warnings()[0]
+	if wp, ok := w.(diag.DiagnosticWithPath); !ok || wp.Path().String() != "issuer_url" ||
+		!strings.Contains(w.Detail(), first.ID+" (google)") || strings.Contains(w.Detail(), gone.ID) {
+		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
+	}
+	for name, d := range map[string]diag.Diagnostics{
+		"the issuer itself": warn(types.StringValue(url), first.ID),
+		"another URL":       warn(types.StringValue("https://token.actions.githubusercontent.com"), ""),
+		"unknown URL":       warn(types.StringUnknown(), ""),
+	} {
+		if len(d) != 0 {
+			t.Errorf("%s: %v", name, d)
+		}
+	}
+	// Without a client (no credential), nothing is checked.
+	var none diag.Diagnostics
+	warnSharedIssuerURL(bg, nil, types.StringValue(url), "", &none)
+	if len(none) != 0 {
+		t.Errorf("without a client: %v", none)
+	}
+}

@@ -70,6 +70,7 @@ func ruleDataSourceAttributes() map[string]schema.Attribute {
 			Description:         "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
 			MarkdownDescription: "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
 			ElementType:         types.StringType,
+			CustomType:          newStringSetType(),
 			Computed:            true,
 		},
 		"applies_to_all_workspaces": schema.BoolAttribute{

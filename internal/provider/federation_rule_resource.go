@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -43,22 +44,22 @@ type federationRuleResource struct{ data *providerData }
 // federationRuleFields are the attributes a rule has on the API; the
 // resource and the data sources share them.
 type federationRuleFields struct {
-	ID                     types.String `tfsdk:"id"`
-	Name                   types.String `tfsdk:"name"`
-	Description            types.String `tfsdk:"description"`
-	IssuerID               types.String `tfsdk:"issuer_id"`
-	IssuerName             types.String `tfsdk:"issuer_name"`
-	Match                  types.Object `tfsdk:"match"`
-	Target                 types.Object `tfsdk:"target"`
-	OAuthScope             types.String `tfsdk:"oauth_scope"`
-	WorkspaceIDs           types.Set    `tfsdk:"workspace_ids"`
-	AppliesToAllWorkspaces types.Bool   `tfsdk:"applies_to_all_workspaces"`
-	TokenLifetimeSeconds   types.Int64  `tfsdk:"token_lifetime_seconds"`
-	SDKEnvironment         types.Map    `tfsdk:"sdk_environment"`
-	CreatedAt              types.String `tfsdk:"created_at"`
-	CreatedByActorID       types.String `tfsdk:"created_by_actor_id"`
-	UpdatedAt              types.String `tfsdk:"updated_at"`
-	UpdatedByActorID       types.String `tfsdk:"updated_by_actor_id"`
+	ID                     types.String   `tfsdk:"id"`
+	Name                   types.String   `tfsdk:"name"`
+	Description            types.String   `tfsdk:"description"`
+	IssuerID               types.String   `tfsdk:"issuer_id"`
+	IssuerName             types.String   `tfsdk:"issuer_name"`
+	Match                  types.Object   `tfsdk:"match"`
+	Target                 types.Object   `tfsdk:"target"`
+	OAuthScope             types.String   `tfsdk:"oauth_scope"`
+	WorkspaceIDs           stringSetValue `tfsdk:"workspace_ids"`
+	AppliesToAllWorkspaces types.Bool     `tfsdk:"applies_to_all_workspaces"`
+	TokenLifetimeSeconds   types.Int64    `tfsdk:"token_lifetime_seconds"`
+	SDKEnvironment         types.Map      `tfsdk:"sdk_environment"`
+	CreatedAt              types.String   `tfsdk:"created_at"`
+	CreatedByActorID       types.String   `tfsdk:"created_by_actor_id"`
+	UpdatedAt              types.String   `tfsdk:"updated_at"`
+	UpdatedByActorID       types.String   `tfsdk:"updated_by_actor_id"`
 }
 
 type federationRuleModel struct {
@@ -81,9 +82,11 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"with which scope and in which workspaces. Destroying it archives it (the API never hard-deletes).",
 		MarkdownDescription: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived Claude API access tokens " +
 			"of a service account, with which scope and in which workspaces.\n\n" +
-			"The plan checks the rule the way the service does, so mistakes fail at `terraform plan`, on the attribute to fix, before anything is written: " +
-			"the CEL `condition` must compile to a bool that depends on the token; `audience` alone, an empty `match` or a bare `*` subject are refused; " +
-			"and rules on shared issuers (Google, GitHub Actions, GitLab, Buildkite, Terraform Cloud) must pin your tenant. " +
+			"The provider checks the rule the way the service does, on the attribute to fix, before anything is written. Mistakes the configuration " +
+			"alone shows fail at `terraform plan`: the CEL `condition` must compile to a bool that depends on the token; `audience` alone, an empty " +
+			"`match` or a bare `*` subject are refused. Checks that need the issuer or the target service account (rules on shared issuers — Google, " +
+			"GitHub Actions, GitLab, Buildkite, Terraform Cloud — must pin your tenant; `org:admin` needs an admin target) are warnings at plan and " +
+			"errors at apply, before the rule is written: as plan-time errors they would also block `terraform destroy`, which plans the configuration again. " +
 			"For Google, pin `claims.sub` (the service account's numeric uniqueId) and `claims.email`, and set `audience`.\n\n" +
 			"`sdk_environment` holds the environment variables a workload needs to exchange its token through this rule with an Anthropic SDK.\n\n" +
 			"Destroying the rule **archives** it (the API never hard-deletes); exchanges through it stop at once.",
@@ -106,7 +109,7 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API returns a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, policy.MaxDescriptionLength)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, policy.MaxDescriptionLength), descriptionTextValidator()},
 			},
 			"issuer_id": schema.StringAttribute{
 				Description:         "ID of the federation issuer (fdis_...) whose tokens the rule accepts. The API cannot move a rule to another issuer, so changing it replaces the rule.",
@@ -151,7 +154,10 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 							"claims.email_verified == true && claims.email.endsWith(\"@example.com\"). Must return a bool and depend on the claims.",
 						MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
 							"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
-							"return a bool and depend on the claims (a constant `true` is refused).",
+							"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
+							"On a shared issuer a condition pins your tenant only if no other tenant's token can make it true: compare a tenant claim with " +
+							"exact values (`claims.repository_owner_id == \"1342004\"`, `claims.repository in [\"acme/a\", \"acme/b\"]`) and join other tests " +
+							"with `&&`; `contains`, `matches`, `!=` or an `||` branch without a pin let other tenants through, and the plan says which part does.",
 						Optional: true,
 					},
 				},
@@ -198,6 +204,7 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 					"`anthropic_federation_rule_workspace` instead, set `workspace_ids` to the first workspace and add " +
 					"`lifecycle { ignore_changes = [workspace_ids] }`.",
 				ElementType: types.StringType,
+				CustomType:  newStringSetType(),
 				Optional:    true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
@@ -276,13 +283,13 @@ func (m *federationRuleFields) fromAPI(rule *client.FederationRule, organization
 	m.Target = targetObject(types.StringValue(rule.Target.ServiceAccountID), types.StringValue(rule.Target.ServiceAccountName))
 	m.OAuthScope = types.StringValue(rule.OAuthScope)
 	m.AppliesToAllWorkspaces = types.BoolValue(rule.AppliesToAllWorkspaces)
-	m.WorkspaceIDs = stringSet(rule.WorkspaceIDs)
+	m.WorkspaceIDs = workspaceSet(rule.WorkspaceIDs)
 	m.TokenLifetimeSeconds = types.Int64Value(rule.TokenLifetimeSeconds)
 	m.CreatedAt = timeString(rule.CreatedAt)
 	m.CreatedByActorID = types.StringValue(rule.CreatedByActorID)
 	m.UpdatedAt = timeString(rule.UpdatedAt)
 	m.UpdatedByActorID = types.StringValue(rule.UpdatedByActorID)
-	m.SDKEnvironment = sdkEnvironmentValue(m.ID, types.StringValue(rule.Target.ServiceAccountID), organizationID, m.WorkspaceIDs, m.AppliesToAllWorkspaces)
+	m.SDKEnvironment = sdkEnvironmentValue(m.ID, types.StringValue(rule.Target.ServiceAccountID), organizationID, m.WorkspaceIDs.SetValue, m.AppliesToAllWorkspaces)
 }
 
 // toCreate builds the create body. The rule is created enabled in the first
@@ -300,7 +307,7 @@ func (m *federationRuleModel) toCreate(ctx context.Context, diags *diag.Diagnost
 		OAuthScope:           m.OAuthScope.ValueString(),
 		TokenLifetimeSeconds: m.TokenLifetimeSeconds.ValueInt64Pointer(),
 	}
-	ws, _ := setStrings(m.WorkspaceIDs)
+	ws, _ := setStrings(m.WorkspaceIDs.SetValue)
 	if m.AppliesToAllWorkspaces.ValueBool() {
 		// All the explicit enablements go through the sub-resource: the API
 		// takes workspace_id or applies_to_all_workspaces on create, not both.
@@ -358,7 +365,7 @@ func (r *federationRuleResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateWorkspaceChoice(cfg.WorkspaceIDs, cfg.AppliesToAllWorkspaces, &resp.Diagnostics)
+	validateWorkspaceChoice(cfg.WorkspaceIDs.SetValue, cfg.AppliesToAllWorkspaces, &resp.Diagnostics)
 	if m, ok := matchFromObject(ctx, cfg.Match, &resp.Diagnostics); ok {
 		validateMatchConfig(m, &resp.Diagnostics, true)
 	}
@@ -374,9 +381,6 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return // destroy
 	}
 	creating := req.State.Raw.IsNull()
-	if !creating && req.Plan.Raw.Equal(req.State.Raw) {
-		return // no change: nothing the service would re-check
-	}
 	var plan, state federationRuleModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if !creating {
@@ -392,6 +396,11 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 		// state is the plan.
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &state)...)
 		return
+	}
+	// Compared on the model, not with req.Plan.Raw.Equal: tftypes compares
+	// sets pair by pair, which is quadratic in workspace_ids.
+	if !creating && plan.sameAs(&state) {
+		return // no change: nothing the service would re-check
 	}
 	match, matchOK := matchFromObject(ctx, plan.Match, &resp.Diagnostics)
 	_, matchKnown := match.toPolicy()
@@ -413,7 +422,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	var guard ruleGuardResult
 	if r.data != nil && r.data.client != nil {
-		guard = remoteRuleGuards(ctx, r.data.client, ruleGuardInput{
+		guard = planRuleGuards(ctx, r.data.client, ruleGuardInput{
 			issuerID:    plan.IssuerID,
 			match:       match,
 			matchKnown:  matchOK && matchKnown,
@@ -421,7 +430,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 			target:      target.ServiceAccountID,
 			checkTarget: targetOK && (targetChanged || !plan.OAuthScope.Equal(state.OAuthScope)),
 			allowGoogle: plan.AllowGoogleSubjectPrefix.ValueBool(),
-		}, &resp.Diagnostics, true)
+		}, &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -441,8 +450,34 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if targetOK {
 		plan.Target = targetObject(target.ServiceAccountID, target.ServiceAccountName)
 	}
-	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// sameAs reports whether every attribute of m equals o's.
+func (m *federationRuleModel) sameAs(o *federationRuleModel) bool {
+	a, b := reflect.ValueOf(m).Elem(), reflect.ValueOf(o).Elem()
+	return sameAttrValues(a, b)
+}
+
+// sameAttrValues compares two structs of attr.Values field by field; an
+// embedded struct is compared the same way.
+func sameAttrValues(a, b reflect.Value) bool {
+	for i := range a.NumField() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Kind() == reflect.Struct && a.Type().Field(i).Anonymous {
+			if !sameAttrValues(fa, fb) {
+				return false
+			}
+			continue
+		}
+		va, okA := fa.Interface().(attr.Value)
+		vb, okB := fb.Interface().(attr.Value)
+		if !okA || !okB || !va.Equal(vb) {
+			return false
+		}
+	}
+	return true
 }
 
 // applyGuards repeats the plan's checks right before a write: values that
@@ -457,7 +492,7 @@ func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federati
 		return !diags.HasError()
 	}
 	validateMatchConfig(match, diags, false)
-	validateWorkspaceChoice(plan.WorkspaceIDs, plan.AppliesToAllWorkspaces, diags)
+	validateWorkspaceChoice(plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces, diags)
 	if diags.HasError() {
 		return false
 	}
@@ -522,8 +557,8 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 
 	enabled, ok := r.syncWorkspaces(ctx, rule.ID, rule.WorkspaceIDs, workspaces, params.OAuthScope, &resp.Diagnostics)
 	if !ok {
-		plan.WorkspaceIDs = stringSet(enabled)
-		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(rule.Target.ServiceAccountID), r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+		plan.WorkspaceIDs = workspaceSet(enabled)
+		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(rule.Target.ServiceAccountID), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
@@ -588,8 +623,8 @@ func (r *federationRuleResource) settle(ctx context.Context, plan *federationRul
 		return
 	}
 	fallback()
-	plan.WorkspaceIDs = stringSet(workspaces)
-	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+	plan.WorkspaceIDs = workspaceSet(workspaces)
+	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 }
 
 // writtenFields puts a write's response into the model.
@@ -655,9 +690,9 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 		scope = state.OAuthScope.ValueString()
 	}
 
-	stateWS, _ := setStrings(state.WorkspaceIDs)
+	stateWS, _ := setStrings(state.WorkspaceIDs.SetValue)
 	current := stateWS
-	desired, _ := setStrings(plan.WorkspaceIDs)
+	desired, _ := setStrings(plan.WorkspaceIDs.SetValue)
 	written := (*client.FederationRule)(nil)
 	// keepPartial records what is known to be true after a failed step, so
 	// the next plan retries the rest.
@@ -671,8 +706,8 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 		} else {
 			plan.federationRuleFields = state.federationRuleFields
 		}
-		plan.WorkspaceIDs = stringSet(enabled)
-		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs, plan.AppliesToAllWorkspaces)
+		plan.WorkspaceIDs = workspaceSet(enabled)
+		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	// Narrowing from all workspaces: enable the explicit workspaces first

@@ -592,8 +592,10 @@ func wrapTolerant(want string) *regexp.Regexp {
 	return regexp.MustCompile(strings.ReplaceAll(want, " ", `\s+`))
 }
 
-// TestAccFederationRule_invalidConfig proves every invalid rule fails at
-// plan time, on the attribute to fix, without a single write.
+// TestAccFederationRule_invalidConfig proves every invalid rule fails on
+// the attribute to fix without a single write: at plan time when the
+// configuration alone shows the mistake, at apply (after a plan-time
+// warning) when it takes the issuer or the target to see it.
 func TestAccFederationRule_invalidConfig(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -621,6 +623,8 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 		{"CEL non-bool result", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "size(claims.email)" }`), `(?s)match\.condition: condition must evaluate to a bool`},
 		{"CEL constant true", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "1 == 1" }`), `(?s)match\.condition: condition is always true.*test a claim`},
 		{"CEL empty", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "" }`), `(?s)match\.condition: condition must not be empty`},
+		{"CEL bare sub", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "claims.sub" }`), `(?s)match\.condition: condition must evaluate to a bool, but it is claims\.sub, which is a string`},
+		{"CEL tautology", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "has(claims.sub) || !has(claims.sub)" }`), `(?s)match\.condition: condition is always true in effect`},
 		{"audience-only match", withMatch(google.ID, `{ audience = "`+testAudience+`" }`), `(?s)match: audience alone does not identify a workload.*subject_prefix, claims or condition`},
 		{"empty match", withMatch(google.ID, `{}`), `(?s)match: must set at least one of subject_prefix, claims or condition`},
 		{"empty claims map", withMatch(google.ID, `{ claims = {}, subject_prefix = "x" }`), `(?s)match\.claims.*at least 1`},
@@ -644,13 +648,26 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 		{"oauth_scope with double space", with(func(c *ruleCfg) { c.scope = "workspace:developer  workspace:inference" }), `(?s)oauth_scope.*single spaces`},
 		{"empty description", with(func(c *ruleCfg) { c.extra = `description = ""` }), `(?s)description.*length`},
 		{"description too long", with(func(c *ruleCfg) { c.extra = fmt.Sprintf("description = %q", strings.Repeat("d", 2001)) }), `(?s)description.*2000`},
+		// Control and bidirectional formatting characters, named with their position.
+		{"BEL in description", with(func(c *ruleCfg) { c.extra = `description = "bell\u0007"` }), `(?s)description: must not contain control characters \(character 5 is U\+0007 BEL\)`},
+		{"right-to-left override in name", with(func(c *ruleCfg) { c.name = "robot\u202e" }), `(?s)name.*character 6 is U\+202E`},
+		{"ANSI escape in a claim", withMatch(google.ID, `{ claims = { sub = "`+testGoogleSub+`", email = "agent\u001b[31m@example.com" } }`), `(?s)match\.claims\.email: must not contain control characters \(character 6 is U\+001B ESC\)`},
+		{"NUL in a claim name", withMatch(google.ID, `{ claims = { sub = "`+testGoogleSub+`", "email\u0000" = "a@example.com" } }`), `(?s)match\.claims.*claim name must not contain control characters \(character 6 is U\+0000 NUL\)`},
+		{"right-to-left override in audience", withMatch(google.ID, `{ audience = "https://api.anthropic.com\u202e", claims = { `+pinned+` } }`), `(?s)match\.audience: must not contain bidirectional formatting characters.*character 26 is U\+202E RIGHT-TO-LEFT OVERRIDE`},
+		{"BEL in subject_prefix", withMatch(github.ID, `{ subject_prefix = "repo:acme/\u0007*" }`), `(?s)match\.subject_prefix: must not contain control characters \(character 11 is U\+0007 BEL\)`},
+		{"right-to-left override in condition", withMatch(google.ID, `{ claims = { `+pinned+` }, condition = "claims.email_verified == true // \u202e" }`), `(?s)match\.condition: must not contain bidirectional formatting characters`},
 	}
 	// Checks that need the issuer or the target: GETs only, no write.
+	// (Their plan-time warnings are checked in TestPlanRuleGuardsWarn.)
 	remote := []struct{ name, config, want string }{
 		{"Google subject_prefix", withMatch(google.ID, `{ audience = "`+testAudience+`", subject_prefix = "1122*", claims = { `+pinned+` } }`), `(?s)match\.subject_prefix: Google sub values are numeric uniqueIds with no stable prefix`},
 		{"Google email in claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "`+testGoogleEmail+`", email = "`+testGoogleEmail+`" } }`), `(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email.*anthropic_google_service_account`},
 		{"Google short claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "12345" } }`), `(?s)match\.claims\.sub: must be the Google account's 21-digit numeric uniqueId`},
-		{"Google without pin", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.email_verified == true" }`), `(?s)match: a rule on Google's shared issuer must pin the Google account.*claims\.sub`},
+		{"Google without pin", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.email_verified == true" }`), `(?s)match\.condition: a rule on Google's shared issuer must pin the Google account, and its condition does not: .claims\.email_verified == true. reads no claim that names the Google account.*claims\.sub`},
+		{"Google condition sub not empty", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.sub != \"\"" }`), `(?s)match\.condition: a rule on Google's shared issuer must pin the Google account, and its condition does not: .claims\.sub != "". is also true when claims\.sub is "109876543210987654321"`},
+		{"GitHub condition contains", withMatch(github.ID, `{ condition = "claims.repository.contains(\"my-org\")" }`), `(?s)match\.condition: GitHub Actions's issuer is shared by every GitHub repository, so this rule must pin yours, and its condition does not: .claims\.repository\.contains\("my-org"\). is also true when claims\.repository is "other-org/my-org"`},
+		{"GitHub condition pin or ref", withMatch(github.ID, `{ condition = "claims.repository == \"my-org/app\" || claims.ref == \"refs/heads/main\"" }`), `(?s)match\.condition: GitHub Actions's issuer is shared.*the \|\| makes the pin .claims\.repository == "my-org/app". optional`},
+		{"GitLab condition size", withMatch(gitlab.ID, `{ condition = "claims.namespace_path.size() > 0" }`), `(?s)match\.condition: GitLab's issuer is shared.*claims\.namespace_path`},
 		{"GitHub without repository pin", withMatch(github.ID, `{ claims = { ref = "refs/heads/main" } }`), `(?s)match: GitHub Actions's issuer is shared by every GitHub repository.*claims\.repository`},
 		{"GitHub open-ended repo prefix", withMatch(github.ID, `{ subject_prefix = "repo:my-org*" }`), `(?s)match: GitHub Actions's issuer is shared`},
 		{"GitLab without tenant pin", withMatch(gitlab.ID, `{ claims = { ref = "main" } }`), `(?s)match: GitLab's issuer is shared.*claims\.namespace_path`},
@@ -663,12 +680,12 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 	if n := len(configOnly) + len(remote); n < 25 {
 		t.Fatalf("only %d invalid configurations", n)
 	}
-	steps := func(cases []struct{ name, config, want string }) []resource.TestStep {
+	steps := func(cases []struct{ name, config, want string }, planOnly bool) []resource.TestStep {
 		out := make([]resource.TestStep, 0, len(cases))
 		for _, tc := range cases {
 			out = append(out, resource.TestStep{
 				Config:      env.config(tc.config),
-				PlanOnly:    true,
+				PlanOnly:    planOnly,
 				ExpectError: wrapTolerant(tc.want),
 			})
 		}
@@ -676,12 +693,15 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 	}
 
 	env.emu.ResetCounters()
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(configOnly)})
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(configOnly, true)})
 	if n := env.emu.TotalRequests(); n != 0 {
 		t.Errorf("configuration-only checks reached the API: %d requests", n)
 	}
 
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(remote)})
+	// The remote checks warn at plan (an error there would also block
+	// destroy, see TestAccFederationRule_guardNeverTrapsDestroy) and fail
+	// the apply before any write.
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps(remote, false)})
 	for _, route := range emulator.Routes() {
 		if n := env.emu.RequestCount(route); n > 0 && !strings.HasPrefix(route, "GET ") {
 			t.Errorf("invalid configurations made %d write requests to %s", n, route)
@@ -764,4 +784,63 @@ func TestAccFederationRule_googleSubjectPrefixOptOut(t *testing.T) {
 			},
 		},
 	})
+}
+
+// A rule whose issuer is created in the same run passes plan with a
+// warning, fails its check at apply before any write, and never traps the
+// configuration: `terraform destroy` (whose pre-destroy refresh plans the
+// configuration again, now with the issuer known) still succeeds.
+func TestAccFederationRule_guardNeverTrapsDestroy(t *testing.T) {
+	env := newTestEnv(t)
+	sa := env.serviceAccount(t, "cloud-run-agent")
+	cfg := env.config(`
+resource "anthropic_federation_issuer" "google" {
+  name       = "google-same-run"
+  issuer_url = "https://accounts.google.com"
+}
+` + strings.Replace(ruleCfg{issuerID: "ISSUER", saID: sa.ID, match: `{
+    audience = "` + testAudience + `"
+    claims   = { sub = "` + testGoogleEmail + `", email = "` + testGoogleEmail + `" }
+  }`}.hcl(), `"ISSUER"`, "anthropic_federation_issuer.google.id", 1))
+	var issuerID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			// Plan: the issuer is unknown, so the tenant check is announced.
+			{
+				Config:             cfg,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config:      cfg,
+				ExpectError: wrapTolerant(`(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email`),
+			},
+			// The issuer was created; the rule was not.
+			{
+				PreConfig: func() {
+					for is, err := range env.client.ListFederationIssuers(bg, client.ListParams{}) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						if is.Name == "google-same-run" {
+							issuerID = is.ID
+						}
+					}
+					if issuerID == "" {
+						t.Fatal("the issuer was not created")
+					}
+					if n := env.emu.RequestCount(emulator.RouteCreateRule); n != 0 {
+						t.Fatalf("the refused rule reached the API: %d create requests", n)
+					}
+				},
+				Config:  cfg,
+				Destroy: true,
+			},
+		},
+	})
+	is, err := env.client.GetFederationIssuer(bg, issuerID)
+	if err != nil || !is.IsArchived() {
+		t.Errorf("destroy did not archive the issuer: %+v, %v", is, err)
+	}
 }

@@ -178,11 +178,11 @@ func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemer
 		return
 	}
 
-	view := readRuleView(ctx, pd, target.ruleID)
-	tflog.Debug(ctx, "exchanging an identity token", map[string]any{
-		"federation_rule_id": target.ruleID, "source": src.Describe(), "rule_readable": view != nil,
-	})
-	res, fail := exchangeIdentity(ctx, pd.client.ExchangeToken, src, target, view, r.now)
+	tflog.Debug(ctx, "exchanging an identity token", map[string]any{"federation_rule_id": target.ruleID, "source": src.Describe()})
+	// The rule is read only once the token passed the checks that need
+	// nothing but the token: a token that cannot work costs no request.
+	readView := func(ctx context.Context) *ruleView { return readRuleView(ctx, pd, target.ruleID) }
+	res, fail := exchangeIdentity(ctx, pd.client.ExchangeToken, src, target, readView, r.now)
 	if fail != nil {
 		resp.Diagnostics.AddError(fail.summary, fail.detail)
 		return

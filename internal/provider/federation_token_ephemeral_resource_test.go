@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -770,4 +772,83 @@ func signCIToken(t *testing.T, claims map[string]any) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// newCountingTestEnv is newTestEnv whose listener counts every request it
+// serves, to the Anthropic API and to the local Google alike.
+func newCountingTestEnv(t *testing.T) (*testEnv, *atomic.Int64) {
+	t.Helper()
+	emu := emulator.New(emulator.Options{})
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.Options{BaseURL: srv.URL, AuthToken: emu.AdminToken(), Version: "test", MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{emu: emu, google: emu.Google(), server: srv, client: c}, &n
+}
+
+// Tokens that cannot work are refused before any request: the provider
+// reads no rule, fetches nothing from Google and sends no exchange.
+func TestAccFederationToken_localMistakesMakeNoRequest(t *testing.T) {
+	t.Parallel()
+	env, requests := newCountingTestEnv(t)
+	r := env.workloadRule(t, "local-mistakes", nil)
+	now := time.Now()
+	claims := map[string]any{"iss": policy.GoogleIssuer, "aud": policy.DefaultAudience, "sub": googleemu.UniqueIDFor(googleemu.WorkloadAccount),
+		"email": googleemu.WorkloadAccount, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	hs256, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte("0123456789abcdef0123456789abcdef")}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	symmetric, err := jwt.Signed(hs256).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	unsigned := b64([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + b64(payload) + "."
+	claims["iat"], claims["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
+	expired, err := env.google.SignClaims(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(expiredFile, []byte(expired), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	literal := func(tok string) string { return fmt.Sprintf("identity_token = %q", tok) }
+	cases := []struct{ source, want string }{
+		{literal("not-a-jwt"), `(?s)Identity token cannot be exchanged.*not a JWT: 1 dot-separated part`},
+		{literal(symmetric), `(?s)Identity token cannot be exchanged.*alg HS256 is symmetric`},
+		{literal(unsigned), `(?s)Identity token cannot be exchanged.*alg none: the token is unsigned`},
+		{literal(expired), `(?s)Identity token expired`},
+		{fmt.Sprintf("identity_token_file = %q", expiredFile), `(?s)Identity token expired`},
+		{fmt.Sprintf("identity_token_file = %q", filepath.Join(t.TempDir(), "missing")), `(?s)Unable to obtain an identity token.*does not exist`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      env.config(tokenBlock("t", r, c.source) + echoOf("test", "t")),
+			ExpectError: wrapTolerant(c.want),
+		})
+	}
+	requests.Store(0)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersions,
+		ProtoV6ProviderFactories: testAccEchoFactories,
+		Steps:                    steps,
+	})
+	if n := requests.Load(); n != 0 {
+		t.Errorf("tokens that cannot work made %d requests (%d to the rule, %d exchanges)", n,
+			env.emu.RequestCount(emulator.RouteGetRule), env.emu.RequestCount(emulator.RouteOAuthToken))
+	}
+	env.expectNoExchange(t, r.rule.ID)
 }

@@ -285,6 +285,53 @@ func remoteRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, 
 	return res
 }
 
+// planGuardNote explains why a finding of the remote guards is a warning
+// at plan time.
+const planGuardNote = "This check depends on the issuer or the target service account, which live outside this resource and may change " +
+	"outside this configuration, so the plan reports it as a warning: as an error it would also stop `terraform destroy` and refreshes, " +
+	"which plan the configuration again. Apply repeats the check and refuses the rule before anything is written."
+
+// planRuleGuards runs the remote guards for a plan. What they find is
+// reported as warnings, on the attribute to fix: a plan-time error would
+// trap the configuration, because Terraform plans it again before a destroy
+// (the pre-destroy refresh) and a provider cannot tell that plan from any
+// other. The same checks run as errors in Create and Update, before any
+// write. Checks whose inputs are not known yet are announced, so a rule
+// that will be checked only at apply does not look verified.
+func planRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, diags *diag.Diagnostics) ruleGuardResult {
+	var found diag.Diagnostics
+	res := remoteRuleGuards(ctx, c, in, &found, true)
+	for _, d := range found {
+		if d.Severity() != diag.SeverityError {
+			diags.Append(d)
+			continue
+		}
+		summary, detail := "Will fail at apply: "+d.Summary(), d.Detail()+"\n\n"+planGuardNote
+		if wp, ok := d.(diag.DiagnosticWithPath); ok {
+			diags.AddAttributeWarning(wp.Path(), summary, detail)
+		} else {
+			diags.AddWarning(summary, detail)
+		}
+	}
+	switch {
+	case in.issuerID.IsUnknown():
+		diags.AddAttributeWarning(path.Root("issuer_id"), "Federation rule checked at apply: the issuer is created in this run",
+			"issuer_id is known only after apply (the issuer is created or replaced in this run), so the checks that need the issuer "+
+				"(that it exists and is live, and the tenant pinning required on shared issuers such as "+policy.GoogleIssuer+") run at apply, "+
+				"before the rule is written. To see them at plan time, apply the issuer first (terraform apply -target=<the issuer>).")
+	case !in.issuerID.IsNull() && !in.matchKnown:
+		diags.AddAttributeWarning(path.Root("match"), "Federation rule match checked at apply: it is known only after apply",
+			"Part of match comes from values known only after apply, so the tenant-pinning checks of the issuer run at apply, before the rule is written.")
+	}
+	if in.checkTarget && in.target.IsUnknown() && (in.scope.IsUnknown() || policy.HasOAuthScope(in.scope.ValueString(), policy.ScopeOrgAdmin)) {
+		diags.AddAttributeWarning(path.Root("target").AtName("service_account_id"),
+			"Federation rule checked at apply: the target service account is created in this run",
+			"target.service_account_id is known only after apply, so the check that an org:admin rule targets an admin service account runs at apply, "+
+				"before the rule is written.")
+	}
+	return res
+}
+
 // privilegedScope reports oauth_scope values only a Console session may
 // grant or change (any scope beyond workspace:developer and
 // workspace:inference); the provider's OAuth credential gets 403 for them.
@@ -364,20 +411,29 @@ func stringSet(ids []string) types.Set {
 }
 
 // workspaceDiff says which enablements to add and remove to go from
-// current to desired, each sorted.
+// current to desired, each sorted. Linear in the number of workspaces: a
+// rule may be enabled in thousands.
 func workspaceDiff(current, desired []string) (add, remove []string) {
+	have := make(map[string]struct{}, len(current))
+	for _, w := range current {
+		have[w] = struct{}{}
+	}
+	want := make(map[string]struct{}, len(desired))
 	for _, w := range desired {
-		if !slices.Contains(current, w) {
+		want[w] = struct{}{}
+		if _, ok := have[w]; !ok {
 			add = append(add, w)
 		}
 	}
 	for _, w := range current {
-		if !slices.Contains(desired, w) {
+		if _, ok := want[w]; !ok {
 			remove = append(remove, w)
 		}
 	}
 	slices.Sort(add)
+	add = slices.Compact(add)
 	slices.Sort(remove)
+	remove = slices.Compact(remove)
 	return add, remove
 }
 

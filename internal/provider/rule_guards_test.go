@@ -59,6 +59,8 @@ func TestFindingPathsExistInSchema(t *testing.T) {
 		{Claims: map[string]string{"sub": "123", "email": "112233445566778899001"}},
 		{SubjectPrefix: s("1122*"), Condition: s("claims.email_verified == true")},
 		{Claims: map[string]string{"ref": "main"}},
+		{Condition: s(`claims.ref == "main"`)},
+		{Condition: s(`claims.sub`)},
 	}
 	var findings []policy.Finding
 	for _, m := range matches {
@@ -322,5 +324,82 @@ func TestRuleSchemasDocumented(t *testing.T) {
 				t.Errorf("data source attribute %s lacks a description", name)
 			}
 		}
+	}
+}
+
+// At plan time the remote guards never fail: what they find is a warning
+// on the attribute to fix (apply turns it into an error before any write),
+// and checks whose inputs are unknown are announced.
+func TestPlanRuleGuardsWarn(t *testing.T) {
+	env := newTestEnv(t)
+	google := env.issuer(t, "google", policy.GoogleIssuer)
+	sa := env.serviceAccount(t, "developer-robot")
+	badMatch := ruleMatchModel{
+		Audience:      types.StringValue(testAudience),
+		Claims:        types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringValue(testGoogleEmail), "email": types.StringValue(testGoogleEmail)}),
+		SubjectPrefix: types.StringNull(),
+		Condition:     types.StringNull(),
+	}
+	in := func(mod func(*ruleGuardInput)) ruleGuardInput {
+		g := ruleGuardInput{
+			issuerID: types.StringValue(google.ID), match: badMatch, matchKnown: true,
+			scope: types.StringValue("workspace:developer"), target: types.StringValue(sa.ID), checkTarget: true,
+		}
+		if mod != nil {
+			mod(&g)
+		}
+		return g
+	}
+	cases := []struct {
+		name          string
+		input         ruleGuardInput
+		path, summary string
+	}{
+		{"tenant pin", in(nil), "match.claims[\"sub\"]", "Will fail at apply: Federation rule match.claims.sub"},
+		{"unknown issuer", in(func(g *ruleGuardInput) { g.issuerID = types.StringValue("fdis_01ABCDEFGHIJKLMNOPQRSTUVWX") }), "issuer_id", "Will fail at apply: Federation issuer not found"},
+		{"org:admin on a developer", in(func(g *ruleGuardInput) {
+			g.match.Claims = types.MapValueMust(types.StringType, map[string]attr.Value{
+				"sub": types.StringValue(testGoogleSub), "email": types.StringValue(testGoogleEmail)})
+			g.scope = types.StringValue("org:admin")
+		}),
+			"oauth_scope", "Will fail at apply: oauth_scope org:admin needs an admin service account"},
+		{"issuer created in this run", in(func(g *ruleGuardInput) { g.issuerID = types.StringUnknown() }), "issuer_id", "Federation rule checked at apply: the issuer is created in this run"},
+		{"match known only at apply", in(func(g *ruleGuardInput) { g.matchKnown = false }), "match", "Federation rule match checked at apply"},
+		{"org:admin target created in this run", in(func(g *ruleGuardInput) {
+			g.issuerID, g.target, g.scope = types.StringNull(), types.StringUnknown(), types.StringValue("org:admin")
+		}), "target.service_account_id", "Federation rule checked at apply: the target service account is created in this run"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d diag.Diagnostics
+			planRuleGuards(bg, env.client, tc.input, &d)
+			if d.HasError() {
+				t.Fatalf("plan-time guard failed: %v", d)
+			}
+			var found bool
+			for _, w := range d.Warnings() {
+				wp, ok := w.(diag.DiagnosticWithPath)
+				if ok && wp.Path().String() == tc.path && strings.HasPrefix(w.Summary(), tc.summary) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no warning %q at %s in %v", tc.summary, tc.path, d)
+			}
+		})
+	}
+	// The same input fails at apply.
+	var d diag.Diagnostics
+	remoteRuleGuards(bg, env.client, in(nil), &d, true)
+	if !d.HasError() {
+		t.Error("the apply-time guard let the rule through")
+	}
+	// A rule that passes every check: no diagnostics at all.
+	d = nil
+	planRuleGuards(bg, env.client, in(func(g *ruleGuardInput) {
+		g.match.Claims = types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringValue(testGoogleSub), "email": types.StringValue(testGoogleEmail)})
+	}), &d)
+	if len(d) != 0 {
+		t.Errorf("diagnostics for a good rule: %v", d)
 	}
 }

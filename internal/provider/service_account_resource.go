@@ -73,7 +73,7 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API stores a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 2000)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 2000), descriptionTextValidator()},
 			},
 			"organization_role": schema.StringAttribute{
 				Description: "Organization role: developer (default) or admin. Setting admin, on create or by promotion, needs an interactive credential: " +

@@ -230,6 +230,10 @@ func TestAccServiceAccount_invalidConfig(t *testing.T) {
 		{"empty description", serviceAccountConfig("ok", `  description = ""`), `(?s)description.*length`},
 		{"description too long", serviceAccountConfig("ok", fmt.Sprintf("  description = %q", strings.Repeat("d", 2001))), `(?s)description.*2000`},
 		{"unknown role", serviceAccountConfig("ok", `  organization_role = "owner"`), `(?s)organization_role.*value must be one of`},
+		{"ANSI escape in description", serviceAccountConfig("ok", `  description = "deploy \u001b[31mred"`), `(?s)description: must not contain control characters \(character 8 is U\+001B ESC\)`},
+		{"right-to-left override in description", serviceAccountConfig("ok", `  description = "invoice\u202egpj.exe"`), `(?s)description: must not contain bidirectional formatting characters.*\(character 8 is U\+202E RIGHT-TO-LEFT OVERRIDE\)`},
+		{"multi-line description with a NUL", serviceAccountConfig("ok", "  description = <<-EOT\n    first line\n    second ${\"\\u0000\"}\n  EOT"), `(?s)description: must not contain control characters \(character 19 is U\+0000 NUL\)`},
+		{"bidirectional formatting character in name", serviceAccountConfig("ci\u202e", ""), `(?s)name.*character 3 is U\+202E`},
 		{"membership bad role", `
 resource "anthropic_service_account_workspace" "m" {
   service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
@@ -260,7 +264,7 @@ resource "anthropic_service_account_workspace" "m" {
 		steps = append(steps, resource.TestStep{
 			Config:      env.config(tc.config),
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(tc.want),
+			ExpectError: wrapTolerant(tc.want),
 		})
 	}
 	resource.ParallelTest(t, resource.TestCase{

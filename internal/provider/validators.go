@@ -56,6 +56,13 @@ func storedWorkspaceIDValidator() validator.String {
 	}}
 }
 
+// descriptionTextValidator refuses control and bidirectional formatting
+// characters in a description (lines are fine), naming the first one and
+// its position; the service refuses them too.
+func descriptionTextValidator() validator.String {
+	return stringCheck{description: "description", check: func(s string) error { return policy.ValidateText(s, policy.MultiLine) }}
+}
+
 func nameValidator() validator.String {
 	return stringCheck{description: "name", check: policy.ValidateName}
 }
