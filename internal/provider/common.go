@@ -51,8 +51,9 @@ func apiErrorDetail(err error) string {
 			d += "\nThe credential was refused: check that auth_token (or ANTHROPIC_AUTH_TOKEN) is a live OAuth access token with the org:admin scope, " +
 				"or, with keyless authentication, that the federation rule has the org:admin scope and targets an admin service account."
 		case 403:
-			d += "\nThe credential lacks permission for this change. OAuth callers may only manage rules with the workspace:developer or workspace:inference scope, and " +
-				"only an interactive Console session may grant the admin organization role; make such changes in the Console."
+			d += "\nThe credential lacks permission for this change. OAuth callers may only manage rules whose scopes are workspace:developer and/or " +
+				"workspace:inference, and the issuers behind them; other rules need a Console session. Creating or promoting an admin service account needs " +
+				"an interactive credential (a user's OAuth token, such as ANTHROPIC_AUTH_TOKEN); a token minted by a federation exchange is not one."
 		}
 		return d
 	}

@@ -73,8 +73,12 @@ type providerModel struct {
 // providerData is what Configure hands to every resource, data source and
 // ephemeral resource.
 type providerData struct {
-	client         *client.Client
+	client *client.Client
+	// organizationID is configured (attribute or environment) or, when
+	// neither is set, learned from GET /v1/organizations/me on first use:
+	// read it with orgID, never directly.
 	organizationID string
+	lookups        lookups
 	baseURL        string
 	// google builds Google API clients on first use; never nil once configured.
 	google *googleConfig
@@ -106,10 +110,16 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Sensitive:           true,
 			},
 			"organization_id": schema.StringAttribute{
-				Description:         "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable. Needed by the token exchange and the rule's sdk_environment output.",
-				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable. Needed by the token exchange and the rule's `sdk_environment` output.",
-				Optional:            true,
-				Validators:          []validator.String{uuidValidator{}},
+				Description: "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable; when neither is set, " +
+					"the provider asks the API (GET /v1/organizations/me) once with its admin credential. Used by the token exchange and the rule's " +
+					"sdk_environment output. The federation attribute (keyless authentication) needs it up front: its exchange names the organization " +
+					"before the provider has a token to ask with.",
+				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable; when neither " +
+					"is set, the provider asks the API (`GET /v1/organizations/me`) once with its admin credential. Used by the token exchange and the " +
+					"rule's `sdk_environment` output. Keyless authentication (the `federation` attribute or the `" + envFederationRuleID + "` variables) " +
+					"needs it up front: its exchange names the organization before the provider has a token to ask with.",
+				Optional:   true,
+				Validators: []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. " +
@@ -241,6 +251,8 @@ func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.D
 		newGoogleServiceAccountDataSource,
 		newServiceAccountDataSource,
 		newServiceAccountsDataSource,
+		newWorkspaceDataSource,
+		newWorkspacesDataSource,
 	}
 }
 
