@@ -26,6 +26,7 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Address is the provider's source address in the registry.
@@ -109,10 +110,12 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators:          []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
-				Description:         "Timeout of one HTTP attempt, as a Go duration such as \"30s\" or \"2m\". Defaults to 60s.",
-				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`.",
-				Optional:            true,
-				Validators:          []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
+				Description: "Timeout of one HTTP attempt, as a Go duration such as \"30s\" or \"2m\". Defaults to 60s. It bounds every request the provider makes: " +
+					"to the Anthropic API, and to Google (IAM, IAM Credentials, Google's token endpoints and the GCE metadata server).",
+				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. It bounds every request the " +
+					"provider makes: to the Anthropic API, and to Google (IAM, IAM Credentials, Google's token endpoints and the GCE metadata server used by `gce_metadata`).",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
 			},
 			"max_retries": schema.Int64Attribute{
 				Description:         "How many times an idempotent request (or one the API provably did not process) is retried on 429, 5xx and 529. Defaults to 4; 0 disables retries.",
@@ -170,6 +173,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
 	google := googleConfigFromModel(ctx, cfg.Google, p.version)
+	google.timeout = timeout
 
 	opts := client.Options{
 		BaseURL:        baseURL,
@@ -359,8 +363,9 @@ func credentialProblem(token string) (credentialDiag, bool) {
 // to this machine.
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
+	shown := redact.String(raw) // a URL may carry a password
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("base_url %q is not an absolute URL", raw)
+		return fmt.Errorf("base_url %q is not an absolute URL", shown)
 	}
 	switch u.Scheme {
 	case "https":
@@ -369,8 +374,8 @@ func checkBaseURL(raw string) error {
 		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
+		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	default:
-		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", raw)
+		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
 }
