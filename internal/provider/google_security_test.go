@@ -359,3 +359,14 @@ func TestURLPasswordsAreNotEchoed(t *testing.T) {
 		noLeak(t, "endpoint error", err.Error(), "hunter2")
 	}
 }
+
+// Errors that are not API answers (transport failures, a federation token
+// source failing) are redacted on their way into a diagnostic too.
+func TestAPIErrorDetailRedactsOtherErrors(t *testing.T) {
+	err := fmt.Errorf("exchanging the identity token: %w", fmt.Errorf(`Post "https://svc:hunter2@proxy.example/v1/oauth/token": proxy said AUTHORIZATION: BEARER %s`, strings.ToUpper(opaqueGoogleToken)))
+	d := apiErrorDetail(err)
+	if !strings.Contains(d, "proxy.example") {
+		t.Errorf("detail lost its useful part: %s", d)
+	}
+	noLeak(t, "detail", d, "hunter2", opaqueGoogleToken)
+}
