@@ -521,6 +521,7 @@ func (g *googleConfig) resolveCredentials(ctx context.Context) (*auth.Credential
 	if err != nil {
 		return nil, err
 	}
+	base = g.boundTokenFetch(base)
 	s := g.settings
 	if s.impersonate == "" {
 		return base, nil
@@ -569,6 +570,39 @@ func (g *googleConfig) baseCredentials() (*auth.Credentials, error) {
 			"block, the %s or %s environment variable, or run `gcloud auth application-default login`", hint, redact.Error(err), envGoogleCredentials, envGoogleAccessToken)
 	}
 	return creds, nil
+}
+
+// boundTokenFetch bounds each access token fetch of creds by
+// request_timeout. Token endpoints are reached with tokenClient, which has
+// the timeout already; the metadata server behind Application Default
+// Credentials on Google Cloud is not, and the library retries it for
+// half a minute.
+func (g *googleConfig) boundTokenFetch(creds *auth.Credentials) *auth.Credentials {
+	if g.timeout <= 0 {
+		return creds
+	}
+	bounded := *creds // keeps the project, quota project and universe domain
+	bounded.TokenProvider = &timeoutTokenProvider{next: creds.TokenProvider, timeout: g.timeout, describe: g.describe}
+	return &bounded
+}
+
+type timeoutTokenProvider struct {
+	next     auth.TokenProvider
+	timeout  time.Duration
+	describe func() string
+}
+
+func (p *timeoutTokenProvider) Token(ctx context.Context) (*auth.Token, error) {
+	tctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	tok, err := p.next.Token(tctx)
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		// Not wrapped: the request this token was for must not be reported
+		// as the one that timed out.
+		return nil, fmt.Errorf("fetching a Google access token for %s took longer than %s; the provider's request_timeout bounds each Google request, "+
+			"raise it if the token endpoint or metadata server is slow", p.describe(), p.timeout)
+	}
+	return tok, err
 }
 
 // maxCredentialsFileBytes bounds a credentials file; real ones are a few KiB.

@@ -370,3 +370,27 @@ func TestAPIErrorDetailRedactsOtherErrors(t *testing.T) {
 	}
 	noLeak(t, "detail", d, "hunter2", opaqueGoogleToken)
 }
+
+// Application Default Credentials on Google Cloud fetch their access token
+// from the metadata server; that wait is bounded by request_timeout too.
+func TestGoogleADCTokenFetchHonoursRequestTimeout(t *testing.T) {
+	clearGoogleEnv(t)
+	t.Setenv("HOME", t.TempDir()) // no gcloud application default login
+	t.Setenv("CLOUDSDK_CONFIG", t.TempDir())
+	metadata := hangingGoogle(t, http.Header{"Metadata-Flavor": {"Google"}})
+	t.Setenv(identity.MetadataHostEnv, strings.TrimPrefix(metadata.URL, "http://"))
+	iam := newGoogleOnlyEnv(t)
+	g := newGoogleConfig(bg, googleSettings{iamEndpoint: iam.server.URL + googleemu.IAMPathPrefix}, "test")
+	g.timeout = 300 * time.Millisecond
+	start := time.Now()
+	_, diags := readGoogleServiceAccount(t, &providerData{google: g}, googleemu.WorkloadAccount)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s with request_timeout 300ms", d)
+	}
+	text := diagText(diags)
+	for _, want := range []string{"Google access token", "300ms", "request_timeout"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("error does not contain %q:\n%s", want, text)
+		}
+	}
+}
