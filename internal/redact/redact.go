@@ -34,7 +34,7 @@ var rules = []rule{
 	// Authorization headers however they are echoed: "Authorization: Bearer x",
 	// Go's map[Authorization:[Bearer x]], JSON {"authorization":["Bearer x"]}.
 	// The scheme goes with the credential: Basic carries a password.
-	{regexp.MustCompile(`(?i)(\b(?:proxy-)?authorization["']?\s*[:=]\s*\[?\s*["']?)((?:(?:bearer|basic|token|negotiate|digest)\s+)?[^\s"',\]}]+)`)},
+	{regexp.MustCompile(`(?i)(\b(?:proxy-)?authorization["']?\s*[:=]\s*\[?\s*["']?)((?:(?:bearer|basic|token|negotiate|digest)\s+)?[^\s"',;)>\]}]+)`)},
 	// Bearer tokens anywhere else.
 	{regexp.MustCompile(`(?i)(\bbearer\s+)(` + b64token + `{16,})`)},
 	// Secret-named JSON fields and query or form parameters.

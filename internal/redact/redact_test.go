@@ -23,6 +23,7 @@ func TestString(t *testing.T) {
 		{name: "google access token upper case", in: "TOKEN YA29.A0AFH6SMB-XYZ", leaks: []string{"A0AFH6SMB"}, want: "TOKEN [REDACTED]"},
 		{name: "authorization header", in: "Authorization: Bearer ya29.abc\r\nHost: x", leaks: []string{"ya29", "abc"}, want: "Authorization: [REDACTED]\r\nHost: x"},
 		{name: "authorization header upper case", in: "AUTHORIZATION: BEARER OPAQUE-TOKEN-VALUE", leaks: []string{"OPAQUE"}, want: "AUTHORIZATION: [REDACTED]"},
+		{name: "authorization in prose", in: "send it (Authorization: Bearer sk-ant-oat01-abc); then retry", leaks: []string{"abc"}, want: "send it (Authorization: [REDACTED]); then retry"},
 		{name: "authorization short opaque token", in: "authorization: Bearer abc123", leaks: []string{"abc123"}, want: "authorization: [REDACTED]"},
 		{name: "authorization basic", in: "Proxy-Authorization: Basic dXNlcjpwYXNz", leaks: []string{"dXNlcjpwYXNz"}, want: "Proxy-Authorization: [REDACTED]"},
 		{name: "go header map", in: fmt.Sprint(http.Header{"Authorization": {"Bearer opaque-token-value"}}), leaks: []string{"opaque"}, want: "map[Authorization:[[REDACTED]]]"},
