@@ -24,6 +24,8 @@ import (
 
 	cleanhttp "github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 const (
@@ -662,9 +664,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	// an unusable answer is ambiguous (the object may exist).
 	fail := func(problem string) error {
 		e := &InvalidResponseError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode,
-			RequestID: truncate(redact(resp.Header.Get("request-id"), secrets), 128),
+			RequestID: truncate(redact.String(resp.Header.Get("request-id"), secrets...), 128),
 			// A hostile server may echo the bearer into a field we quote.
-			Problem: redact(problem, secrets)}
+			Problem: redact.String(problem, secrets...)}
 		if write {
 			return &AmbiguousError{Err: e}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // providerDataFrom unpacks what Configure produced. A nil value means the
@@ -57,7 +58,10 @@ func apiErrorDetail(err error) string {
 		}
 		return d
 	}
-	return err.Error()
+	// Not an answer from the API: a transport error, a federation token
+	// source's failure (identity sources, Google). The client redacts what it
+	// builds; this covers the rest.
+	return redact.String(err.Error())
 }
 
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {

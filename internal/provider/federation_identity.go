@@ -29,6 +29,7 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Names of the identity source attributes, in the order messages list them.
@@ -356,8 +357,10 @@ func (m identitySourceModel) source(ctx context.Context, g *googleConfig, at pat
 			return nil
 		}
 		return identity.Metadata(identity.MetadataOptions{
-			Audience:   stringDefault(gm.Audience, policy.DefaultAudience),
-			FormatFull: boolDefault(gm.FormatFull, true),
+			Audience:    stringDefault(gm.Audience, policy.DefaultAudience),
+			FormatFull:  boolDefault(gm.FormatFull, true),
+			Timeout:     g.requestTimeout(),
+			TimeoutHint: "the provider's request_timeout bounds each Google request, raise it if the metadata server is slow",
 		})
 	case !m.GoogleImpersonation.IsNull():
 		var gi googleImpersonationModel
@@ -430,11 +433,18 @@ func (s *googleImpersonationSource) Token(ctx context.Context) (string, error) {
 	}
 	clientOptions, err := s.google.iamCredentialsOptions(ctx)
 	if err != nil {
-		return "", fmt.Errorf("google_impersonation of %s: the provider's Google credentials: %w", s.opts.ServiceAccount, err)
+		return "", fmt.Errorf("google_impersonation of %s: the provider's Google credentials: %w", s.opts.ServiceAccount, redact.Error(err))
 	}
 	opts := s.opts
 	opts.ClientOptions = clientOptions
-	return identity.Impersonation(opts).Token(ctx)
+	tok, err := identity.Impersonation(opts).Token(ctx)
+	if err != nil {
+		if t := s.google.explainTimeout(ctx, err, "IAM Credentials", s.google.settings.iamCredentialsEndpoint, defaultIAMCredentialsEndpoint); t != err {
+			return "", fmt.Errorf("service account impersonation of %s: %w", s.opts.ServiceAccount, t)
+		}
+		return "", redact.Error(err)
+	}
+	return tok, nil
 }
 
 func (s *googleImpersonationSource) Renewable() bool { return true }
@@ -491,7 +501,7 @@ type exchangeFunc func(context.Context, client.TokenExchangeParams) (*client.Tok
 func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.Source, target exchangeTarget, readView func(context.Context) *ruleView, now func() time.Time) (*exchangeResult, *exchangeFailure) {
 	assertion, err := src.Token(ctx)
 	if err != nil {
-		return nil, &exchangeFailure{summary: "Unable to obtain an identity token", detail: fmt.Sprintf("From %s: %s", src.Describe(), err)}
+		return nil, &exchangeFailure{summary: "Unable to obtain an identity token", detail: fmt.Sprintf("From %s: %s", src.Describe(), redact.String(err.Error()))}
 	}
 	claims, fail := preflightToken(assertion, src, now())
 	if fail != nil {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Address is the provider's source address in the registry.
@@ -122,8 +123,9 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators: []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. " +
-					"One API call, retries and waits included, ends at most `request_timeout` + 60 s after it began.",
+				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. It bounds every request the " +
+					"provider makes: to the Anthropic API, and to Google (IAM, IAM Credentials, Google's token endpoints and the GCE metadata server used by `gce_metadata`). " +
+					"One Anthropic API call, retries and waits included, ends at most `request_timeout` + 60 s after it began.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
 			},
@@ -186,6 +188,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
 	google := googleConfigFromModel(ctx, cfg.Google, p.version)
+	google.timeout = timeout
 
 	opts := client.Options{
 		BaseURL:        baseURL,
@@ -380,8 +383,9 @@ func credentialProblem(token string) (credentialDiag, bool) {
 // to this machine.
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
+	shown := redact.String(raw) // a URL may carry a password
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("base_url %q is not an absolute URL", raw)
+		return fmt.Errorf("base_url %q is not an absolute URL", shown)
 	}
 	switch u.Scheme {
 	case "https":
@@ -390,8 +394,8 @@ func checkBaseURL(raw string) error {
 		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
+		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	default:
-		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", raw)
+		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
 }
