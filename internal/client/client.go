@@ -274,6 +274,10 @@ type callState struct {
 	body     []byte
 	tooLarge bool
 	bodyOf   *http.Response
+
+	// lastTransportError is the latest attempt's transport error, for the
+	// retry log line.
+	lastTransportError string
 }
 
 type callStateKey struct{}
@@ -359,17 +363,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil {
 		return false, nil
 	}
-	retry := shouldRetry(st.class, resp, err)
-	if retry && c.logger != nil && int(st.attempts.Load()) <= c.maxRetries {
-		kv := []any{"method", st.method, "path", st.path, "attempt", int(st.attempts.Load())}
-		if resp != nil {
-			kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-		} else {
-			kv = append(kv, "error", transportErrorKind(err))
-		}
-		c.logger.Warn(ctx, "anthropic API: retrying request", kv...)
-	}
-	return retry, nil
+	// The retry itself, with its wait, is logged by retryingFor's Backoff.
+	return shouldRetry(st.class, resp, err), nil
 }
 
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
@@ -508,7 +503,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return err
 	})
 
-	resp, err := c.http.Do(req)
+	resp, err := c.retryingFor(ctx, st).Do(req)
 	if err != nil {
 		if resp != nil {
 			_ = resp.Body.Close()
@@ -586,17 +581,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if st := stateFrom(ctx); st != nil {
 		attempt = int(st.attempts.Add(1))
 	}
+	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	if t.logger == nil {
-		return resp, err
-	}
-	kv := []any{"method", req.Method, "path", req.URL.EscapedPath(), "attempt", attempt}
-	if err != nil {
-		kv = append(kv, "error", transportErrorKind(err))
-	} else {
-		kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-	}
-	t.logger.Debug(ctx, "anthropic API request", kv...)
+	t.logAttemptDone(ctx, req, attempt, resp, err, time.Since(start))
 	return resp, err
 }
 
