@@ -154,12 +154,13 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 			"jwks_polling_disabled": schema.BoolAttribute{
 				Description: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it by itself after repeated " +
 					"key fetch failures (jwks_polling_disabled_at tells when) and the last fetched keys stay in use. Only false can be " +
-					"set: it resumes polling when Anthropic has paused it. Omit it to leave polling alone.",
+					"set: it resumes polling when Anthropic has paused it. Omit it to leave polling alone; an imported issuer leaves it unset.",
 				MarkdownDescription: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it **by itself** after " +
 					"repeated key fetch failures (`jwks_polling_disabled_at` tells when); the keys fetched last stay in use, so rotated " +
 					"keys are not picked up. Only `false` can be set (`true` is not something a client can do): with `false`, a pause " +
 					"shows as drift (`true` → `false`) and apply resumes polling, so fix the key endpoint first. Omit it to leave polling " +
-					"alone. Nothing is sent when the issuer is created.",
+					"alone; an imported issuer leaves it unset (null), so generated configuration does not set it. Nothing is sent when the " +
+					"issuer is created.",
 				Optional:      true,
 				Computed:      true,
 				Validators:    []validator.Bool{resumeOnlyValidator{}},
