@@ -1,22 +1,15 @@
 package provider
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-exec/tfexec"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
@@ -31,62 +24,6 @@ import (
 // these tests drive the terraform binary with terraform-exec against the
 // provider served in-process (reattached, as terraform-plugin-testing
 // does: nothing is installed or downloaded).
-
-// reattachedTerraform serves the provider in this process under its
-// registry address and returns terraform in a fresh working directory,
-// with the reattach information its commands need.
-func reattachedTerraform(t *testing.T) (*tfexec.Terraform, tfexec.ReattachInfo) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	reattachCh := make(chan *plugin.ReattachConfig, 1)
-	closeCh := make(chan struct{})
-	serveErr := make(chan error, 1)
-	go func() {
-		serveErr <- tf6server.Serve(Address, providerserver.NewProtocol6(New("test")()),
-			tf6server.WithDebug(ctx, reattachCh, closeCh),
-			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Name: "adoption", Output: io.Discard})),
-			tf6server.WithoutLogStderrOverride(),
-			tf6server.WithLoggingSink(t))
-	}()
-	var cfg *plugin.ReattachConfig
-	select {
-	case cfg = <-reattachCh:
-	case err := <-serveErr:
-		cancel()
-		t.Fatalf("serving the provider: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("the provider server did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-closeCh:
-		case <-time.After(10 * time.Second):
-			t.Error("the provider server did not stop")
-		}
-	})
-
-	dir := t.TempDir()
-	tf, err := tfexec.NewTerraform(dir, os.Getenv("TF_ACC_TERRAFORM_PATH"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// No checkpoint call home.
-	if err := tf.SetEnv(map[string]string{"CHECKPOINT_DISABLE": "1"}); err != nil {
-		t.Fatal(err)
-	}
-	return tf, tfexec.ReattachInfo{Address: {
-		Protocol:        string(cfg.Protocol),
-		ProtocolVersion: cfg.ProtocolVersion,
-		Pid:             cfg.Pid,
-		Test:            cfg.Test,
-		Addr:            tfexec.ReattachConfigAddr{Network: cfg.Addr.Network(), String: cfg.Addr.String()},
-	}}
-}
 
 // adoptionCase is one object made behind Terraform's back and the
 // resource address it is adopted at.

@@ -1,0 +1,19 @@
+# The organization's Google issuer, made before the module runs (in a real
+# organization the platform team owns it).
+
+terraform {
+  required_providers {
+    anthropic = {
+      source = "wiflabs/anthropic"
+    }
+  }
+}
+
+resource "anthropic_federation_issuer" "google" {
+  name       = "google"
+  issuer_url = "https://accounts.google.com"
+}
+
+output "issuer_id" {
+  value = anthropic_federation_issuer.google.id
+}
