@@ -1,13 +1,16 @@
 package provider
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -215,4 +218,170 @@ func expectDenied(e *testEnv, err error, ruleID, reason string) error {
 		return fmt.Errorf("authentication history of %s: %v, want the latest denied for %s", ruleID, outcomes(h), reason)
 	}
 	return nil
+}
+
+// githubToken is a GitHub Actions OIDC token as GitHub would sign it (here
+// with the test key the Console-made issuer trusts): single-use jti.
+func githubToken(t *testing.T, sub, repository string) string {
+	t.Helper()
+	now := time.Now()
+	return signCIToken(t, map[string]any{
+		"iss": policy.GitHubActionsIssuer, "aud": policy.DefaultAudience, "sub": sub,
+		"repository": repository, "repository_owner": strings.Split(repository, "/")[0],
+		"jti": fmt.Sprintf("%s-%d", t.Name(), tokenSeq.Add(1)),
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+	})
+}
+
+var tokenSeq atomic.Int64
+
+// tokenProgram writes an executable that prints a fresh token at each run,
+// in Google's executable-sourced credential format, as the guide's
+// github-oidc-token.sh does with GitHub's token endpoint.
+func tokenProgram(t *testing.T, tokens func() string, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := 1; i <= n; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("token.%d", i)), []byte(tokens()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "count"), []byte("0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := fmt.Sprintf(`#!/bin/sh
+set -eu
+d=%q
+n=$(($(cat "$d/count") + 1))
+echo "$n" > "$d/count"
+printf '{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-type:jwt","id_token":"%%s"}\n' "$(cat "$d/token.$n")"
+`, dir)
+	p := filepath.Join(dir, "token.sh")
+	if err := os.WriteFile(p, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Bootstrap and keyless Terraform: the org:admin rule made once in the
+// Console for a GitHub Actions job, then the guide's configuration applied
+// with no admin token, through that rule, a fresh OIDC token per exchange.
+// Not parallel: the provider reads its environment from this process.
+func TestAccGuide_keylessTerraform(t *testing.T) {
+	env := newTestEnv(t)
+	const (
+		platformRepo = "my-org/platform"
+		adminSubject = "repo:my-org/platform:environment:anthropic-admin"
+		botRepo      = "my-org/release-notes"
+	)
+	// The bootstrap, in the Console: GitHub's issuer (trusting the test
+	// key here, where GitHub's discovery cannot be reached), an admin
+	// service account, and the org:admin rule pinned to the job.
+	console := env.consoleClient(t)
+	github, err := console.CreateFederationIssuer(bg, client.FederationIssuerCreateParams{
+		Name: "github-actions", IssuerURL: policy.GitHubActionsIssuer,
+		JWKS: &client.JWKS{Type: client.JWKSTypeInline, Keys: []json.RawMessage{json.RawMessage(testPublicJWK(t, 0, "ci-key"))}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := console.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "terraform-platform", OrganizationRole: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminRule, err := console.CreateFederationRule(bg, client.FederationRuleCreateParams{
+		Name: "terraform-platform", IssuerID: github.ID,
+		Match:      client.RuleMatch{SubjectPrefix: ptr(adminSubject), Audience: ptr(policy.DefaultAudience)},
+		Target:     client.RuleTarget{Type: "service_account", ServiceAccountID: admin.ID},
+		OAuthScope: policy.ScopeOrgAdmin, WorkspaceID: ptr("default"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	program := tokenProgram(t, func() string { return githubToken(t, adminSubject, platformRepo) }, 40)
+
+	// The CI job's environment: no admin token anywhere.
+	t.Setenv(envAuthToken, "")
+	t.Setenv(envBaseURL, env.server.URL)
+	t.Setenv(envOrganizationID, env.emu.OrganizationID())
+	t.Setenv("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1")
+	for _, k := range []string{envFederationRuleID, envServiceAccountID, envWorkspaceID, envIdentityTokenFile, envIdentityToken, envTFCWorkloadIdentityToken} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", moduleProviderNamespace)
+
+	production := env.workspaceID(t, "production")
+	file := filepath.Join(t.TempDir(), "main.tf")
+	body := guideFiles(t, "keyless-terraform", "versions.tf", "provider.tf", "variables.tf", "main.tf")
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := config.Variables{
+		"admin_rule_id":            config.StringVariable(adminRule.ID),
+		"admin_service_account_id": config.StringVariable(admin.ID),
+		"identity_token_command":   config.ListVariable(config.StringVariable(program)),
+		"github_repository":        config.StringVariable(botRepo),
+		"workspace_id":             config.StringVariable(production),
+	}
+	var botSA, botRule, googleIssuer string
+	resource.Test(t, resource.TestCase{
+		Steps: withModuleInit([]resource.TestStep{
+			{
+				ConfigFile:      config.StaticFile(file),
+				ConfigVariables: vars,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("anthropic_service_account.release_notes", tfjsonpath.New("id"), capture{svacIDPattern, &botSA}),
+					statecheck.ExpectKnownValue("anthropic_federation_rule.release_notes", tfjsonpath.New("id"), capture{fdrlIDPattern, &botRule}),
+					statecheck.ExpectKnownValue("anthropic_federation_issuer.google", tfjsonpath.New("id"), capture{fdisIDPattern, &googleIssuer}),
+					statecheck.ExpectKnownValue("anthropic_federation_rule.release_notes", tfjsonpath.New("issuer_id"), knownvalue.StringExact(github.ID)),
+					checkFunc(func() error {
+						// Terraform acted as the admin service account.
+						for _, id := range []string{botSA} {
+							sa, err := env.client.GetServiceAccount(bg, id)
+							if err != nil {
+								return err
+							}
+							if sa.CreatedByActorID != admin.ID {
+								return fmt.Errorf("service account %s created by %s, want the admin service account %s", id, sa.CreatedByActorID, admin.ID)
+							}
+						}
+						// The release-notes job of the pinned repository gets a
+						// token; another repository's does not.
+						sdk := map[string]string{
+							"ANTHROPIC_FEDERATION_RULE_ID": botRule, "ANTHROPIC_ORGANIZATION_ID": env.emu.OrganizationID(),
+							"ANTHROPIC_SERVICE_ACCOUNT_ID": botSA, "ANTHROPIC_WORKSPACE_ID": production,
+						}
+						if _, err := env.exchangeCI(sdk, githubToken(t, "repo:"+botRepo+":ref:refs/heads/main", botRepo)); err != nil {
+							return fmt.Errorf("release-notes exchange: %w (history %v)", err, outcomes(env.historyFor(botRule)))
+						}
+						_, err := env.exchangeCI(sdk, githubToken(t, "repo:someone-else/release-notes:ref:refs/heads/main", "someone-else/release-notes"))
+						return expectDenied(env, err, botRule, emulator.ReasonMatchSubjectPrefix)
+					}),
+				},
+			},
+			{
+				ConfigFile:       config.StaticFile(file),
+				ConfigVariables:  vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{ConfigFile: config.StaticFile(file), ConfigVariables: vars, Destroy: true},
+		}),
+	})
+	// Every command exchanged a fresh token: no replay, no denial.
+	env.expectHistory(t, adminRule.ID, emulator.AuthOutcomeSuccess)
+	env.expectArchived(t, []string{googleIssuer}, []string{botSA}, []string{botRule})
+	if is, err := env.client.GetFederationIssuer(bg, github.ID); err != nil || is.IsArchived() {
+		t.Errorf("the Console's GitHub issuer must stay (err %v)", err)
+	}
+}
+
+// exchangeCI exchanges a CI token through the rule sdkEnv names.
+func (e *testEnv) exchangeCI(sdkEnv map[string]string, assertion string) (*client.TokenExchangeResponse, error) {
+	return e.client.ExchangeToken(bg, client.TokenExchangeParams{
+		Assertion:        assertion,
+		FederationRuleID: sdkEnv["ANTHROPIC_FEDERATION_RULE_ID"],
+		OrganizationID:   sdkEnv["ANTHROPIC_ORGANIZATION_ID"],
+		ServiceAccountID: sdkEnv["ANTHROPIC_SERVICE_ACCOUNT_ID"],
+		WorkspaceID:      sdkEnv["ANTHROPIC_WORKSPACE_ID"],
+	})
 }
