@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -385,3 +386,97 @@ func (e *testEnv) exchangeCI(sdkEnv map[string]string, assertion string) (*clien
 		WorkspaceID:      sdkEnv["ANTHROPIC_WORKSPACE_ID"],
 	})
 }
+
+// Troubleshooting token exchanges: the guide's configuration tries a rule
+// with this machine's metadata-server ID token; success is silent, and each
+// common denial comes back with its cause named, matching what the
+// authentication history records. Not parallel: the provider reads its
+// environment (credential, metadata server) from this process.
+func TestAccGuide_troubleshootingExchanges(t *testing.T) {
+	env := newTestEnv(t)
+	for _, v := range env.emu.Env(env.server.URL) {
+		t.Setenv(v.Name, v.Value)
+	}
+	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", moduleProviderNamespace)
+	production, staging := env.workspaceID(t, "production"), env.workspaceID(t, "staging")
+	google := env.issuer(t, "google", policy.GoogleIssuer)
+	// The metadata server's account is the workload's.
+	pinned := func(name, account, workspace string, member bool) (string, string) {
+		sa := env.serviceAccount(t, name)
+		if member {
+			if _, err := env.client.AddServiceAccountWorkspace(bg, sa.ID, workspace, "workspace_developer"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := env.client.CreateFederationRule(bg, client.FederationRuleCreateParams{
+			Name: name, IssuerID: google.ID,
+			Match: client.RuleMatch{Audience: ptr(policy.DefaultAudience), Claims: map[string]string{
+				"sub": googleemu.UniqueIDFor(account), "email": account,
+			}},
+			Target:     client.RuleTarget{Type: "service_account", ServiceAccountID: sa.ID},
+			OAuthScope: "workspace:developer", WorkspaceID: ptr(workspace),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID, sa.ID
+	}
+	goodRule, goodSA := pinned("summarizer", googleemu.WorkloadAccount, production, true)
+	otherRule, otherSA := pinned("ci-reviewer", googleemu.CIRunnerAccount, production, true)
+	noMemberRule, noMemberSA := pinned("summarizer-staging", googleemu.WorkloadAccount, staging, false)
+
+	file := filepath.Join(t.TempDir(), "main.tf")
+	if err := os.WriteFile(file, []byte(guideFiles(t, "troubleshooting-exchanges", "main.tf")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	try := func(rule, sa string, extra ...string) config.Variables {
+		v := config.Variables{"federation_rule_id": config.StringVariable(rule), "service_account_id": config.StringVariable(sa)}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v[extra[i]] = config.StringVariable(extra[i+1])
+		}
+		return v
+	}
+	resource.Test(t, resource.TestCase{
+		Steps: withModuleInit([]resource.TestStep{
+			// The rule, issuer, membership and token fit: no error.
+			{ConfigFile: config.StaticFile(file), ConfigVariables: try(goodRule, goodSA)},
+			// Another account's rule: the pinned email is named.
+			{
+				ConfigFile:      config.StaticFile(file),
+				ConfigVariables: try(otherRule, otherSA),
+				ExpectError: wrapTolerant(`(?s)Token exchange denied.*` + regexpQuote(`match.claims.email pins "`+googleemu.CIRunnerAccount+`", but the token's email is "`+googleemu.WorkloadAccount+`"`) +
+					`.*authentication history`),
+			},
+			// Everything the provider can read matches: the membership is
+			// among the causes listed.
+			{
+				ConfigFile:      config.StaticFile(file),
+				ConfigVariables: try(noMemberRule, noMemberSA),
+				ExpectError:     wrapTolerant(`(?s)Token exchange denied.*Everything the provider can check against rule ` + noMemberRule + ` matches.*Workspace membership: service account ` + noMemberSA),
+			},
+			// A token for another audience is stopped before it is sent.
+			{
+				ConfigFile:      config.StaticFile(file),
+				ConfigVariables: try(goodRule, goodSA, "audience", "https://example.com"),
+				ExpectError:     wrapTolerant(`(?s)Identity token audience does not match the rule.*accepts tokens whose aud contains "https://api.anthropic.com"`),
+			},
+		}),
+	})
+	for rule, want := range map[string]string{
+		goodRule:     emulator.AuthOutcomeSuccess,
+		otherRule:    emulator.AuthOutcomeDenied + ":" + emulator.ReasonMatchClaims,
+		noMemberRule: emulator.AuthOutcomeDenied + ":" + emulator.ReasonNotWorkspaceMember,
+	} {
+		for _, o := range outcomes(env.historyFor(rule)) {
+			if !strings.HasPrefix(o, want) {
+				t.Errorf("rule %s: history %v, want every entry %s", rule, outcomes(env.historyFor(rule)), want)
+				break
+			}
+		}
+		if len(env.historyFor(rule)) == 0 {
+			t.Errorf("rule %s: no exchange reached the service", rule)
+		}
+	}
+}
+
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
