@@ -97,29 +97,36 @@ func TestAccAdoption_generateConfig(t *testing.T) {
 
 	env.emu.ResetCounters()
 
+	// The guide's import blocks (examples/guides/adopting-console-objects)
+	// adopt one object of each resource type; the test adds two more
+	// shapes: inline keys, and a rule matched by subject prefix and CEL in
+	// every workspace.
+	guideCases := 5
 	cases := []adoptionCase{
-		{"anthropic_service_account.agent", sa.ID, []string{`name = "console-agent"`, `description = "Made in the Console"`, `organization_role = "developer"`}},
-		{"anthropic_service_account_workspace.agent_research", sa.ID + ":" + research, []string{`workspace_role = "workspace_developer"`, `service_account_id = "` + sa.ID + `"`}},
+		{"anthropic_service_account.summarizer", sa.ID, []string{`name = "console-agent"`, `description = "Made in the Console"`, `organization_role = "developer"`}},
+		{"anthropic_service_account_workspace.summarizer", sa.ID + ":" + research, []string{`workspace_role = "workspace_developer"`, `service_account_id = "` + sa.ID + `"`}},
 		{"anthropic_federation_issuer.google", google.ID, []string{`issuer_url = "https://accounts.google.com"`, `type = "discovery"`}},
+		{"anthropic_federation_rule.summarizer", googleRule.ID, []string{`audience = "https://api.anthropic.com"`, `email = "` + email + `"`, `sub = "` + googleemu.UniqueIDFor(email) + `"`, `service_account_id = "` + sa.ID + `"`, `token_lifetime_seconds = 900`, research, staging}},
+		{"anthropic_federation_rule_workspace.summarizer_extra", googleRule.ID + ":" + staging, []string{`federation_rule_id = "` + googleRule.ID + `"`, `workspace_id = "` + staging + `"`}},
 		{"anthropic_federation_issuer.internal", inline.ID, []string{`type = "inline"`, `kid = "ci-1"`, `check_jti = false`, `max_jwt_lifetime_seconds = 600`}},
-		{"anthropic_federation_rule.agent", googleRule.ID, []string{`audience = "https://api.anthropic.com"`, `email = "` + email + `"`, `sub = "` + googleemu.UniqueIDFor(email) + `"`, `service_account_id = "` + sa.ID + `"`, `token_lifetime_seconds = 900`, research, staging}},
 		{"anthropic_federation_rule.deploy", ciRule.ID, []string{`subject_prefix = "pipeline:deploy/*"`, `condition = "claims.ref == \"refs/heads/main\""`, `applies_to_all_workspaces = true`}},
-		{"anthropic_federation_rule_workspace.agent_staging", googleRule.ID + ":" + staging, []string{`federation_rule_id = "` + googleRule.ID + `"`, `workspace_id = "` + staging + `"`}},
 	}
 
-	var main strings.Builder
-	main.WriteString(`
-terraform {
-  required_providers {
-    anthropic = { source = "wiflabs/anthropic" }
-  }
-}
-` + env.providerConfig())
-	for _, c := range cases {
-		fmt.Fprintf(&main, "\nimport {\n  to = %s\n  id = %q\n}\n", c.address, c.importID)
+	var extra strings.Builder
+	for _, c := range cases[guideCases:] {
+		fmt.Fprintf(&extra, "\nimport {\n  to = %s\n  id = %q\n}\n", c.address, c.importID)
 	}
-	if err := os.WriteFile(filepath.Join(tf.WorkingDir(), "main.tf"), []byte(main.String()), 0o600); err != nil {
-		t.Fatal(err)
+	tfvars := fmt.Sprintf("service_account_id = %q\nworkspace_id = %q\ngoogle_issuer_id = %q\nfederation_rule_id = %q\nextra_workspace_id = %q\n",
+		sa.ID, research, google.ID, googleRule.ID, staging)
+	for name, content := range map[string]string{
+		"main.tf":          guideFiles(t, "adopting-console-objects", "main.tf"),
+		"provider.tf":      env.providerConfig(),
+		"more.tf":          extra.String(),
+		"terraform.tfvars": tfvars,
+	} {
+		if err := os.WriteFile(filepath.Join(tf.WorkingDir(), name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	if err := tf.Init(ctx, tfexec.Reattach(reattach)); err != nil {
