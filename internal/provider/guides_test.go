@@ -133,6 +133,49 @@ func TestAccGuide_googleCloudRun(t *testing.T) {
 	}
 }
 
+// The one configuration that owns the Google issuer creates it
+// (create_google_issuer = true) and archives it on destroy.
+func TestAccGuide_googleCloudRunOwnsIssuer(t *testing.T) {
+	env := newTestEnv(t)
+	cfg := env.moduleTestCase(t)
+	applied := cfg(guideFiles(t, "google-cloud-run", "anthropic.tf", "variables.tf", "outputs.tf"))
+	vars := config.Variables{
+		"create_google_issuer": config.BoolVariable(true),
+		"environments": config.MapVariable(map[string]config.Variable{
+			"production": config.ObjectVariable(map[string]config.Variable{
+				"google_service_account_email": config.StringVariable(googleemu.WorkloadAccount),
+				"workspace_id":                 config.StringVariable("default"),
+			}),
+		}),
+	}
+	var issuerID string
+	resource.Test(t, resource.TestCase{
+		Steps: withModuleInit([]resource.TestStep{
+			{
+				ConfigFile:      applied,
+				ConfigVariables: vars,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("google_issuer_id", capture{fdisIDPattern, &issuerID}),
+					statecheck.ExpectKnownOutputValueAtPath("sdk_environment", tfjsonpath.New("production").AtMapKey("ANTHROPIC_WORKSPACE_ID"), knownvalue.StringExact("default")),
+					checkFunc(func() error {
+						if ids, err := env.liveIssuersFor(policy.GoogleIssuer); err != nil || len(ids) != 1 || ids[0] != issuerID {
+							return fmt.Errorf("live Google issuers %v (%v), want only the one the configuration made, %s", ids, err, issuerID)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				ConfigFile:       applied,
+				ConfigVariables:  vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{ConfigFile: applied, ConfigVariables: vars, Destroy: true},
+		}),
+	})
+	env.expectArchived(t, []string{issuerID}, nil, nil)
+}
+
 // captureSDKEnvironment keeps the sdk_environment output (environment ->
 // variable -> value) for Go-side checks.
 func captureSDKEnvironment(dst *map[string]map[string]string) statecheck.StateCheck {
