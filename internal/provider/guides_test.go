@@ -61,6 +61,7 @@ func guideFiles(t *testing.T, name string, files ...string) string {
 // account gets a token through its own rule only, and only with the email
 // claim (format=full).
 func TestAccGuide_googleCloudRun(t *testing.T) {
+	requireAcc(t)
 	env := newTestEnv(t)
 	cfg := env.moduleTestCase(t)
 	body := guideFiles(t, "google-cloud-run", "anthropic.tf", "variables.tf", "outputs.tf")
@@ -136,6 +137,7 @@ func TestAccGuide_googleCloudRun(t *testing.T) {
 // The one configuration that owns the Google issuer creates it
 // (create_google_issuer = true) and archives it on destroy.
 func TestAccGuide_googleCloudRunOwnsIssuer(t *testing.T) {
+	requireAcc(t)
 	env := newTestEnv(t)
 	cfg := env.moduleTestCase(t)
 	applied := cfg(guideFiles(t, "google-cloud-run", "anthropic.tf", "variables.tf", "outputs.tf"))
@@ -312,6 +314,7 @@ printf '{"version":1,"success":true,"token_type":"urn:ietf:params:oauth:token-ty
 // with no admin token, through that rule, a fresh OIDC token per exchange.
 // Not parallel: the provider reads its environment from this process.
 func TestAccGuide_keylessTerraform(t *testing.T) {
+	requireAcc(t)
 	env := newTestEnv(t)
 	const (
 		platformRepo = "my-org/platform"
@@ -436,6 +439,7 @@ func (e *testEnv) exchangeCI(sdkEnv map[string]string, assertion string) (*clien
 // authentication history records. Not parallel: the provider reads its
 // environment (credential, metadata server) from this process.
 func TestAccGuide_troubleshootingExchanges(t *testing.T) {
+	requireAcc(t)
 	env := newTestEnv(t)
 	for _, v := range env.emu.Env(env.server.URL) {
 		t.Setenv(v.Name, v.Value)
