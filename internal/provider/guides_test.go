@@ -146,7 +146,7 @@ func TestAccGuide_googleCloudRunOwnsIssuer(t *testing.T) {
 		"environments": config.MapVariable(map[string]config.Variable{
 			"production": config.ObjectVariable(map[string]config.Variable{
 				"google_service_account_email": config.StringVariable(googleemu.WorkloadAccount),
-				"workspace_id":                 config.StringVariable("default"),
+				"workspace_id":                 config.StringVariable(env.emu.DefaultWorkspaceID()),
 			}),
 		}),
 	}
@@ -158,7 +158,7 @@ func TestAccGuide_googleCloudRunOwnsIssuer(t *testing.T) {
 				ConfigVariables: vars,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("google_issuer_id", capture{fdisIDPattern, &issuerID}),
-					statecheck.ExpectKnownOutputValueAtPath("sdk_environment", tfjsonpath.New("production").AtMapKey("ANTHROPIC_WORKSPACE_ID"), knownvalue.StringExact("default")),
+					statecheck.ExpectKnownOutputValueAtPath("sdk_environment", tfjsonpath.New("production").AtMapKey("ANTHROPIC_WORKSPACE_ID"), knownvalue.StringExact(env.emu.DefaultWorkspaceID())),
 					checkFunc(func() error {
 						if ids, err := env.liveIssuersFor(policy.GoogleIssuer); err != nil || len(ids) != 1 || ids[0] != issuerID {
 							return fmt.Errorf("live Google issuers %v (%v), want only the one the configuration made, %s", ids, err, issuerID)

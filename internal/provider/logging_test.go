@@ -76,7 +76,7 @@ func TestAPILogLines(t *testing.T) {
 	want := []map[string]any{
 		{"@level": "debug", "@message": "anthropic API request", "@module": "provider.api", "method": "GET", "path": path, "attempt": 1, "status": 429},
 		{"@level": "warn", "@message": "anthropic API: retrying request", "@module": "provider.api", "method": "GET", "path": path, "attempt": 1,
-			"reason": "rate limited", "status": 429, "retry_after": "1", "wait_ms": 2},
+			"reason": "rate limited", "status": 429, "retry_after": "1", "wait_ms": 1000},
 		{"@level": "debug", "@message": "anthropic API request", "@module": "provider.api", "method": "GET", "path": path, "attempt": 2, "status": 200},
 	}
 	for i, w := range want {

@@ -22,7 +22,7 @@ variable "service_account_id" {
 }
 
 variable "workspace_id" {
-  description = "The workspace it is a member of, and the rule was created in (wrkspc_... or \"default\")."
+  description = "The workspace it is a member of, and the rule was created in (wrkspc_...)."
   type        = string
 }
 

@@ -1,5 +1,5 @@
 variable "environments" {
-  description = "One entry per environment: the Google service account its Cloud Run service runs as, and the Anthropic workspace it calls Claude in (wrkspc_... or \"default\")."
+  description = "One entry per environment: the Google service account its Cloud Run service runs as, and the Anthropic workspace it calls Claude in (wrkspc_...; the default workspace too, by its ID: data.anthropic_workspace with default = true)."
   type = map(object({
     google_service_account_email = string
     workspace_id                 = string
