@@ -120,7 +120,7 @@ func TestCounters(t *testing.T) {
 	if h.emu.TotalRequests() != 0 || h.emu.RequestCount(RouteListServiceAccounts) != 0 {
 		t.Fatal("ResetCounters")
 	}
-	if len(Routes()) != 25 {
+	if len(Routes()) != 32 {
 		t.Fatalf("%d routes", len(Routes()))
 	}
 	defer func() {

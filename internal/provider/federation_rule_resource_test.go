@@ -51,6 +51,16 @@ type ruleCfg struct {
 	extra                       string
 }
 
+// defaultWorkspaceRef is the default workspace's ID as configurations get
+// it: from the workspace data source.
+const defaultWorkspaceRef = "data.anthropic_workspace.default.id"
+
+const defaultWorkspaceData = `
+data "anthropic_workspace" "default" {
+  default = true
+}
+`
+
 func (c ruleCfg) hcl() string {
 	if c.name == "" {
 		c.name = "cloud-run-agent"
@@ -62,9 +72,15 @@ func (c ruleCfg) hcl() string {
 		c.match = googleMatch(testGoogleEmail)
 	}
 	if c.workspaces == "" {
-		c.workspaces = `workspace_ids = ["default"]`
+		c.workspaces = `workspace_ids = [` + defaultWorkspaceRef + `]`
 	}
-	return fmt.Sprintf(`
+	// The default workspace is looked up, never hard-coded: its ID differs
+	// per organization.
+	lookup := ""
+	if strings.Contains(c.workspaces+c.extra, defaultWorkspaceRef) {
+		lookup = defaultWorkspaceData
+	}
+	return lookup + fmt.Sprintf(`
 resource "anthropic_federation_rule" "test" {
   name      = %q
   issuer_id = %q
@@ -123,7 +139,7 @@ func (e *testEnv) googleRuleFixture(t *testing.T) ruleFixture {
 }
 
 func (e *testEnv) googleRuleParams(f ruleFixture, name string) client.FederationRuleCreateParams {
-	aud, ws := testAudience, "default"
+	aud, ws := testAudience, e.emu.DefaultWorkspaceID()
 	return client.FederationRuleCreateParams{
 		Name:     name,
 		IssuerID: f.issuer.ID,
@@ -259,7 +275,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 	allWorkspaces := updated
 	allWorkspaces.workspaces = `applies_to_all_workspaces = true`
 	backToList := updated
-	backToList.workspaces = fmt.Sprintf(`workspace_ids = ["default", %q]`, prod)
+	backToList.workspaces = fmt.Sprintf(`workspace_ids = [%s, %q]`, defaultWorkspaceRef, prod)
 	renamed := backToList
 	renamed.name = "cloud-run-agent-v3"
 	newIssuer := renamed
@@ -377,7 +393,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, "default", prod)),
+				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, env.emu.DefaultWorkspaceID(), prod)),
 			},
 			// Import by ID reproduces the state.
 			{
@@ -424,11 +440,11 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("default"), knownvalue.StringExact(prod),
+						knownvalue.StringExact(env.emu.DefaultWorkspaceID()), knownvalue.StringExact(prod),
 					})),
 					expectOnlyChanged{addr, []string{"workspace_ids"}},
 				}},
-				Check: env.checkRuleWorkspaces(&firstID, false, "default", prod),
+				Check: env.checkRuleWorkspaces(&firstID, false, env.emu.DefaultWorkspaceID(), prod),
 			},
 			// Read-your-writes: reads lag writes by 2 s, yet the plan after an
 			// update is empty because the apply waited for its write.
@@ -474,7 +490,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 						}
 						return nil
 					},
-					env.checkRuleWorkspaces(&secondID, false, "default", prod),
+					env.checkRuleWorkspaces(&secondID, false, env.emu.DefaultWorkspaceID(), prod),
 				),
 			},
 			// A new issuer replaces the rule: the old one is archived first
@@ -557,11 +573,11 @@ func TestAccFederationRule_privilegedScopeRefused(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      env.config(ruleCfg{issuerID: f.issuer.ID, saID: admin.ID, scope: "org:admin"}.hcl()),
-				ExpectError: wrapTolerant(`(?s)oauth_scope org:admin needs an interactive Console session.*OAuth access token.*workspace:developer or workspace:inference.*import`),
+				ExpectError: wrapTolerant(`(?s)oauth_scope org:admin needs a Console session.*OAuth access token.*workspace:developer and/or workspace:inference.*import`),
 			},
 			{
 				Config:      env.config(ruleCfg{issuerID: f.issuer.ID, saID: f.sa.ID, scope: "workspace:manage_tunnels"}.hcl()),
-				ExpectError: wrapTolerant(`(?s)oauth_scope workspace:manage_tunnels needs an interactive Console session.*403`),
+				ExpectError: wrapTolerant(`(?s)oauth_scope workspace:manage_tunnels needs a Console session.*403`),
 			},
 		},
 	})
@@ -620,15 +636,16 @@ func TestAccFederationRule_invalidConfig(t *testing.T) {
 		{"bad issuer_id prefix", with(func(c *ruleCfg) { c.issuerID = "fdrl_01ABCDEFGHIJKLMNOPQRSTUVWX" }), `(?s)issuer_id.*fdis_01`},
 		{"bad service_account_id", with(func(c *ruleCfg) { c.saID = "user_01ABCDEFGHIJKLMNOPQRSTUVWX" }), `(?s)target\.service_account_id.*svac_01`},
 		{"bad workspace id", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = ["production"]` }), `(?s)workspace_ids.*wrkspc_`},
-		{"workspace_ids and applies_to_all", with(func(c *ruleCfg) {
-			c.workspaces = `workspace_ids = ["default"]
-  applies_to_all_workspaces = true`
-		}), `(?s)Conflicting workspace settings.*applies_to_all_workspaces: set either workspace_ids`},
+		{"literal default workspace", with(func(c *ruleCfg) {
+			c.workspaces = `workspace_ids = ["default"]`
+		}), `(?s)workspace_ids.*"default" is not stored by the API.*data.anthropic_workspace.default.id`},
 		{"neither workspace_ids nor applies_to_all", with(func(c *ruleCfg) { c.workspaces = `applies_to_all_workspaces = false` }), `(?s)Missing workspaces.*workspace_ids: a federation rule must be enabled somewhere`},
 		{"empty workspace_ids", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = []` }), `(?s)workspace_ids.*at least 1`},
 		{"token lifetime 59", with(func(c *ruleCfg) { c.extra = `token_lifetime_seconds = 59` }), `(?s)token_lifetime_seconds.*between 60 and 86400`},
 		{"token lifetime 86401", with(func(c *ruleCfg) { c.extra = `token_lifetime_seconds = 86401` }), `(?s)token_lifetime_seconds.*between 60 and 86400`},
-		{"bad oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:admin" }), `(?s)oauth_scope.*value must be one of`},
+		{"bad oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:admin" }), `(?s)oauth_scope.*must be one of`},
+		{"duplicate oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:developer workspace:developer" }), `(?s)oauth_scope.*names workspace:developer more than once`},
+		{"oauth_scope with double space", with(func(c *ruleCfg) { c.scope = "workspace:developer  workspace:inference" }), `(?s)oauth_scope.*single spaces`},
 		{"empty description", with(func(c *ruleCfg) { c.extra = `description = ""` }), `(?s)description.*length`},
 		{"description too long", with(func(c *ruleCfg) { c.extra = fmt.Sprintf("description = %q", strings.Repeat("d", 2001)) }), `(?s)description.*2000`},
 		// Control and bidirectional formatting characters, named with their position.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Address is the provider's source address in the registry.
@@ -75,8 +76,12 @@ type providerModel struct {
 // providerData is what Configure hands to every resource, data source and
 // ephemeral resource.
 type providerData struct {
-	client         *client.Client
+	client *client.Client
+	// organizationID is configured (attribute or environment) or, when
+	// neither is set, learned from GET /v1/organizations/me on first use:
+	// read it with orgID, never directly.
 	organizationID string
+	lookups        lookups
 	baseURL        string
 	// google builds Google API clients on first use; never nil once configured.
 	google *googleConfig
@@ -108,14 +113,21 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Sensitive:           true,
 			},
 			"organization_id": schema.StringAttribute{
-				Description:         "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable. Needed by the token exchange and the rule's sdk_environment output.",
-				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable. Needed by the token exchange and the rule's `sdk_environment` output.",
-				Optional:            true,
-				Validators:          []validator.String{uuidValidator{}},
+				Description: "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable; when neither is set, " +
+					"the provider asks the API (GET /v1/organizations/me) once with its admin credential. Used by the token exchange and the rule's " +
+					"sdk_environment output. The federation attribute (keyless authentication) needs it up front: its exchange names the organization " +
+					"before the provider has a token to ask with.",
+				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable; when neither " +
+					"is set, the provider asks the API (`GET /v1/organizations/me`) once with its admin credential. Used by the token exchange and the " +
+					"rule's `sdk_environment` output. Keyless authentication (the `federation` attribute or the `" + envFederationRuleID + "` variables) " +
+					"needs it up front: its exchange names the organization before the provider has a token to ask with.",
+				Optional:   true,
+				Validators: []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. " +
-					"One API call, retries and waits included, ends at most `request_timeout` + 60 s after it began.",
+				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. It bounds every request the " +
+					"provider makes: to the Anthropic API, and to Google (IAM, IAM Credentials, Google's token endpoints and the GCE metadata server used by `gce_metadata`). " +
+					"One Anthropic API call, retries and waits included, ends at most `request_timeout` + 60 s after it began.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
 			},
@@ -178,6 +190,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
 	google := googleConfigFromModel(ctx, cfg.Google, p.version)
+	google.timeout = timeout
 
 	opts := client.Options{
 		BaseURL:        baseURL,
@@ -244,6 +257,8 @@ func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.D
 		newGoogleServiceAccountDataSource,
 		newServiceAccountDataSource,
 		newServiceAccountsDataSource,
+		newWorkspaceDataSource,
+		newWorkspacesDataSource,
 	}
 }
 
@@ -380,8 +395,9 @@ func credentialProblem(token string) (credentialDiag, bool) {
 // to this machine.
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
+	shown := redact.String(raw) // a URL may carry a password
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("base_url %q is not an absolute URL", raw)
+		return fmt.Errorf("base_url %q is not an absolute URL", shown)
 	}
 	switch u.Scheme {
 	case "https":
@@ -390,8 +406,8 @@ func checkBaseURL(raw string) error {
 		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
+		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	default:
-		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", raw)
+		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
 }

@@ -67,14 +67,14 @@ func (r *federationRuleResource) IdentitySchema(_ context.Context, _ resource.Id
 func (r *serviceAccountWorkspaceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
 		"service_account_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Service account ID (svac_...)."},
-		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...), or \"default\"."},
+		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...)."},
 	}}
 }
 
 func (r *federationRuleWorkspaceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
 		"federation_rule_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Federation rule ID (fdrl_...)."},
-		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...), or \"default\"."},
+		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...)."},
 	}}
 }
 

@@ -305,15 +305,15 @@ resource "anthropic_federation_rule" "rule" {
     service_account_id = anthropic_service_account.sa.id
   }
   oauth_scope   = "workspace:developer"
-  workspace_ids = ["default"]
+  workspace_ids = [%[2]q]
 }
 
 resource "anthropic_service_account_workspace" "m" {
   service_account_id = anthropic_service_account.sa.id
-  workspace_id       = %q
+  workspace_id       = %[1]q
   workspace_role     = "workspace_developer"
 }
-`, prod))
+`, prod, env.emu.DefaultWorkspaceID()))
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: tunedProviderFactories(fastRetries),
 		Steps: []tfresource.TestStep{{
@@ -438,7 +438,7 @@ resource "anthropic_federation_rule" "rule" {
     service_account_id = anthropic_service_account.sa[count.index].id
   }
   oauth_scope   = "workspace:developer"
-  workspace_ids = ["default"]
+  workspace_ids = [%[3]q]
 }
 
 resource "anthropic_service_account_workspace" "m" {
@@ -447,7 +447,7 @@ resource "anthropic_service_account_workspace" "m" {
   workspace_id       = %[2]q
   workspace_role     = "workspace_developer"
 }
-`, n, prod)
+`, n, prod, env.emu.DefaultWorkspaceID())
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: tunedProviderFactories(fastRetries),
 		Steps: []tfresource.TestStep{{

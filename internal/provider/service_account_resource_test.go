@@ -237,13 +237,13 @@ func TestAccServiceAccount_invalidConfig(t *testing.T) {
 		{"membership bad role", `
 resource "anthropic_service_account_workspace" "m" {
   service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_id       = "default"
+  workspace_id       = "wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"
   workspace_role     = "workspace_owner"
 }`, `(?s)workspace_role.*value must be one of`},
 		{"membership bad service account id", `
 resource "anthropic_service_account_workspace" "m" {
   service_account_id = "user_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_id       = "default"
+  workspace_id       = "wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"
   workspace_role     = "workspace_user"
 }`, `(?s)service_account_id.*svac_`},
 		{"membership bad workspace id", `
@@ -252,6 +252,12 @@ resource "anthropic_service_account_workspace" "m" {
   workspace_id       = "production"
   workspace_role     = "workspace_user"
 }`, `(?s)workspace_id.*wrkspc_`},
+		{"membership literal default workspace", `
+resource "anthropic_service_account_workspace" "m" {
+  service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
+  workspace_id       = "default"
+  workspace_role     = "workspace_user"
+}`, `(?s)workspace_id.*"default" is not stored by the API`},
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, tc := range cases {
