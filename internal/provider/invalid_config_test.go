@@ -36,8 +36,6 @@ const (
 	// atValidate: schema validators and ValidateConfig; `terraform
 	// validate` (and so every plan) reports them.
 	atValidate invalidPhase = iota
-	// atPlan: ModifyPlan checks that only run once validation passed.
-	atPlan
 	// atApply: checks that need the issuer or the target (GETs only).
 	atApply
 )
@@ -157,22 +155,19 @@ func TestAccInvalidConfigurations(t *testing.T) {
 			t.Errorf("no invalid configuration of %s", want)
 		}
 	}
-	for _, phase := range []invalidPhase{atValidate, atPlan} {
-		t.Run(fmt.Sprint("phase", phase), func(t *testing.T) {
-			t.Parallel()
-			env := newTestEnv(t)
-			var group []invalidRow
-			for _, r := range rows {
-				if r.phase == phase {
-					group = append(group, r)
-				}
+	t.Run("validate", func(t *testing.T) {
+		t.Parallel()
+		env := newTestEnv(t)
+		for _, r := range rows {
+			if r.phase != atValidate {
+				t.Fatalf("row %q is not caught at validate", r.name)
 			}
-			runInvalidGroup(t, env, group, false)
-			if n := env.emu.TotalRequests(); n != 0 {
-				t.Errorf("invalid configurations reached the API: %d requests", n)
-			}
-		})
-	}
+		}
+		runInvalidGroup(t, env, rows, false)
+		if n := env.emu.TotalRequests(); n != 0 {
+			t.Errorf("invalid configurations reached the API: %d requests", n)
+		}
+	})
 	t.Run("apply", func(t *testing.T) {
 		t.Parallel()
 		env := newTestEnv(t)
@@ -243,6 +238,15 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"federation.rule_id of the wrong shape", prov(localURL + "\n" + fmt.Sprintf(`federation = { rule_id = "fdrl_bad", service_account_id = %q, gce_metadata = {} }`, sa)), "rule_id", `(?s)federation\.rule_id.*fdrl_01`, atValidate},
 		{"federation.service_account_id of the wrong shape", prov(localURL + "\n" + fmt.Sprintf(`federation = { rule_id = %q, service_account_id = "user_1", gce_metadata = {} }`, rule)), "service_account_id", `(?s)federation\.service_account_id.*svac_01`, atValidate},
 		{"two organization ids", prov(localURL + "\n" + `organization_id = "00000000-0000-4000-8000-000000000001"` + "\nfederation = { " + fed + `, organization_id = "00000000-0000-4000-8000-000000000000", gce_metadata = {} }`), "organization_id", `(?s)Conflicting organization IDs`, atValidate},
+
+		{"google.credentials and google.access_token", prov(localURL + "\n" + oauth + "\n" + `google = {
+  credentials = "/tmp/key.json"
+  access_token = "ya29.x"
+}`), "access_token", `(?s)google\.access_token.*cannot be specified`, atValidate},
+		{"plain http Google IAM endpoint", prov(localURL + "\n" + oauth + "\n" + `google = { iam_custom_endpoint = "http://iam.example.com/v1/" }`), "iam_custom_endpoint", `(?s)iam_custom_endpoint.*plain http`, atValidate},
+		{"relative Google IAM Credentials endpoint", prov(localURL + "\n" + oauth + "\n" + `google = { iam_credentials_custom_endpoint = "iamcredentials.googleapis.com" }`), "iam_credentials_custom_endpoint", `(?s)iam_credentials_custom_endpoint.*absolute`, atValidate},
+		{"impersonation of a non-email", prov(localURL + "\n" + oauth + "\n" + `google = { impersonate_service_account = "terraform" }`), "impersonate_service_account", `(?s)impersonate_service_account.*not a service account email`, atValidate},
+		{"delegates without impersonation", prov(localURL + "\n" + oauth + "\n" + `google = { impersonate_service_account_delegates = ["a@p-123456.iam.gserviceaccount.com"] }`), "impersonate_service_account", `(?s)google\.impersonate_service_account.*must be specified`, atValidate},
 
 		// ---- anthropic_service_account
 		{"uppercase service account name", serviceAccountConfig("CI_Deployer", ""), "name", `(?s)name.*lowercase letters, digits and hyphens`, atValidate},
@@ -331,9 +335,10 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"enablement of a workspace name", enable(rule, "production"), "workspace_id", `(?s)workspace_id.*wrkspc_`, atValidate},
 
 		// ---- data sources
-		{"service account lookup by nothing", data("anthropic_service_account", ""), "name", `(?s)Invalid Attribute Combination.*\[id,name\]`, atValidate},
+		{"service account lookup by nothing", data("anthropic_service_account", ""), "name", `(?s)Exactly one of these attributes must be configured: \[id,name\]`, atValidate},
 		{"service account lookup by id and name", data("anthropic_service_account", fmt.Sprintf("id = %q\nname = \"x\"", sa)), "name", `(?s)Invalid Attribute Combination`, atValidate},
 		{"service account lookup by an issuer id", data("anthropic_service_account", fmt.Sprintf("id = %q", iss)), "id", `(?s)id.*svac_01`, atValidate},
+		{"service account lookup by a display name", data("anthropic_service_account", `name = "CI Deployer"`), "name", `(?s)name: must contain only lowercase letters`, atValidate},
 		{"issuer lookup by nothing", data("anthropic_federation_issuer", ""), "issuer_url", `(?s)\[id,name,issuer_url\]`, atValidate},
 		{"issuer lookup by id of a service account", data("anthropic_federation_issuer", fmt.Sprintf("id = %q", sa)), "id", `(?s)id: must look like fdis_`, atValidate},
 		{"issuer lookup by an uppercase name", data("anthropic_federation_issuer", `name = "Google"`), "name", `(?s)name: must contain only lowercase letters`, atValidate},
@@ -343,6 +348,10 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"rules filtered by a rule id", data("anthropic_federation_rules", fmt.Sprintf("issuer_id = %q", rule)), "issuer_id", `(?s)issuer_id.*fdis_01`, atValidate},
 		{"Google account without a domain", googleSADataSource("test", "ci-runner@", ""), "account_id", `(?s)Invalid Google service account email.*account_id`, atValidate},
 		{"Google resource name without an email", googleSADataSource("test", "projects/p/serviceAccounts", ""), "account_id", `(?s)Invalid Google service account name`, atValidate},
+		{"Google email with a space", googleSADataSource("test", "a b@example.iam.gserviceaccount.com", ""), "account_id", `(?s)Invalid Google service account email`, atValidate},
+		{"Google resource name of a non-email", googleSADataSource("test", "projects/wif-demo-project/serviceAccounts/not-an-email", ""), "account_id", `(?s)Invalid Google service account name`, atValidate},
+		{"Google short name with a project", googleSADataSource("test", "ci", "wif-demo-project"), "account_id", `(?s)account_id.*"ci" is neither an email`, atValidate},
+		{"Google resource name and another project", googleSADataSource("test", "projects/wif-demo-project/serviceAccounts/ci@wif-demo-project.iam.gserviceaccount.com", "other-project"), "project", `(?s)Conflicting Google project.*remove project`, atValidate},
 		{"Google project id", googleSADataSource("test", "ci@wif-demo-project.iam.gserviceaccount.com", "Not_A_Project"), "project", `(?s)Invalid Google project ID`, atValidate},
 
 		// ---- ephemeral anthropic_federation_token
