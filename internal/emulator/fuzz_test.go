@@ -175,3 +175,79 @@ func FuzzCheckMatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequestFields sends well-formed JSON with arbitrary field values, so
+// the fuzzer reaches the validation behind decoding: never a 5xx, a 4xx
+// always in the envelope, and what is accepted reads back as sent.
+func FuzzRequestFields(f *testing.F) {
+	emu, targets := fuzzEmulator(f)
+	iss, sa := "", ""
+	for _, tg := range targets {
+		if id, ok := strings.CutPrefix(tg.path, issPath+"/"); ok && iss == "" {
+			iss = id
+		}
+		if id, ok := strings.CutPrefix(tg.path, saPath+"/"); ok && sa == "" && !strings.Contains(id, "/") {
+			sa = id
+		}
+	}
+	f.Add(uint8(0), "ci-deployer", "deploys", "https://idp.example.com", "repo:octo/*", "email", "a@b.c", `claims.ref == "main"`, int64(600))
+	f.Add(uint8(1), "Bad Name", "\x1b[31m", "http://10.0.0.1", "*", "", "", "true", int64(0))
+	f.Add(uint8(2), "", "\u202e", "https://idp.example.com/?q=1#f", "a*b", "sub", "", "", int64(86401))
+	f.Add(uint8(3), "x", "", "https://localhost", "", "\x00", "v", "claims.", int64(-1))
+	f.Fuzz(func(t *testing.T, sel uint8, name, description, url, subject, claimName, claimValue, condition string, lifetime int64) {
+		var method, path string
+		var body map[string]any
+		match := map[string]any{}
+		if subject != "" {
+			match["subject_prefix"] = subject
+		}
+		if claimName != "" || claimValue != "" {
+			match["claims"] = map[string]string{claimName: claimValue}
+		}
+		if condition != "" {
+			match["condition"] = condition
+		}
+		switch sel % 4 {
+		case 0:
+			method, path, body = "POST", saPath, map[string]any{"name": name, "description": description}
+		case 1:
+			method, path, body = "POST", issPath, map[string]any{"name": name, "issuer_url": url, "max_jwt_lifetime_seconds": lifetime}
+		case 2:
+			method, path, body = "POST", rulesPath, map[string]any{
+				"name": name, "description": description, "issuer_id": iss, "match": match, "oauth_scope": "workspace:developer",
+				"target": map[string]any{"type": "service_account", "service_account_id": sa}, "workspace_id": "default", "token_lifetime_seconds": lifetime,
+			}
+		case 3:
+			method, path, body = "POST", issPath, map[string]any{"name": name, "issuer_url": "https://idp.example.com",
+				"jwks_source": map[string]any{"type": "explicit_url", "url": url}}
+		}
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return
+		}
+		rec := serveFuzz(emu, method, path, emu.AdminToken(), raw)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %s: %d %s", method, path, raw, rec.Code, rec.Body)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%s %s %s: %d answer is not JSON: %v", method, path, raw, rec.Code, err)
+		}
+		if rec.Code != http.StatusOK {
+			e, _ := out["error"].(map[string]any)
+			if rec.Code < 400 || out["type"] != "error" || e == nil || e["type"] == "" || e["message"] == "" {
+				t.Fatalf("%s %s %s: %d without the error envelope: %s", method, path, raw, rec.Code, rec.Body)
+			}
+			return
+		}
+		// json.Marshal replaced invalid UTF-8; compare with what was sent.
+		var sent map[string]any
+		_ = json.Unmarshal(raw, &sent)
+		if out["name"] != sent["name"] {
+			t.Fatalf("created %q, read back %q", sent["name"], out["name"])
+		}
+		if policy.ValidateName(name) != nil {
+			t.Fatalf("accepted the invalid name %q", name)
+		}
+	})
+}
