@@ -5,7 +5,8 @@
 // and Google's client libraries at it (ANTHROPIC_WORKSPACE_ID last), then
 // serves until SIGINT/SIGTERM.
 //
-//	go run ./cmd/anthropic-emulator [-listen 127.0.0.1:8787] [-latency D] [-fault-rate F] [-seed N]
+//	go run ./cmd/anthropic-emulator [-listen 127.0.0.1:8787] [-latency D] [-fault-rate F]
+//	    [-fault-statuses 529,503,429] [-fault-retry-after D] [-seed N]
 package main
 
 import (
@@ -16,6 +17,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,7 +40,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free port)")
 	latency := fs.Duration("latency", 0, "latency added to every request")
-	faultRate := fs.Float64("fault-rate", 0, "fraction (0..1) of requests answered 529 overloaded_error")
+	faultRate := fs.Float64("fault-rate", 0, "fraction (0..1) of requests refused at random (see -fault-statuses)")
+	faultStatuses := fs.String("fault-statuses", "529", "comma-separated statuses random faults draw from, e.g. 529,503,429")
+	faultRetryAfter := fs.Duration("fault-retry-after", 0, "retry-after sent with random faults (whole seconds; 0 sends none)")
 	seed := fs.Int64("seed", 0, "non-zero: deterministic ids")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,8 +53,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *faultRate < 0 || *faultRate > 1 {
 		return fmt.Errorf("-fault-rate must be between 0 and 1")
 	}
+	var statuses []int
+	for _, f := range strings.Split(*faultStatuses, ",") {
+		code, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || code < 400 || code > 599 {
+			return fmt.Errorf("-fault-statuses: %q is not an HTTP error status (400-599)", f)
+		}
+		statuses = append(statuses, code)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	emu := emulator.New(emulator.Options{Seed: *seed, Latency: *latency, FaultRate: *faultRate, Logger: logger})
+	emu := emulator.New(emulator.Options{Seed: *seed, Latency: *latency, Logger: logger})
+	emu.SetRandomFaults(emulator.RandomFaults{Rate: *faultRate, Statuses: statuses, RetryAfter: *faultRetryAfter})
 	l, err := emulator.Listen(*listen)
 	if err != nil {
 		return err

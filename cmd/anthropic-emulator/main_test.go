@@ -86,6 +86,8 @@ func TestRunRefusesNonLoopback(t *testing.T) {
 		{"-listen", "0.0.0.0:0"},
 		{"-listen", ":8787"},
 		{"-fault-rate", "2"},
+		{"-fault-statuses", "529,200"},
+		{"-fault-statuses", "x"},
 		{"stray"},
 	} {
 		var stdout strings.Builder
@@ -123,4 +125,37 @@ func metadataGet(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d %s", url, code, b)
 	}
 	return b
+}
+
+func TestRunRandomFaultFlags(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-listen", "127.0.0.1:0", "-fault-rate", "1", "-fault-statuses", "503", "-fault-retry-after", "2s"}, pw, io.Discard)
+		_ = pw.Close()
+		done <- err
+	}()
+	env := map[string]string{}
+	sc := bufio.NewScanner(pr)
+	for env["ANTHROPIC_WORKSPACE_ID"] == "" && sc.Scan() {
+		k, v, _ := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
+		env[k] = v
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	req, _ := http.NewRequest("GET", env["ANTHROPIC_BASE_URL"]+"/v1/organizations/service_accounts", nil)
+	req.Header.Set("Authorization", "Bearer "+env["ANTHROPIC_AUTH_TOKEN"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != 503 || res.Header.Get("retry-after") != "2" {
+		t.Fatalf("got %d retry-after %q, want 503 with retry-after 2", res.StatusCode, res.Header.Get("retry-after"))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
 }

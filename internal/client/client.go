@@ -24,6 +24,8 @@ import (
 
 	cleanhttp "github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 const (
@@ -31,12 +33,25 @@ const (
 	DefaultBaseURL = "https://api.anthropic.com"
 	// APIVersion is sent as the anthropic-version header on every request.
 	APIVersion = "2023-06-01"
-	// DefaultMaxRetries is used when Options.MaxRetries is negative.
-	DefaultMaxRetries = 4
+	// DefaultMaxRetries is used when Options.MaxRetries is negative. With
+	// DefaultMaxRetryTime it rides out a 30% overload rate: eleven faults in
+	// a row are needed to fail a request (0.3^11 ≈ 2e-6).
+	DefaultMaxRetries = 10
+	// DefaultMaxRetryTime bounds the retrying of one call: no wait that
+	// would end later than this after the call began is started.
+	DefaultMaxRetryTime = 60 * time.Second
 
 	defaultRequestTimeout = 60 * time.Second
 	defaultRetryWaitMin   = 500 * time.Millisecond
-	defaultRetryWaitMax   = 30 * time.Second
+	defaultRetryWaitMax   = 8 * time.Second
+	defaultRetryAfterMax  = 30 * time.Second
+
+	// defaultMaxPages bounds a list walk: at 100 items a page that is
+	// 100,000 objects, far beyond any organization, and it stops a server
+	// that hands out fresh cursors forever.
+	defaultMaxPages = 1000
+	// defaultMaxListTime bounds a whole list walk.
+	defaultMaxListTime = 10 * time.Minute
 
 	// maxResponseBytes bounds what a misbehaving server or proxy can make us
 	// buffer; the largest legitimate response (a 100-item list page) is far
@@ -72,11 +87,18 @@ type Options struct {
 	// MaxRetries is the number of retries after the first attempt; 0 means
 	// none and a negative value selects DefaultMaxRetries.
 	MaxRetries int
+	// MaxRetryTime is the retry budget of one call: a retry whose wait
+	// would end later than this after the call began is not made, and the
+	// whole call ends by MaxRetryTime + RequestTimeout. 0 means
+	// DefaultMaxRetryTime.
+	MaxRetryTime time.Duration
 	// RetryWaitMin is the first exponential backoff step; 0 means 500ms.
 	RetryWaitMin time.Duration
-	// RetryWaitMax caps every wait, including server-requested ones; 0
-	// means 30s.
+	// RetryWaitMax caps the exponential backoff; 0 means 8s.
 	RetryWaitMax time.Duration
+	// RetryAfterMax caps a server-requested wait (retry-after); 0 means
+	// 30s. A hostile or broken value is capped, never slept in full.
+	RetryAfterMax time.Duration
 	// HTTPClient supplies the transport (tests, proxies). It is copied, never
 	// modified; its Timeout and CheckRedirect are replaced.
 	HTTPClient *http.Client
@@ -108,6 +130,13 @@ type Client struct {
 	maxRetries  int
 	http        *retryablehttp.Client
 	maxBody     int64
+	// requestTimeout and maxRetryTime make up the deadline of one call.
+	requestTimeout time.Duration
+	maxRetryTime   time.Duration
+	retryAfterMax  time.Duration
+	// maxPages and maxListTime bound a list walk.
+	maxPages    int
+	maxListTime time.Duration
 
 	// Test seams: the clock for HTTP-date retry-after values, the jitter
 	// source, and a hook that sees (and may replace) each computed wait so
@@ -141,6 +170,14 @@ func New(opts Options) (*Client, error) {
 	if waitMax < waitMin {
 		waitMax = waitMin
 	}
+	retryTime := opts.MaxRetryTime
+	if retryTime <= 0 {
+		retryTime = DefaultMaxRetryTime
+	}
+	afterMax := opts.RetryAfterMax
+	if afterMax <= 0 {
+		afterMax = defaultRetryAfterMax
+	}
 
 	version := strings.TrimSpace(opts.Version)
 	if version == "" {
@@ -161,6 +198,12 @@ func New(opts Options) (*Client, error) {
 		maxBody:     maxResponseBytes,
 		now:         time.Now,
 		jitter:      rand.Float64,
+
+		requestTimeout: timeout,
+		maxRetryTime:   retryTime,
+		retryAfterMax:  afterMax,
+		maxPages:       defaultMaxPages,
+		maxListTime:    defaultMaxListTime,
 	}
 
 	var hc http.Client
@@ -188,7 +231,11 @@ func New(opts Options) (*Client, error) {
 		RetryWaitMax: waitMax,
 		RetryMax:     maxRetries,
 		CheckRetry:   c.checkRetry,
-		Backoff:      c.backoff,
+		// Waits happen in checkRetry, which knows the call (its budget and,
+		// for a write, the caller's context); retryablehttp's own wait could
+		// only end on the request's context.
+		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
+		PrepareRetry: c.prepareRetry,
 		// Hand the last response back untouched so its error envelope can be
 		// decoded instead of retryablehttp's generic "giving up" error.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
@@ -268,12 +315,24 @@ type callState struct {
 	path     string
 	attempts atomic.Int32
 
+	// retryUntil is the retry budget's end: no wait ending later is begun.
+	retryUntil time.Time
+	// caller is the caller's context of a write, which runs detached from
+	// it once sent: the caller's cancellation then only stops retries.
+	// nil for reads, which follow the caller's context directly.
+	caller context.Context
+
 	// The body of a final response, read inside the retry loop so that a
 	// read failure goes through the retry policy too; bodyOf says which
 	// response it belongs to.
 	body     []byte
 	tooLarge bool
 	bodyOf   *http.Response
+
+	// lastErr is the last attempt's transport or body-read error (nil when
+	// it got a full answer); an error that is not a dial error means the
+	// server may have acted on the request.
+	lastErr error
 }
 
 type callStateKey struct{}
@@ -359,39 +418,71 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil {
 		return false, nil
 	}
-	retry := shouldRetry(st.class, resp, err)
-	if retry && c.logger != nil && int(st.attempts.Load()) <= c.maxRetries {
-		kv := []any{"method", st.method, "path", st.path, "attempt", int(st.attempts.Load())}
-		if resp != nil {
-			kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-		} else {
-			kv = append(kv, "error", transportErrorKind(err))
-		}
-		c.logger.Warn(ctx, "anthropic API: retrying request", kv...)
+	if !shouldRetry(st.class, resp, err) {
+		return false, nil
 	}
-	return retry, nil
-}
-
-func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	wait := retryWait(minWait, maxWait, attempt, resp, c.now(), c.jitter())
+	attempt := int(st.attempts.Load())
+	if attempt > c.maxRetries {
+		return false, nil
+	}
+	kv := []any{"method", st.method, "path", st.path, "attempt", attempt}
+	if resp != nil {
+		kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
+	} else {
+		kv = append(kv, "error", transportErrorKind(err))
+	}
+	wait := retryWait(c.http.RetryWaitMin, c.http.RetryWaitMax, c.retryAfterMax, attempt-1, resp, c.now(), c.jitter())
 	if c.onBackoff != nil {
-		ctx := context.Background()
-		if resp != nil && resp.Request != nil {
-			ctx = resp.Request.Context()
-		}
 		wait = c.onBackoff(ctx, wait)
 	}
-	return wait
+	if time.Now().Add(wait).After(st.retryUntil) {
+		// Out of budget: answer now with what the server said rather than
+		// sleep toward a deadline (a hostile retry-after ends here too).
+		if c.logger != nil {
+			c.logger.Warn(ctx, "anthropic API: retry budget exhausted", append(kv, "wait", wait.String())...)
+		}
+		return false, nil
+	}
+	if c.logger != nil {
+		c.logger.Warn(ctx, "anthropic API: retrying request", append(kv, "wait", wait.String())...)
+	}
+	// A write's own context ignores the caller's cancellation (so an
+	// attempt in flight completes); the wait between attempts must not.
+	waitOn := ctx
+	if st.caller != nil {
+		waitOn = st.caller
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-waitOn.Done():
+			return false, waitOn.Err()
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	return true, nil
+}
+
+// prepareRetry stops a write whose caller gave up during the wait before
+// it is sent again.
+func (c *Client) prepareRetry(req *http.Request) error {
+	if st := stateFrom(req.Context()); st != nil && st.caller != nil {
+		return st.caller.Err()
+	}
+	return req.Context().Err()
 }
 
 // retryWait computes the pause before retry number attempt+1: the server's
-// retry-after when given (capped at maxWait, so a hostile header cannot
-// stall Terraform), else exponential from minWait with up to 25% jitter
-// subtracted so concurrent resources do not retry in lockstep.
-func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response, now time.Time, jitter float64) time.Duration {
+// retry-after when given (capped at afterMax, so a hostile header cannot
+// stall Terraform), else exponential from minWait up to maxWait with up to
+// 25% jitter subtracted so concurrent resources do not retry in lockstep.
+func retryWait(minWait, maxWait, afterMax time.Duration, attempt int, resp *http.Response, now time.Time, jitter float64) time.Duration {
 	if resp != nil {
 		if d, ok := parseRetryAfter(resp.Header, now); ok {
-			return min(d, maxWait)
+			return min(d, afterMax)
 		}
 	}
 	wait := minWait
@@ -409,11 +500,18 @@ func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response,
 	return wait
 }
 
+// maxRetryAfter is where retry-after values are clamped before they become
+// a time.Duration, which overflows near 292 years.
+const maxRetryAfter = 1e9 * time.Second
+
 // parseRetryAfter reads retry-after-ms (sent by Anthropic alongside
 // retry-after) or retry-after as delta-seconds or an HTTP date.
 func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get("retry-after-ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms <= 1e12 {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(ms) && ms >= 0 {
+			if ms >= float64(maxRetryAfter/time.Millisecond) {
+				return maxRetryAfter, true
+			}
 			return time.Duration(ms * float64(time.Millisecond)), true
 		}
 	}
@@ -422,8 +520,13 @@ func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if math.IsNaN(secs) || secs < 0 || secs > 1e9 {
+		if math.IsNaN(secs) || secs < 0 {
 			return 0, false
+		}
+		// An absurd value still means "not soon": clamp it (the caller
+		// caps it further) instead of falling back to a short backoff.
+		if secs >= float64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}
@@ -445,6 +548,9 @@ type request struct {
 	noAuth bool
 	// secrets are redacted from any error text derived from the response.
 	secrets []string
+	// wantID, when set, is the id the decoded object must carry (a read,
+	// update or archive by id).
+	wantID string
 }
 
 // do performs r and decodes a 2xx JSON body into out (when out is non-nil).
@@ -489,14 +595,29 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
 	}
-	st := &callState{class: r.class, method: r.method, path: r.path}
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	start := time.Now()
+	st := &callState{class: r.class, method: r.method, path: r.path, retryUntil: start.Add(c.maxRetryTime)}
+	callCtx := ctx
+	write := r.method != http.MethodGet
+	if write {
+		// Once sent, a write runs to completion even when the caller (a
+		// Terraform interrupt) cancels: otherwise the service acts on it and
+		// the provider reports "context canceled", orphaning the object.
+		// The caller's cancellation still stops further retries.
+		st.caller = ctx
+		callCtx = context.WithoutCancel(ctx)
+	}
+	// One deadline for the whole call, retries included, so nothing retries
+	// for minutes.
+	callCtx, cancel := context.WithDeadline(callCtx, start.Add(c.maxRetryTime+c.requestTimeout))
+	defer cancel()
+	callCtx = context.WithValue(callCtx, callStateKey{}, st)
 
 	var rawBody any
 	if body != nil {
 		rawBody = body
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u, rawBody)
+	req, err := retryablehttp.NewRequestWithContext(callCtx, r.method, u, rawBody)
 	if err != nil {
 		return fmt.Errorf("anthropic: building %s %s request: %w", r.method, r.path, err)
 	}
@@ -505,6 +626,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		defer func() { _ = resp.Body.Close() }()
 		data, tooLarge, err := readCapped(resp.Body, c.maxBody)
 		st.body, st.tooLarge, st.bodyOf = data, tooLarge, resp
+		st.lastErr = err
 		return err
 	})
 
@@ -513,8 +635,14 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if resp != nil {
 			_ = resp.Body.Close()
 		}
-		return fmt.Errorf("anthropic API: %s %s failed after %d attempt(s): %w",
+		err = fmt.Errorf("anthropic API: %s %s failed after %d attempt(s): %w",
 			r.method, r.path, max(int(st.attempts.Load()), 1), redactErr(err, secrets))
+		if write && st.lastErr != nil && !isDialError(st.lastErr) {
+			// The request may have reached the service: a dropped
+			// connection, a timeout mid-request, a body cut short.
+			return &AmbiguousError{Err: err}
+		}
+		return err
 	}
 	defer func() { _ = resp.Body.Close() }()
 
@@ -526,25 +654,58 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated or unreadable error body still yields a useful error.
-		return newAPIError(resp, data, secrets)
+		apiErr := newAPIError(resp, data, secrets)
+		if write && mayHaveProcessed(resp.StatusCode) {
+			return &AmbiguousError{Err: apiErr}
+		}
+		return apiErr
+	}
+	// From here on the service answered success: for a write it acted, so
+	// an unusable answer is ambiguous (the object may exist).
+	fail := func(problem string) error {
+		e := &InvalidResponseError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode,
+			RequestID: truncate(redact.String(resp.Header.Get("request-id"), secrets...), 128),
+			// A hostile server may echo the bearer into a field we quote.
+			Problem: redact.String(problem, secrets...)}
+		if write {
+			return &AmbiguousError{Err: e}
+		}
+		return e
 	}
 	if err != nil {
-		return fmt.Errorf("anthropic API: reading %s %s response: %w", r.method, r.path, redactErr(err, secrets))
+		return fail("reading the body failed: " + redactErr(err, secrets).Error())
 	}
 	if tooLarge {
-		return fmt.Errorf("anthropic API: %s %s response exceeds %d bytes", r.method, r.path, c.maxBody)
+		return fail(fmt.Sprintf("the body exceeds %d bytes", c.maxBody))
 	}
 	if out == nil {
 		return nil
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return fmt.Errorf("anthropic API: %s %s returned an empty body (status %d)", r.method, r.path, resp.StatusCode)
+		return fail("the body is empty")
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		// encoding/json errors name types and offsets, never values.
-		return fmt.Errorf("anthropic API: decoding %s %s response: %w", r.method, r.path, err)
+		return fail("decoding: " + err.Error())
+	}
+	if v, ok := out.(responseValidator); ok {
+		if err := v.validateResponse(); err != nil {
+			return fail(err.Error())
+		}
+	}
+	if r.wantID != "" {
+		if o, ok := out.(identified); ok && o.objectID() != r.wantID {
+			return fail(fmt.Sprintf("asked for %s, got an object with id %s", r.wantID, quoteID(o.objectID())))
+		}
 	}
 	return nil
+}
+
+// mayHaveProcessed reports an error status a write can get after the
+// service acted on it: 429 and 529 are refusals before any work, 4xx are
+// validation, but a 5xx can come from a failure after the commit.
+func mayHaveProcessed(status int) bool {
+	return status >= 500 && status != statusOverloaded || status == http.StatusRequestTimeout
 }
 
 func (c *Client) token(ctx context.Context) (string, error) {
@@ -583,10 +744,14 @@ type attemptTransport struct {
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	attempt := 1
-	if st := stateFrom(ctx); st != nil {
+	st := stateFrom(ctx)
+	if st != nil {
 		attempt = int(st.attempts.Add(1))
 	}
 	resp, err := t.next.RoundTrip(req)
+	if st != nil {
+		st.lastErr = err
+	}
 	if t.logger == nil {
 		return resp, err
 	}

@@ -58,8 +58,10 @@ func TestNewDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.http.RetryMax != DefaultMaxRetries || c.http.RetryWaitMin != 500*time.Millisecond || c.http.RetryWaitMax != 30*time.Second {
-		t.Errorf("defaults: max=%d min=%v max=%v", c.http.RetryMax, c.http.RetryWaitMin, c.http.RetryWaitMax)
+	if c.http.RetryMax != 10 || c.http.RetryWaitMin != 500*time.Millisecond || c.http.RetryWaitMax != 8*time.Second ||
+		c.retryAfterMax != 30*time.Second || c.maxRetryTime != time.Minute || c.maxPages != 1000 {
+		t.Errorf("defaults: max=%d min=%v max=%v after=%v budget=%v pages=%d",
+			c.http.RetryMax, c.http.RetryWaitMin, c.http.RetryWaitMax, c.retryAfterMax, c.maxRetryTime, c.maxPages)
 	}
 	if c.http.HTTPClient.Timeout != 60*time.Second {
 		t.Errorf("timeout = %v", c.http.HTTPClient.Timeout)
@@ -269,7 +271,7 @@ func TestWritesRetriedOnlyWhenUnprocessed(t *testing.T) {
 		for status, attempts := range want {
 			t.Run(fmt.Sprintf("%s/%d", name, status), func(t *testing.T) {
 				s := &scripted{statuses: []int{status, status}, ok: func(w http.ResponseWriter, r *http.Request) {
-					writeJSON(w, 200, map[string]any{"id": "x"})
+					writeJSON(w, 200, validObjectFor(r))
 				}}
 				c := newTestClient(t, s.ServeHTTP)
 				err := fn(c)
@@ -556,12 +558,18 @@ func TestRetryWait(t *testing.T) {
 		{"retry-after fractional", 1, resp(http.Header{"Retry-After": {"1.5"}}), 0, 1500 * time.Millisecond},
 		{"huge min does not overflow", 40, nil, 0, maxW},
 		{"503 without header", 2, &http.Response{StatusCode: 503, Header: http.Header{}}, 0, 2 * time.Second},
+		// A hostile retry-after is capped, never slept in full, and never
+		// mistaken for "no header" (a short backoff would hammer a server
+		// that asked for a pause).
+		{"retry-after 10^9 s capped", 0, resp(http.Header{"Retry-After": {"1000000000"}}), 0, maxW},
+		{"retry-after 10^12 s capped", 0, resp(http.Header{"Retry-After": {"1e12"}}), 0, maxW},
+		{"retry-after-ms 10^15 capped", 0, resp(http.Header{"Retry-After-Ms": {"1e15"}}), 0, maxW},
 	}
-	if got := retryWait(24*time.Hour, math.MaxInt64, 60, nil, now, 0); got != math.MaxInt64 {
+	if got := retryWait(24*time.Hour, math.MaxInt64, math.MaxInt64, 60, nil, now, 0); got != math.MaxInt64 {
 		t.Errorf("doubling overflowed: %v", got)
 	}
 	for _, tt := range tests {
-		if got := retryWait(minW, maxW, tt.attempt, tt.resp, now, tt.jitter); got != tt.want {
+		if got := retryWait(minW, maxW, maxW, tt.attempt, tt.resp, now, tt.jitter); got != tt.want {
 			t.Errorf("%s: retryWait = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -615,7 +623,7 @@ func TestShouldRetry(t *testing.T) {
 
 func TestContextCanceledDuringBackoff(t *testing.T) {
 	s := &scripted{statuses: []int{503, 503, 503}}
-	c := newTestClient(t, s.ServeHTTP)
+	c := newTestClient(t, s.ServeHTTP, func(o *Options) { o.MaxRetryTime = 2 * time.Hour })
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	waiting := make(chan struct{}, 1)
@@ -657,14 +665,14 @@ func TestResponseBodyCap(t *testing.T) {
 			return
 		}
 		// Just under the cap decodes fine.
-		_, _ = io.WriteString(w, `{"id":"`+big[:maxResponseBytes-20]+`"}`)
+		_, _ = io.WriteString(w, `{"id":"svac_ok","name":"n","organization_role":"developer","description":"`+big[:maxResponseBytes-100]+`"}`)
 	})
 	_, err := c.GetServiceAccount(t.Context(), "svac_big")
 	if err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Errorf("err = %v, want size cap error", err)
 	}
 	sa, err := c.GetServiceAccount(t.Context(), "svac_ok")
-	if err != nil || len(sa.ID) != maxResponseBytes-20 {
+	if err != nil || len(sa.Description) != maxResponseBytes-100 {
 		t.Errorf("under the cap: err = %v", err)
 	}
 }
@@ -676,7 +684,7 @@ func TestIDValidationAndEscaping(t *testing.T) {
 		mu.Lock()
 		paths = append(paths, r.URL.EscapedPath())
 		mu.Unlock()
-		writeJSON(w, 200, sampleServiceAccount("x"))
+		writeJSON(w, 200, validObjectFor(r))
 	})
 	ctx := t.Context()
 	for _, id := range []string{"", ".", "..", " svac_01"} {
@@ -700,8 +708,9 @@ func TestIDValidationAndEscaping(t *testing.T) {
 		t.Fatalf("invalid ids reached the server: %v", paths)
 	}
 
-	if _, err := c.GetServiceAccount(ctx, "a/b?c#d%e"); err != nil {
-		t.Fatal(err)
+	// The server decodes the escaped segment back, so it answers the id asked for.
+	if _, err := c.GetServiceAccount(ctx, "a/b?c#d%e"); err == nil || !strings.Contains(err.Error(), "must look like svac_") {
+		t.Fatalf("a malformed id in the answer must be refused: %v", err)
 	}
 	if err := c.RemoveServiceAccountWorkspace(ctx, "svac_01", "ws/../x"); err != nil {
 		t.Fatal(err)
@@ -728,7 +737,7 @@ func TestEndpoints(t *testing.T) {
 			writeJSON(w, 200, map[string]any{"data": []any{}, "next_page": nil})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"id": "x"})
+		writeJSON(w, 200, validObjectFor(r))
 	})
 	ctx := t.Context()
 	desc := "d"
@@ -843,6 +852,7 @@ func TestLoggerSeesAttemptsButNoSecrets(t *testing.T) {
 	logger := &recordingLogger{}
 	s := &scripted{statuses: []int{529}}
 	c := newTestClient(t, s.ServeHTTP, func(o *Options) { o.Logger = logger })
+	c.jitter = func() float64 { return 0 }
 	if _, err := c.GetServiceAccount(t.Context(), "svac_01"); err != nil {
 		t.Fatal(err)
 	}
@@ -854,7 +864,7 @@ func TestLoggerSeesAttemptsButNoSecrets(t *testing.T) {
 	joined := strings.Join(lines, "\n")
 	for _, want := range []string{
 		"DEBUG anthropic API request [method GET path /v1/organizations/service_accounts/svac_01 attempt 1 status 529 request_id req_hdr_529]",
-		"WARN anthropic API: retrying request [method GET path /v1/organizations/service_accounts/svac_01 attempt 1 status 529 request_id req_hdr_529]",
+		"WARN anthropic API: retrying request [method GET path /v1/organizations/service_accounts/svac_01 attempt 1 status 529 request_id req_hdr_529 wait 1ms]",
 		"DEBUG anthropic API request [method GET path /v1/organizations/service_accounts/svac_01 attempt 2 status 200 request_id ]",
 		"DEBUG anthropic API request [method POST path /v1/oauth/token attempt 1 status 200 request_id ]",
 	} {

@@ -58,8 +58,12 @@ func TestEmulatorServiceAccountRoundTrip(t *testing.T) {
 	if err != nil || sa.Description != "" {
 		t.Fatalf("null did not clear: %+v %v", sa, err)
 	}
-	if _, err := c.UpdateServiceAccount(ctx, sa.ID, client.ServiceAccountUpdateParams{OrganizationRole: client.Set("admin")}); !client.IsForbidden(err) {
-		t.Fatalf("OAuth caller granting admin: want 403, got %v", err)
+	// A user's OAuth token is an interactive credential: it promotes and demotes.
+	if sa, err = c.UpdateServiceAccount(ctx, sa.ID, client.ServiceAccountUpdateParams{OrganizationRole: client.Set("admin")}); err != nil || sa.OrganizationRole != "admin" {
+		t.Fatalf("user's OAuth token granting admin: %+v %v", sa, err)
+	}
+	if sa, err = c.UpdateServiceAccount(ctx, sa.ID, client.ServiceAccountUpdateParams{OrganizationRole: client.Set("developer")}); err != nil || sa.OrganizationRole != "developer" {
+		t.Fatalf("demoting: %+v %v", sa, err)
 	}
 	ws, _ := emu.WorkspaceByName("production")
 	if _, err := c.AddServiceAccountWorkspace(ctx, sa.ID, ws.ID, "workspace_developer"); err != nil {

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // APIError is a non-2xx response from the Anthropic API.
@@ -115,11 +116,11 @@ func newAPIError(resp *http.Response, body []byte, secrets []string) *APIError {
 		}
 	}
 	if !decoded {
-		e.Message = snippet(redact(string(body), secrets))
+		e.Message = snippet(redact.String(string(body), secrets...))
 	}
-	e.Type = truncate(redact(e.Type, secrets), 128)
-	e.Message = truncate(redact(e.Message, secrets), 4096)
-	e.RequestID = truncate(redact(e.RequestID, secrets), 128)
+	e.Type = truncate(redact.String(e.Type, secrets...), 128)
+	e.Message = truncate(redact.String(e.Message, secrets...), 4096)
+	e.RequestID = truncate(redact.String(e.RequestID, secrets...), 128)
 	return e
 }
 
@@ -141,53 +142,10 @@ func truncate(s string, n int) string {
 	return s[:cut]
 }
 
-var secretPatterns = []*regexp.Regexp{
-	// Anthropic keys and OAuth tokens.
-	regexp.MustCompile(`sk-ant-[A-Za-z0-9_\-]+`),
-	// Anything shaped like a JWS (the assertion, Google ID tokens).
-	regexp.MustCompile(`eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*`),
-	// Echoed authorization headers with opaque tokens.
-	regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/=\-]{16,}`),
-}
+// redacted stands in for a secret in String methods and errors.
+const redacted = redact.Placeholder
 
-const redacted = "[REDACTED]"
-
-// redact removes the request's own secrets and anything token-shaped: a
-// proxy or a buggy server may echo request headers or bodies into an
-// error, and those errors end up in Terraform output and CI logs.
-func redact(s string, secrets []string) string {
-	if s == "" {
-		return s
-	}
-	for _, sec := range secrets {
-		// Very short "secrets" are test placeholders; replacing them would
-		// garble messages without protecting anything.
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
-	}
-	for _, re := range secretPatterns {
-		s = re.ReplaceAllString(s, redacted)
-	}
-	return s
-}
-
-// redactErr keeps err's chain (for errors.Is) but scrubs its text.
-func redactErr(err error, secrets []string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if clean := redact(msg, secrets); clean != msg {
-		return &redactedError{msg: clean, err: err}
-	}
-	return err
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+// redactErr keeps err's chain (for errors.Is) but scrubs its text: a proxy
+// or a buggy server may echo request headers or bodies into an error, and
+// those errors end up in Terraform output and CI logs.
+func redactErr(err error, secrets []string) error { return redact.Error(err, secrets...) }

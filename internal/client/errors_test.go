@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 func TestAPIErrorDecoding(t *testing.T) {
@@ -193,16 +195,44 @@ func TestExchangeOpaqueAssertionRedacted(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	in := "tok sk-ant-oat01-abc_DEF-123 jwt eyJhbGciOi.eyJzdWIi.sig-_x and Bearer abcdefghijklmnopqrstuvwxyz and secret-value"
-	got := redact(in, []string{"secret-value", "x"})
+	got := redact.String(in, "secret-value", "x")
 	for _, leak := range []string{"sk-ant-", "eyJ", "abcdefghijklmnop", "secret-value"} {
 		if strings.Contains(got, leak) {
 			t.Errorf("redact left %q in %q", leak, got)
 		}
 	}
-	if !strings.HasPrefix(got, "tok [REDACTED] jwt [REDACTED] and [REDACTED] and [REDACTED]") {
+	if !strings.HasPrefix(got, "tok [REDACTED] jwt [REDACTED] and Bearer [REDACTED] and [REDACTED]") {
 		t.Errorf("redact = %q", got)
 	}
-	if got := redact("Missing bearer token", nil); got != "Missing bearer token" {
+	if got := redact.String("Missing bearer token"); got != "Missing bearer token" {
 		t.Errorf("ordinary prose was redacted: %q", got)
+	}
+}
+
+// A server that upper-cases what it echoes, or names an upstream URL with
+// its password, must not get either into an error.
+func TestErrorsRedactUpperCaseEchoesAndURLPasswords(t *testing.T) {
+	const opaqueToken = "opaque-token-without-known-prefix-42"
+	for _, token := range []string{testToken, opaqueToken} {
+		t.Run(token[:6], func(t *testing.T) {
+			srv := func(w http.ResponseWriter, r *http.Request) {
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				w.WriteHeader(502)
+				_, _ = fmt.Fprintf(w, "UPSTREAM https://svc:hunter2@internal.example/ REJECTED CREDENTIAL %s", strings.ToUpper(tok))
+			}
+			c := newTestClient(t, srv, func(o *Options) { o.AuthToken = token; o.MaxRetries = 0 })
+			_, err := c.CreateServiceAccount(t.Context(), ServiceAccountCreateParams{Name: "sa"})
+			if err == nil {
+				t.Fatal("want error")
+			}
+			for _, leak := range []string{strings.ToUpper(token), "hunter2"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error leaks %q: %s", leak, err)
+				}
+			}
+			if !strings.Contains(err.Error(), "REJECTED CREDENTIAL [REDACTED]") {
+				t.Errorf("error lost its useful parts: %s", err)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -177,3 +178,38 @@ func (l *recordingLogger) all() []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// validObjectFor answers r with a well-formed object of the kind its path
+// names, carrying the id in the path (or a fresh one for a create), so
+// tests about transport behaviour pass the client's response validation.
+func validObjectFor(r *http.Request) map[string]any {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/organizations/"), "/")
+	id := ""
+	if len(parts) > 1 {
+		id = parts[1]
+	}
+	switch {
+	case len(parts) >= 3 && parts[2] == "workspaces" && parts[0] == "service_accounts":
+		return map[string]any{"type": "service_account_workspace_member", "service_account_id": id,
+			"workspace_id": "wrkspc_1", "workspace_role": "workspace_developer"}
+	case len(parts) >= 3 && parts[2] == "workspaces":
+		return map[string]any{"type": "federation_rule_workspace", "federation_rule_id": id, "workspace_id": "wrkspc_1"}
+	case parts[0] == "federation_issuers":
+		if id == "" {
+			id = "fdis_01new"
+		}
+		return map[string]any{"type": "federation_issuer", "id": id, "name": "gh", "issuer_url": "https://issuer.example",
+			"jwks": map[string]any{"type": "discovery"}}
+	case parts[0] == "federation_rules":
+		if id == "" {
+			id = "fdrl_01new"
+		}
+		return map[string]any{"type": "federation_rule", "id": id, "name": "r", "issuer_id": "fdis_1",
+			"target": map[string]any{"type": "service_account", "service_account_id": "svac_1"}, "oauth_scope": "workspace:developer"}
+	default:
+		if id == "" {
+			id = "svac_01new"
+		}
+		return sampleServiceAccount(id)
+	}
+}

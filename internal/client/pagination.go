@@ -45,9 +45,20 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 			yield(zero, qErr)
 			return
 		}
+		// The whole walk has a deadline too: a server answering every page
+		// slowly must not hold Terraform for pages × call deadline.
+		listCtx, cancel := context.WithTimeout(ctx, c.maxListTime)
+		defer cancel()
 		seen := map[string]bool{}
 		page := ""
-		for {
+		for pages := 1; ; pages++ {
+			if pages > c.maxPages {
+				// A server that hands out fresh cursors forever would
+				// otherwise keep Terraform requesting (and buffering) for
+				// as long as it likes.
+				yield(zero, fmt.Errorf("anthropic API: GET %s: still more pages after %d; giving up (the server keeps answering a next_page)", path, c.maxPages))
+				return
+			}
 			pq := url.Values{}
 			for k, v := range q {
 				pq[k] = v
@@ -56,7 +67,10 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 				pq.Set("page", page)
 			}
 			var resp listPage[T]
-			if err := c.do(ctx, request{method: "GET", path: path, query: pq, class: retryIdempotent}, &resp); err != nil {
+			if err := c.do(listCtx, request{method: "GET", path: path, query: pq, class: retryIdempotent}, &resp); err != nil {
+				if ctx.Err() == nil && listCtx.Err() != nil {
+					err = fmt.Errorf("anthropic API: GET %s: listing took longer than %s (%d pages); giving up: %w", path, c.maxListTime, pages-1, err)
+				}
 				yield(zero, err)
 				return
 			}
@@ -71,7 +85,7 @@ func paginate[T any](ctx context.Context, c *Client, path string, q url.Values, 
 			// A server that hands back a cursor twice would otherwise keep
 			// Terraform looping forever.
 			if seen[*resp.NextPage] {
-				yield(zero, fmt.Errorf("anthropic API: GET %s returned a repeated page cursor", path))
+				yield(zero, fmt.Errorf("anthropic API: GET %s returned a page cursor it had already returned; giving up after %d pages", path, pages))
 				return
 			}
 			seen[*resp.NextPage] = true

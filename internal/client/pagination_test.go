@@ -114,12 +114,12 @@ func TestListErrorYieldedOnce(t *testing.T) {
 
 func TestListRepeatedCursor(t *testing.T) {
 	ps := &pagedServer{
-		pages: map[string][]string{"": {"a"}, "loop": {"b"}},
+		pages: map[string][]string{"": {"svac_a"}, "loop": {"svac_b"}},
 		next:  map[string]any{"": "loop", "loop": "loop"},
 	}
 	c := newTestClient(t, ps.ServeHTTP)
 	items, err := Collect(c.ListServiceAccounts(t.Context(), ListParams{}))
-	if err == nil || !strings.Contains(err.Error(), "repeated page cursor") || items != nil {
+	if err == nil || !strings.Contains(err.Error(), "page cursor it had already returned") || items != nil {
 		t.Errorf("items=%v err=%v", items, err)
 	}
 	if ps.hits.Load() != 2 {
@@ -161,7 +161,7 @@ func TestListRulesFiltersByIssuer(t *testing.T) {
 	var query string
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		query = r.URL.RawQuery
-		writeJSON(w, 200, map[string]any{"data": []any{map[string]any{"id": "fdrl_1", "issuer_id": "fdis_1"}}, "next_page": nil})
+		writeJSON(w, 200, map[string]any{"data": []any{validObjectFor(r)}, "next_page": nil})
 	})
 	rules, err := Collect(c.ListFederationRules(t.Context(), FederationRuleListParams{IssuerID: "fdis_1", ListParams: ListParams{Limit: 100}}))
 	if err != nil || len(rules) != 1 || rules[0].IssuerID != "fdis_1" {
@@ -175,10 +175,10 @@ func TestListRulesFiltersByIssuer(t *testing.T) {
 func TestListMembershipsFollowsPages(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "" {
-			writeJSON(w, 200, map[string]any{"data": []any{map[string]any{"workspace_id": "default", "implicit": true}}, "next_page": "p2"})
+			writeJSON(w, 200, map[string]any{"data": []any{map[string]any{"service_account_id": "svac_1", "workspace_id": "default", "workspace_role": "workspace_user", "implicit": true}}, "next_page": "p2"})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"data": []any{map[string]any{"workspace_id": "wrkspc_1", "workspace_role": "workspace_developer"}}, "next_page": nil})
+		writeJSON(w, 200, map[string]any{"data": []any{map[string]any{"service_account_id": "svac_1", "workspace_id": "wrkspc_1", "workspace_role": "workspace_developer"}}, "next_page": nil})
 	})
 	ms, err := c.ListServiceAccountWorkspaces(t.Context(), "svac_1")
 	if err != nil || len(ms) != 2 || !ms[0].Implicit || ms[1].WorkspaceRole != "workspace_developer" {

@@ -60,7 +60,7 @@ func callObject[T any](ctx context.Context, c *Client, collection, what, method,
 		return nil, err
 	}
 	var out T
-	if err := c.do(ctx, request{method: method, path: path, body: body, class: class}, &out); err != nil {
+	if err := c.do(ctx, request{method: method, path: path, body: body, class: class, wantID: id}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

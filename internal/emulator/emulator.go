@@ -48,13 +48,29 @@
 // without workspace_id gets the rule's sole workspace, else the default
 // workspace if the rule covers it; GET /v1/organizations/workspaces answers
 // the pagination.Page shape {data, has_more, first_id, last_id} with after_id,
-// before_id, limit (1-1000), include_archived and include_default, the default
-// workspace listed by its real wrkspc_ id (DefaultWorkspaceTaggedID), which
-// the WIF endpoints accept as an alias of "default" and answer as "default";
-// only the service pauses JWKS polling, so an issuer update's
+// before_id, limit (1-1000), include_archived and include_default;
+// GET /v1/organizations/me names the organization; the default workspace is an
+// ordinary wrkspc_ id (DefaultWorkspaceID) in every response — memberships,
+// workspace_ids, enablements, the authentication history — while requests may
+// still name it "default" (the SDK documents that literal for the exchange);
+// the workspace side of memberships (/v1/organizations/workspaces/{id}/
+// service_accounts) acts on the same memberships, lists explicit members of
+// live service accounts only, reads the implicit default membership, and
+// changes the role of explicit ones only; setting organization_role admin
+// needs an interactive credential (a user's OAuth token or a Console session,
+// not a token minted by an exchange); demoting an admin is allowed, and an
+// org:admin rule whose target is no longer admin is refused at exchange
+// (target_not_admin); oauth_scope is a space-separated, duplicate-free
+// combination of the known scopes, minted tokens carry it as written;
+// applies_to_all_workspaces: true keeps the explicit enablements (ignored at
+// exchange while it holds; more can be enabled); inline-key issuers answer
+// poll_status null; updating an issuer that backs a rule scoped beyond
+// workspace:developer/workspace:inference needs a Console session (403 for
+// OAuth callers); the beta surface (?beta=true) renders rules with
+// attributes: null and the legacy workspace_id (the sole enablement, else
+// null); only the service pauses JWKS polling, so an issuer update's
 // jwks_polling_disabled accepts only false, which resumes it (true is a 400;
-// create has no such field), and an OAuth caller may not send it for an
-// issuer backing a rule with a privileged scope (403).
+// create has no such field).
 //
 // Where both are silent the emulator chooses:
 //   - names are unique among non-archived objects of a kind; archiving frees a name;
@@ -69,14 +85,13 @@
 //     "<field>: must not be null";
 //   - attributes is accepted in requests (null or empty only) and never rendered;
 //   - on a rule update, workspace_id also turns applies_to_all_workspaces off;
-//     applies_to_all_workspaces: true clears the explicit enablements (so
-//     narrowing later never silently re-grants them), so narrowing needs
-//     workspace_id in the same request; enabling one workspace through the
-//     sub-resource while the rule applies to all workspaces is a 400;
 //   - an OAuth caller may not change, archive or re-scope a rule whose scope it
 //     could not have granted (403); reads are allowed;
-//   - an admin service account cannot be downgraded while a live org:admin rule
-//     targets it (400 naming the rules);
+//   - oauth_scope must be single-space separated without surrounding blanks;
+//   - the workspace-side member list orders members by when they were added;
+//     its cursor names the workspace and the last member's position;
+//     updating a membership that does not exist (the implicit default one
+//     included) is a 404;
 //   - changing an issuer's issuer_url is refused while a live rule on it would
 //     fail tenant pinning for the new URL;
 //   - rule-workspace lists are returned whole (next_page null; limit and page
@@ -120,6 +135,9 @@ type Options struct {
 	AdminToken string
 	// OrganizationID is the organization UUID. "" generates one.
 	OrganizationID string
+	// OrganizationName is what GET /v1/organizations/me answers as name.
+	// "" means "Emulated Organization".
+	OrganizationName string
 	// Seed makes ids deterministic when non-zero (ChaCha8 seeded from it);
 	// 0 uses crypto/rand.
 	Seed int64
@@ -158,10 +176,6 @@ type Options struct {
 // Workspace is a seeded workspace of the emulated organization.
 type Workspace struct{ ID, Name string }
 
-// DefaultWorkspaceID is the id the API uses for an organization's default
-// workspace.
-const DefaultWorkspaceID = policy.DefaultWorkspaceID
-
 // seededWorkspaceNames are created in every emulated organization so tools
 // and tests have non-default workspaces to enable rules in.
 var seededWorkspaceNames = []string{"production", "staging", "research"}
@@ -169,9 +183,13 @@ var seededWorkspaceNames = []string{"production", "staging", "research"}
 // caller is an authenticated principal.
 type caller struct {
 	actorID string
-	// console marks an interactive Console session, which may do what an
-	// OAuth access token may not (privileged scopes, admin service accounts).
+	// console marks a Console session, which may do what an OAuth access
+	// token may not (rules with privileged scopes and their issuers).
 	console bool
+	// interactive marks a human's credential: a Console session or a user's
+	// OAuth token. Only an interactive caller may create or promote an admin
+	// service account; a token minted by a federation exchange is not one.
+	interactive bool
 }
 
 // Emulator is an http.Handler emulating the Anthropic WIF admin API for one
@@ -185,6 +203,7 @@ type Emulator struct {
 	pathMux *http.ServeMux
 
 	orgID        string
+	orgName      string
 	adminToken   string
 	consoleToken string
 	userID       string
@@ -194,7 +213,7 @@ type Emulator struct {
 	idRand    io.Reader // object ids: deterministic under a seed
 	reqRand   io.Reader // request ids: separate stream so they don't perturb object ids
 	faultRand *mrand.Rand
-	faultRate float64
+	random    RandomFaults
 	faults    map[string][]*Fault
 	counts    map[string]int
 	total     int
@@ -203,6 +222,7 @@ type Emulator struct {
 
 	workspaces []*workspace
 	wsByID     map[string]*workspace
+	defaultWS  *workspace
 	sas        []*serviceAccount
 	saByID     map[string]*serviceAccount
 	issuers    []*issuer
@@ -239,7 +259,7 @@ func New(opts Options) *Emulator {
 		now:       opts.Now,
 		logger:    opts.Logger,
 		latency:   opts.Latency,
-		faultRate: opts.FaultRate,
+		random:    RandomFaults{Rate: opts.FaultRate},
 		faults:    map[string][]*Fault{},
 		counts:    map[string]int{},
 		wsByID:    map[string]*workspace{},
@@ -292,14 +312,18 @@ func New(opts Options) *Emulator {
 	// difference between them is the kind of credential, not the actor.
 	e.consoleToken = "sk-ant-sid01-emu-" + randomToken(e.idRand)
 	e.callers = map[string]caller{
-		e.adminToken:   {actorID: e.userID},
-		e.consoleToken: {actorID: e.userID, console: true},
+		e.adminToken:   {actorID: e.userID, interactive: true},
+		e.consoleToken: {actorID: e.userID, console: true, interactive: true},
 	}
 
+	e.orgName = opts.OrganizationName
+	if e.orgName == "" {
+		e.orgName = "Emulated Organization"
+	}
 	created := e.now().UTC()
-	e.addWorkspace(DefaultWorkspaceID, "Default", created)
+	e.addWorkspace(true, "Default", created)
 	for _, name := range seededWorkspaceNames {
-		e.addWorkspace(policy.NewID(policy.PrefixWorkspace, e.idRand), name, created)
+		e.addWorkspace(false, name, created)
 	}
 	e.mux, e.pathMux = e.routes()
 	e.root = http.NewServeMux()
@@ -361,12 +385,15 @@ func randomToken(r io.Reader) string {
 	return string(out)
 }
 
-// AdminToken is the bearer token of the seeded org:admin OAuth caller.
+// AdminToken is the bearer token of the seeded org:admin OAuth caller: a
+// user's OAuth token, so an interactive credential (it may create and promote
+// admin service accounts) but not a Console session (it may only manage rules
+// scoped to workspace:developer and/or workspace:inference).
 func (e *Emulator) AdminToken() string { return e.adminToken }
 
-// ConsoleToken is a bearer token acting as an interactive Console session:
-// it may use any oauth_scope and set organization_role admin, which an OAuth
-// access token may not. Use it to seed privileged objects in tests.
+// ConsoleToken is a bearer token acting as a Console session: it may use any
+// oauth_scope and manage the rules and issuers that grant them, which an
+// OAuth access token may not. Use it to seed privileged objects in tests.
 func (e *Emulator) ConsoleToken() string { return e.consoleToken }
 
 // OrganizationID is the emulated organization's UUID.

@@ -363,7 +363,7 @@ func TestJWKSPollingPausedByService(t *testing.T) {
 	// An issuer backing a privileged rule is resumed from a Console session only.
 	admin := h.createAdminSA("admin-sa")
 	must(t, h.consolePost(rulesPath, withRule(ruleBody("admin-rule", fresh, admin), "oauth_scope", "org:admin")))
-	wantError(t, h.admin("POST", issPath+"/"+fresh, map[string]any{"jwks_polling_disabled": false}), 403, "permission_error", "jwks_polling_disabled:")
+	wantError(t, h.admin("POST", issPath+"/"+fresh, map[string]any{"jwks_polling_disabled": false}), 403, "permission_error", "only a Console session can update it")
 	if r := must(t, h.consolePost(issPath+"/"+fresh, map[string]any{"jwks_polling_disabled": false})); r.get("jwks_polling_disabled_at") != nil {
 		t.Fatalf("resumed from the Console: %s", r.raw)
 	}
@@ -422,19 +422,23 @@ func TestRuleLifecycle(t *testing.T) {
 	must(t, h.admin("POST", rulesPath+"/"+id+"/workspaces", map[string]any{"workspace_id": prod.ID}))
 	wantError(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": prod.ID}), 400, "invalid_request_error", "workspace_id: replaces a single workspace enablement")
 	must(t, h.admin("DELETE", rulesPath+"/"+id+"/workspaces/"+prod.ID, nil))
-	// applies_to_all clears the explicit enablements.
+	// applies_to_all keeps the explicit enablements (ignored at exchange
+	// while it holds), and enabling more stays possible, as the SDK documents.
 	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"applies_to_all_workspaces": true}))
-	if r.get("applies_to_all_workspaces") != true || len(r.list("workspace_ids")) != 0 {
+	if r.get("applies_to_all_workspaces") != true || fmt.Sprint(r.list("workspace_ids")) != fmt.Sprint([]any{staging.ID}) {
 		t.Fatalf("all: %s", r.raw)
 	}
-	wantError(t, h.admin("POST", rulesPath+"/"+id+"/workspaces", map[string]any{"workspace_id": prod.ID}), 400, "invalid_request_error", "applies to all workspaces")
+	must(t, h.admin("POST", rulesPath+"/"+id+"/workspaces", map[string]any{"workspace_id": prod.ID}))
+	must(t, h.admin("DELETE", rulesPath+"/"+id+"/workspaces/"+prod.ID, nil))
+	must(t, h.admin("DELETE", rulesPath+"/"+id+"/workspaces/"+staging.ID, nil))
 	// Narrowing must leave a workspace enabled.
 	wantError(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"applies_to_all_workspaces": false}), 400, "invalid_request_error", "applies_to_all_workspaces: false would leave")
 	if must(t, h.admin("GET", rulesPath+"/"+id, nil)).get("applies_to_all_workspaces") != true {
 		t.Fatal("a refused narrowing changed the rule")
 	}
+	// "default" is accepted as the default workspace and answered by its id.
 	r = must(t, h.admin("POST", rulesPath+"/"+id, map[string]any{"workspace_id": "default", "applies_to_all_workspaces": false}))
-	if r.get("applies_to_all_workspaces") != false || fmt.Sprint(r.get("workspace_ids")) != "[default]" {
+	if r.get("applies_to_all_workspaces") != false || fmt.Sprint(r.get("workspace_ids")) != "["+h.emu.DefaultWorkspaceID()+"]" {
 		t.Fatalf("narrowed: %s", r.raw)
 	}
 	// false is fine while a workspace stays enabled.
@@ -499,7 +503,7 @@ func TestRuleWorkspacesSubresource(t *testing.T) {
 		t.Fatalf("enable not idempotent:\n%s\n%s", en.raw, again.raw)
 	}
 	list := must(t, h.admin("GET", path, nil))
-	if len(list.data()) != 2 || list.data()[0]["workspace_id"] != "default" || list.data()[0]["workspace_name"] != "Default" || list.data()[1]["workspace_id"] != prod.ID || list.data()[1]["workspace_name"] != "production" {
+	if len(list.data()) != 2 || list.data()[0]["workspace_id"] != h.emu.DefaultWorkspaceID() || list.data()[0]["workspace_name"] != "Default" || list.data()[1]["workspace_id"] != prod.ID || list.data()[1]["workspace_name"] != "production" {
 		t.Fatalf("list %s", list.raw)
 	}
 	// limit and page are accepted and have no effect, as the SDK documents.
@@ -509,18 +513,20 @@ func TestRuleWorkspacesSubresource(t *testing.T) {
 	if v, ok := list.body["next_page"]; !ok || v != nil {
 		t.Fatalf("next_page %v", v)
 	}
-	if got := must(t, h.admin("GET", rulesPath+"/"+f.rule, nil)).get("workspace_ids"); fmt.Sprint(got) != fmt.Sprint([]any{"default", prod.ID}) {
+	if got := must(t, h.admin("GET", rulesPath+"/"+f.rule, nil)).get("workspace_ids"); fmt.Sprint(got) != fmt.Sprint([]any{h.emu.DefaultWorkspaceID(), prod.ID}) {
 		t.Fatalf("workspace_ids %v", got)
 	}
 
-	// The default workspace's tagged id is an alias of "default"; the
-	// answer names the workspace as the request did.
-	tagged := h.emu.DefaultWorkspaceTaggedID()
+	// The default workspace is named by its id; "default" is accepted as an
+	// alias and answered with the id.
+	tagged := h.emu.DefaultWorkspaceID()
 	del := must(t, h.admin("DELETE", path+"/"+tagged, nil))
 	if del.str("type") != "federation_rule_workspace_deleted" || del.str("federation_rule_id") != f.rule || del.str("workspace_id") != tagged {
 		t.Fatalf("delete %s", del.raw)
 	}
-	must(t, h.admin("DELETE", path+"/default", nil)) // idempotent
+	if del := must(t, h.admin("DELETE", path+"/default", nil)); del.str("workspace_id") != tagged { // idempotent
+		t.Fatalf("delete by alias %s", del.raw)
+	}
 	if got := must(t, h.admin("GET", rulesPath+"/"+f.rule, nil)).get("workspace_ids"); fmt.Sprint(got) != fmt.Sprint([]any{prod.ID}) {
 		t.Fatalf("workspace_ids after delete %v", got)
 	}
@@ -534,7 +540,7 @@ func TestMemberships(t *testing.T) {
 	prod, _ := h.emu.WorkspaceByName("production")
 
 	list := must(t, h.admin("GET", path, nil)).data()
-	if len(list) != 1 || list[0]["workspace_id"] != "default" || list[0]["implicit"] != true || list[0]["workspace_role"] != "workspace_user" || list[0]["type"] != "service_account_workspace_member" || list[0]["service_account_id"] != sa {
+	if len(list) != 1 || list[0]["workspace_id"] != h.emu.DefaultWorkspaceID() || list[0]["implicit"] != true || list[0]["workspace_role"] != "workspace_user" || list[0]["type"] != "service_account_workspace_member" || list[0]["service_account_id"] != sa {
 		t.Fatalf("implicit entry: %v", list)
 	}
 
@@ -563,7 +569,7 @@ func TestMemberships(t *testing.T) {
 	must(t, h.admin("DELETE", path+"/default", nil))
 	// Deleting the implicit entry answers 200 and changes nothing.
 	del := must(t, h.admin("DELETE", path+"/default", nil))
-	if del.str("type") != "service_account_workspace_member_deleted" || del.str("workspace_id") != "default" {
+	if del.str("type") != "service_account_workspace_member_deleted" || del.str("workspace_id") != h.emu.DefaultWorkspaceID() {
 		t.Fatalf("implicit delete %s", del.raw)
 	}
 	if list = must(t, h.admin("GET", path, nil)).data(); len(list) != 2 || list[0]["implicit"] != true {
@@ -578,9 +584,9 @@ func TestMemberships(t *testing.T) {
 	if list = must(t, h.admin("GET", path, nil)).data(); len(list) != 1 {
 		t.Fatalf("after delete %v", list)
 	}
-	// The default workspace's tagged id is an alias of "default".
-	m = must(t, h.admin("POST", path, map[string]any{"workspace_id": h.emu.DefaultWorkspaceTaggedID(), "workspace_role": "workspace_developer"}))
-	if m.str("workspace_id") != "default" || m.get("implicit") != false {
+	// The default workspace by its id.
+	m = must(t, h.admin("POST", path, map[string]any{"workspace_id": h.emu.DefaultWorkspaceID(), "workspace_role": "workspace_developer"}))
+	if m.str("workspace_id") != h.emu.DefaultWorkspaceID() || m.get("implicit") != false {
 		t.Fatalf("membership through the tagged default id: %s", m.raw)
 	}
 	wantError(t, h.admin("GET", saPath+"/svac_01AAAAAAAAAAAAAAAAAAAAAAAA/workspaces", nil), 404, "not_found_error", "not found")
@@ -663,7 +669,7 @@ func TestMembershipPaging(t *testing.T) {
 func TestWorkspaces(t *testing.T) {
 	h := newHarness(t)
 	ws := h.emu.Workspaces()
-	if len(ws) != 4 || ws[0] != (Workspace{ID: "default", Name: "Default"}) {
+	if len(ws) != 4 || ws[0] != (Workspace{ID: h.emu.DefaultWorkspaceID(), Name: "Default"}) {
 		t.Fatalf("workspaces %v", ws)
 	}
 	for i, name := range []string{"production", "staging", "research"} {
@@ -677,11 +683,11 @@ func TestWorkspaces(t *testing.T) {
 	if _, ok := h.emu.WorkspaceByName("nope"); ok {
 		t.Fatal("WorkspaceByName found a missing workspace")
 	}
-	tagged := h.emu.DefaultWorkspaceTaggedID()
+	tagged := h.emu.DefaultWorkspaceID()
 	if !idShape.MatchString(tagged) || !strings.HasPrefix(tagged, "wrkspc_01") || tagged == ws[1].ID {
 		t.Fatalf("default workspace tagged id %q", tagged)
 	}
-	if New(Options{OrganizationID: h.emu.OrganizationID()}).DefaultWorkspaceTaggedID() != tagged || New(Options{}).DefaultWorkspaceTaggedID() == tagged {
+	if New(Options{OrganizationID: h.emu.OrganizationID()}).DefaultWorkspaceID() != tagged || New(Options{}).DefaultWorkspaceID() == tagged {
 		t.Fatal("the default workspace's tagged id must follow the organization")
 	}
 

@@ -69,6 +69,11 @@ type tokenResponse struct {
 func (e *Emulator) oauthToken(c *call) (any, error) {
 	ev := AuthEvent{Time: e.clock(), RequestID: requestIDFrom(c.r.Context())}
 	in, field, apiErr := parseExchange(c, &ev)
+	// The history shows the default workspace by its id, whatever the
+	// request called it.
+	if ev.WorkspaceID == policy.DefaultWorkspaceID {
+		ev.WorkspaceID = e.defaultWS.id
+	}
 	if apiErr != nil {
 		ev.Outcome, ev.Reason = AuthOutcomeInvalidRequest, reasonInvalidRequestPrefix+field
 		e.record(ev)
@@ -465,12 +470,16 @@ func (e *Emulator) mint(in exchangeInput, snap ruleSnapshot, claims map[string]a
 	if !ok || !sa.live() {
 		return nil, ReasonServiceAccountArchived
 	}
+	// Demoting an admin is allowed; its org:admin rules then stop minting.
+	if policy.HasOAuthScope(r.scope, policy.ScopeOrgAdmin) && sa.role != "admin" {
+		return nil, ReasonTargetNotAdmin
+	}
 	wsID, reason := e.chooseWorkspace(r, in.wsID)
 	if reason != "" {
 		return nil, reason
 	}
 	ev.WorkspaceID = wsID
-	if _, m := sa.membership(wsID); m == nil && wsID != DefaultWorkspaceID {
+	if _, m := sa.membership(wsID); m == nil && wsID != e.defaultWS.id {
 		return nil, ReasonNotWorkspaceMember
 	}
 
@@ -508,7 +517,7 @@ func (e *Emulator) mint(in exchangeInput, snap ruleSnapshot, claims map[string]a
 // the rule covers it, else workspace_id is required. Callers hold e.mu.
 func (e *Emulator) chooseWorkspace(r *rule, requested string) (string, string) {
 	if requested != "" {
-		w, ok := e.wsByID[requested]
+		w, ok := e.workspaceNamed(requested)
 		if !ok {
 			return "", ReasonWorkspaceNotFound
 		}
@@ -522,8 +531,8 @@ func (e *Emulator) chooseWorkspace(r *rule, requested string) (string, string) {
 	if !r.allWorkspaces && len(r.enablements) == 1 {
 		return r.enablements[0].workspaceID, ""
 	}
-	if _, en := r.enablement(DefaultWorkspaceID); r.allWorkspaces || en != nil {
-		return DefaultWorkspaceID, ""
+	if _, en := r.enablement(e.defaultWS.id); r.allWorkspaces || en != nil {
+		return e.defaultWS.id, ""
 	}
 	if len(r.enablements) == 0 {
 		return "", ReasonWorkspaceNotEnabled

@@ -239,7 +239,7 @@ func TestExchangeInlineKeysSuccess(t *testing.T) {
 	}
 	ev := h.lastEvent()
 	want := AuthEvent{Time: ev.Time, RequestID: r.header.Get("request-id"), RuleID: f.rule, IssuerID: f.issuer, ServiceAccountID: f.sa,
-		WorkspaceID: "default", Subject: "repo:acme/app", Outcome: AuthOutcomeSuccess}
+		WorkspaceID: h.emu.DefaultWorkspaceID(), Subject: "repo:acme/app", Outcome: AuthOutcomeSuccess}
 	if ev != want || !ev.Time.Equal(h.clock.Now()) {
 		t.Fatalf("event %+v, want %+v", ev, want)
 	}
@@ -249,7 +249,7 @@ func TestExchangeInlineKeysSuccess(t *testing.T) {
 		"model": "claude-sonnet-4-5", "max_tokens": 100,
 		"messages": []any{map[string]any{"role": "user", "content": "Hello"}},
 	}, "anthropic-beta", "oauth-2025-04-20"))
-	wantText := fmt.Sprintf("Hello from the Anthropic emulator: authenticated as service account %s (ci-bot) in workspace default.", f.sa)
+	wantText := fmt.Sprintf("Hello from the Anthropic emulator: authenticated as service account %s (ci-bot) in workspace %s.", f.sa, h.emu.DefaultWorkspaceID())
 	if m.str("type") != "message" || m.str("role") != "assistant" || m.str("model") != "claude-sonnet-4-5" ||
 		m.str("content.0.type") != "text" || m.str("content.0.text") != wantText || m.str("stop_reason") != "end_turn" ||
 		!strings.HasPrefix(m.str("id"), "msg_01") || m.get("usage.input_tokens") == nil || m.get("usage.output_tokens") == nil {
@@ -319,6 +319,50 @@ func TestExchangeGoogleDiscoveryMapping(t *testing.T) {
 	// The token Google minted for another audience.
 	wrongAud, _ := g.Mint(acct.Email, "https://other.example.com", true, nil)
 	wantDenied(t, h, h.exchange(h.exchangeBody(wrongAud, rule)), "match_audience")
+}
+
+// TestExchangeTenantPinBypassRefused: a condition that only mentions a
+// tenant claim used to pass the tenant guard, and an unrelated Google
+// account then exchanged through it. The emulator now refuses the rule,
+// with the reason, and the pinned counterpart admits only its account.
+func TestExchangeTenantPinBypassRefused(t *testing.T) {
+	h := newHarness(t)
+	g := h.emu.Google()
+	acct := g.DefaultServiceAccount()
+	issuer := h.createIssuer("google", googleemu.Issuer)
+	sa := h.createSA("cloud-run")
+	prod, _ := h.emu.WorkspaceByName("production")
+	must(t, h.admin("POST", saPath+"/"+sa+"/workspaces", map[string]any{"workspace_id": prod.ID, "workspace_role": "workspace_developer"}))
+	ruleWith := func(name, condition string) map[string]any {
+		return map[string]any{
+			"name": name, "issuer_id": issuer,
+			"match":        map[string]any{"audience": policy.DefaultAudience, "condition": condition},
+			"target":       map[string]any{"type": "service_account", "service_account_id": sa},
+			"oauth_scope":  "workspace:inference",
+			"workspace_id": prod.ID,
+		}
+	}
+
+	for _, cond := range []string{`claims.sub != ""`, `claims.email.endsWith(".gserviceaccount.com")`, `size(claims) >= 0`, `claims.sub`} {
+		r := h.admin("POST", rulesPath, ruleWith("loose", cond))
+		wantError(t, r, 400, "invalid_request_error", "match.condition: ")
+		if !strings.Contains(r.errMsg(), "is also true when") && !strings.Contains(r.errMsg(), "always true") && !strings.Contains(r.errMsg(), "must evaluate to a bool") {
+			t.Errorf("%s: the refusal does not say why: %q", cond, r.errMsg())
+		}
+	}
+
+	rule := must(t, h.admin("POST", rulesPath, ruleWith("pinned",
+		`claims.sub == "`+acct.UniqueID+`" && claims.email == "`+acct.Email+`"`))).str("id")
+	own, err := g.Mint(acct.Email, policy.DefaultAudience, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, h.exchange(h.exchangeBody(own, rule, "service_account_id", sa)))
+	other, err := g.Mint(googleemu.CIRunnerAccount, policy.DefaultAudience, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDenied(t, h, h.exchange(h.exchangeBody(other, rule, "service_account_id", sa)), ReasonMatchCondition)
 }
 
 func readAll(t *testing.T, res *http.Response) string {
@@ -478,14 +522,14 @@ func TestExchangeWorkspaceSelection(t *testing.T) {
 
 	// Enabled in default only: chosen implicitly, implicit membership counts.
 	must(t, f.exchange(f.token(t)))
-	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+	if ev := h.lastEvent(); ev.WorkspaceID != h.emu.DefaultWorkspaceID() {
 		t.Fatalf("workspace %q", ev.WorkspaceID)
 	}
 	wantDenied(t, h, f.exchange(f.token(t), "workspace_id", prod.ID), ReasonWorkspaceNotEnabled)
 
-	// The default workspace's tagged id is an alias of "default".
-	must(t, f.exchange(f.token(t), "workspace_id", h.emu.DefaultWorkspaceTaggedID()))
-	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+	// The default workspace by its id.
+	must(t, f.exchange(f.token(t), "workspace_id", h.emu.DefaultWorkspaceID()))
+	if ev := h.lastEvent(); ev.WorkspaceID != h.emu.DefaultWorkspaceID() {
 		t.Fatalf("tagged default id chose %q", ev.WorkspaceID)
 	}
 
@@ -493,7 +537,7 @@ func TestExchangeWorkspaceSelection(t *testing.T) {
 	// picks the default workspace, which the rule covers (as the SDK documents).
 	must(t, h.admin("POST", rulePath+"/workspaces", map[string]any{"workspace_id": prod.ID}))
 	must(t, f.exchange(f.token(t)))
-	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+	if ev := h.lastEvent(); ev.WorkspaceID != h.emu.DefaultWorkspaceID() {
 		t.Fatalf("default and production enabled: chose %q", ev.WorkspaceID)
 	}
 	// The service account is not a member of production.
@@ -518,13 +562,19 @@ func TestExchangeWorkspaceSelection(t *testing.T) {
 	// requested, any workspace allowed.
 	must(t, h.admin("POST", rulePath, map[string]any{"applies_to_all_workspaces": true}))
 	must(t, f.exchange(f.token(t)))
-	if ev := h.lastEvent(); ev.WorkspaceID != "default" {
+	if ev := h.lastEvent(); ev.WorkspaceID != h.emu.DefaultWorkspaceID() {
 		t.Fatalf("all workspaces: chose %q", ev.WorkspaceID)
 	}
 	wantDenied(t, h, f.exchange(f.token(t), "workspace_id", staging.ID), ReasonNotWorkspaceMember)
 	must(t, f.exchange(f.token(t), "workspace_id", prod.ID))
+	// The explicit enablements are kept but ignored while the rule applies
+	// to all workspaces: research, never enabled, is allowed.
+	research, _ := h.emu.WorkspaceByName("research")
+	must(t, h.admin("POST", saPath+"/"+f.sa+"/workspaces", map[string]any{"workspace_id": research.ID, "workspace_role": "workspace_user"}))
+	must(t, f.exchange(f.token(t), "workspace_id", research.ID))
 
 	// Back to one explicit workspace, then none.
+	must(t, h.admin("DELETE", rulePath+"/workspaces/"+staging.ID, nil))
 	must(t, h.admin("POST", rulePath, map[string]any{"applies_to_all_workspaces": false, "workspace_id": prod.ID}))
 	must(t, f.exchange(f.token(t)))
 	if ev := h.lastEvent(); ev.WorkspaceID != prod.ID {
@@ -740,7 +790,7 @@ func TestAuthHistoryEndpoint(t *testing.T) {
 	requestID, _ := oldest["request_id"].(string)
 	if oldest["type"] != "federation_authentication_event" || oldest["outcome"] != "success" || oldest["reason"] != nil ||
 		oldest["federation_rule_id"] != f.rule || oldest["issuer_id"] != f.issuer || oldest["service_account_id"] != f.sa ||
-		oldest["workspace_id"] != "default" || oldest["subject"] != "repo:acme/app" || !tsShape.MatchString(createdAt) ||
+		oldest["workspace_id"] != h.emu.DefaultWorkspaceID() || oldest["subject"] != "repo:acme/app" || !tsShape.MatchString(createdAt) ||
 		!strings.HasPrefix(requestID, "req_") {
 		t.Fatalf("oldest %v", oldest)
 	}
@@ -1063,4 +1113,48 @@ func TestSweepsForgetExpiredState(t *testing.T) {
 	if _, ok := e.jtis["late"]; !ok {
 		t.Fatal("swept again too soon")
 	}
+}
+
+// TestInteractiveCallers: a user's OAuth token is interactive (it creates,
+// promotes and demotes admin service accounts); a token minted by an
+// exchange is not. Demoting the target of an org:admin rule is allowed, and
+// the exchange then refuses the rule (target_not_admin in the history).
+func TestInteractiveCallers(t *testing.T) {
+	f := newCIFixture(t)
+	h := f.h
+	// The user's OAuth token creates an admin and promotes a developer.
+	adminSA := must(t, h.admin("POST", saPath, map[string]any{"name": "terraform-admin", "organization_role": "admin"})).str("id")
+	dev := h.createSA("dev")
+	if r := must(t, h.admin("POST", saPath+"/"+dev, map[string]any{"organization_role": "admin"})); r.str("organization_role") != "admin" {
+		t.Fatalf("promoted: %s", r.raw)
+	}
+	must(t, h.admin("POST", saPath+"/"+dev, map[string]any{"organization_role": "developer"}))
+
+	rule := must(t, h.consolePost(rulesPath, map[string]any{
+		"name": "terraform", "issuer_id": f.issuer,
+		"match":        map[string]any{"subject_prefix": "repo:acme/infra", "audience": ciAudience},
+		"target":       map[string]any{"type": "service_account", "service_account_id": adminSA},
+		"oauth_scope":  "org:admin workspace:developer",
+		"workspace_id": "default",
+	})).str("id")
+	r := must(t, h.exchange(h.exchangeBody(f.token(t, "sub", "repo:acme/infra"), rule, "service_account_id", adminSA)))
+	if r.str("scope") != "org:admin workspace:developer" {
+		t.Fatalf("scope %q, want the rule's oauth_scope", r.str("scope"))
+	}
+	minted := r.str("access_token")
+	// The minted token is not interactive: no admin, created or promoted,
+	// not even re-sending an unchanged admin.
+	wantError(t, h.call("POST", saPath, minted, map[string]any{"name": "robot-admin", "organization_role": "admin"}), 403, "permission_error", "a token minted by a federation exchange is not interactive")
+	wantError(t, h.call("POST", saPath+"/"+dev, minted, map[string]any{"organization_role": "admin"}), 403, "permission_error", "organization_role:")
+	wantError(t, h.call("POST", saPath+"/"+adminSA, minted, map[string]any{"organization_role": "admin"}), 403, "permission_error", "organization_role:")
+
+	// Demoting the target of a live org:admin rule is allowed; the rule then
+	// stops minting, and the history says why.
+	if r := must(t, h.admin("POST", saPath+"/"+adminSA, map[string]any{"organization_role": "developer"})); r.str("organization_role") != "developer" {
+		t.Fatalf("demoted: %s", r.raw)
+	}
+	wantDenied(t, h, h.exchange(h.exchangeBody(f.token(t, "sub", "repo:acme/infra"), rule, "service_account_id", adminSA)), ReasonTargetNotAdmin)
+	// Promoting it again brings the rule back.
+	must(t, h.admin("POST", saPath+"/"+adminSA, map[string]any{"organization_role": "admin"}))
+	must(t, h.exchange(h.exchangeBody(f.token(t, "sub", "repo:acme/infra"), rule, "service_account_id", adminSA)))
 }

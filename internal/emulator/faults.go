@@ -21,6 +21,50 @@ type Fault struct {
 	AfterProcessing bool
 	// DropConnection closes the connection without any response.
 	DropConnection bool
+	// Body replaces the answer's body verbatim (e.g. `{}` or `null`), with
+	// Status, or 200 when Status is 0: a broken server or proxy. With
+	// AfterProcessing the request is applied first.
+	Body string
+}
+
+// RandomFaults strike requests of the Anthropic API at random, drawn from
+// the emulator's seeded source: an overloaded or rate-limited service.
+// Random faults refuse before processing, as the real front end does.
+type RandomFaults struct {
+	// Rate (0..1) is the fraction of requests answered with an error.
+	Rate float64
+	// Statuses are drawn uniformly for those answers; empty means 529.
+	Statuses []int
+	// RetryAfter is sent as retry-after (whole seconds, rounded up) with
+	// every random fault; 0 sends none.
+	RetryAfter time.Duration
+	// SpikeRate (0..1) of requests are delayed by Spike before anything
+	// else happens.
+	SpikeRate float64
+	Spike     time.Duration
+}
+
+// SetRandomFaults replaces the random faults; the zero value turns them off.
+func (e *Emulator) SetRandomFaults(f RandomFaults) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.random = f
+}
+
+// drawRandomFault decides a request's random fault and latency spike;
+// callers hold e.mu.
+func (e *Emulator) drawRandomFault() (status int, spike time.Duration) {
+	f := e.random
+	if f.SpikeRate > 0 && e.faultRand.Float64() < f.SpikeRate {
+		spike = f.Spike
+	}
+	if f.Rate > 0 && e.faultRand.Float64() < f.Rate {
+		status = 529
+		if len(f.Statuses) > 0 {
+			status = f.Statuses[e.faultRand.IntN(len(f.Statuses))]
+		}
+	}
+	return status, spike
 }
 
 // InjectFault queues f for the next calls of route (one of the Route*
@@ -45,11 +89,10 @@ func (e *Emulator) ClearFaults() {
 	e.faults = map[string][]*Fault{}
 }
 
-// SetFaultRate sets the fraction (0..1) of requests answered 529 at random.
+// SetFaultRate sets the fraction (0..1) of requests answered 529 at random
+// (SetRandomFaults with only a rate).
 func (e *Emulator) SetFaultRate(rate float64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.faultRate = rate
+	e.SetRandomFaults(RandomFaults{Rate: rate})
 }
 
 // takeFault consumes one use of the route's first queued fault; callers hold e.mu.

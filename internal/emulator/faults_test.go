@@ -120,7 +120,7 @@ func TestCounters(t *testing.T) {
 	if h.emu.TotalRequests() != 0 || h.emu.RequestCount(RouteListServiceAccounts) != 0 {
 		t.Fatal("ResetCounters")
 	}
-	if len(Routes()) != 25 {
+	if len(Routes()) != 32 {
 		t.Fatalf("%d routes", len(Routes()))
 	}
 	defer func() {
@@ -177,5 +177,50 @@ func TestLatencyAndLogging(t *testing.T) {
 	}
 	if strings.Contains(out, emu.AdminToken()) || strings.Contains(out, "secretkey") {
 		t.Fatal("log leaks a credential")
+	}
+}
+
+func TestRandomFaultMix(t *testing.T) {
+	emu := New(Options{Seed: 5})
+	h := &harness{t: t, emu: emu, srv: newServer(t, emu)}
+	emu.SetRandomFaults(RandomFaults{Rate: 0.5, Statuses: []int{529, 503, 429}, RetryAfter: 1500 * time.Millisecond,
+		SpikeRate: 0.2, Spike: time.Millisecond})
+	counts := map[int]int{}
+	for range 60 {
+		r := h.admin("GET", saPath, nil)
+		counts[r.status]++
+		if r.status != 200 && r.header.Get("retry-after") != "2" {
+			t.Fatalf("random fault %d without retry-after: %v", r.status, r.header)
+		}
+	}
+	if counts[200] == 0 || counts[529] == 0 || counts[503] == 0 || counts[429] == 0 || counts[200]+counts[529]+counts[503]+counts[429] != 60 {
+		t.Fatalf("statuses %v", counts)
+	}
+	// Random faults refuse before processing: nothing is created.
+	emu.SetRandomFaults(RandomFaults{Rate: 1, Statuses: []int{503}})
+	wantError(t, h.admin("POST", saPath, map[string]any{"name": "never"}), 503, "api_error", "random fault")
+	emu.SetRandomFaults(RandomFaults{})
+	if list := must(t, h.admin("GET", saPath, nil)).data(); len(list) != 0 {
+		t.Fatalf("a refused create was processed: %v", list)
+	}
+}
+
+func TestBodyFault(t *testing.T) {
+	h := newHarness(t)
+	h.emu.InjectFault(RouteCreateServiceAccount, Fault{Body: `{}`})
+	r := h.admin("POST", saPath, map[string]any{"name": "broken-reply"})
+	if r.status != 200 || strings.TrimSpace(string(r.raw)) != `{}` {
+		t.Fatalf("got %d %s", r.status, r.raw)
+	}
+	if list := must(t, h.admin("GET", saPath, nil)).data(); len(list) != 0 {
+		t.Fatalf("a body fault without AfterProcessing was processed: %v", list)
+	}
+	h.emu.InjectFault(RouteCreateServiceAccount, Fault{Status: 201, Body: `null`, AfterProcessing: true})
+	r = h.admin("POST", saPath, map[string]any{"name": "lost-reply"})
+	if r.status != 201 || strings.TrimSpace(string(r.raw)) != `null` {
+		t.Fatalf("got %d %s", r.status, r.raw)
+	}
+	if list := must(t, h.admin("GET", saPath, nil)).data(); len(list) != 1 || list[0]["name"] != "lost-reply" {
+		t.Fatalf("list = %v", list)
 	}
 }

@@ -207,22 +207,31 @@ func (e *Emulator) routeHandler(rt route) http.HandlerFunc {
 		e.mu.Lock()
 		e.total++
 		e.counts[rt.pattern]++
-		overloaded := e.faultRate > 0 && e.faultRand.Float64() < e.faultRate
+		randomStatus, spike := e.drawRandomFault()
+		randomRetryAfter := e.random.RetryAfter
 		var fault *Fault
-		if !overloaded {
+		if randomStatus == 0 {
 			// A queued fault is spent only on a call it actually shapes.
 			fault = e.takeFault(rt.pattern)
 		}
 		e.mu.Unlock()
 
-		if overloaded {
-			writeError(w, r, newAPIError(529, "Overloaded"))
+		if spike > 0 && !sleepCtx(r.Context(), spike) {
+			return
+		}
+		if randomStatus != 0 {
+			setRetryAfter(w, randomRetryAfter)
+			msg := "Overloaded"
+			if randomStatus != 529 {
+				msg = http.StatusText(randomStatus) + " (random fault)"
+			}
+			writeError(w, r, newAPIError(randomStatus, "%s", msg))
 			return
 		}
 		if fault != nil && fault.Latency > 0 && !sleepCtx(r.Context(), fault.Latency) {
 			return
 		}
-		if fault == nil || (fault.Status == 0 && !fault.DropConnection) {
+		if fault == nil || (fault.Status == 0 && !fault.DropConnection && fault.Body == "") {
 			e.process(w, r, rt)
 			return
 		}
@@ -233,10 +242,24 @@ func (e *Emulator) routeHandler(rt route) http.HandlerFunc {
 			dropConnection(w)
 			return
 		}
-		if fault.RetryAfter > 0 {
-			w.Header().Set("retry-after", strconv.Itoa(int(math.Ceil(fault.RetryAfter.Seconds()))))
+		setRetryAfter(w, fault.RetryAfter)
+		if fault.Body != "" {
+			status := fault.Status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			w.Header().Set("content-type", "application/json")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, fault.Body)
+			return
 		}
 		writeError(w, r, newAPIError(fault.Status, "%s (injected fault)", http.StatusText(fault.Status)))
+	}
+}
+
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		w.Header().Set("retry-after", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 	}
 }
 

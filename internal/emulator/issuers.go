@@ -78,15 +78,15 @@ type pollStatusJSON struct {
 }
 
 type issuerJSON struct {
-	Type                  string         `json:"type"`
-	ID                    string         `json:"id"`
-	Name                  string         `json:"name"`
-	IssuerURL             string         `json:"issuer_url"`
-	JWKS                  map[string]any `json:"jwks"`
-	CheckJTI              bool           `json:"check_jti"`
-	MaxJWTLifetimeSeconds int64          `json:"max_jwt_lifetime_seconds"`
-	JWKSPollingDisabledAt *string        `json:"jwks_polling_disabled_at"`
-	PollStatus            pollStatusJSON `json:"poll_status"`
+	Type                  string          `json:"type"`
+	ID                    string          `json:"id"`
+	Name                  string          `json:"name"`
+	IssuerURL             string          `json:"issuer_url"`
+	JWKS                  map[string]any  `json:"jwks"`
+	CheckJTI              bool            `json:"check_jti"`
+	MaxJWTLifetimeSeconds int64           `json:"max_jwt_lifetime_seconds"`
+	JWKSPollingDisabledAt *string         `json:"jwks_polling_disabled_at"`
+	PollStatus            *pollStatusJSON `json:"poll_status"`
 	metaJSON
 }
 
@@ -109,9 +109,10 @@ func (e *Emulator) renderIssuer(is *issuer) any {
 // after it. While polling runs they all succeed; once the service paused it,
 // the last pollFailures polls up to the pause failed and nothing is
 // scheduled. last_fetched_at is the last successful poll, null if none.
-func (e *Emulator) pollStatus(is *issuer) pollStatusJSON {
+// Inline keys are never polled: their poll_status is null.
+func (e *Emulator) pollStatus(is *issuer) *pollStatusJSON {
 	if is.jwks.typ == jwksInline {
-		return pollStatusJSON{}
+		return nil
 	}
 	end := e.clock()
 	if is.pollingDisabledAt != nil {
@@ -122,7 +123,7 @@ func (e *Emulator) pollStatus(is *issuer) pollStatusJSON {
 		polls = int64(elapsed / jwksPollInterval)
 	}
 	if is.pollingDisabledAt != nil {
-		ps := pollStatusJSON{ConsecutiveFailures: is.pollFailures}
+		ps := &pollStatusJSON{ConsecutiveFailures: is.pollFailures}
 		if ok := polls - int64(is.pollFailures); ok >= 0 {
 			last := is.jwksSetAt.Add(time.Duration(ok) * jwksPollInterval)
 			ps.LastFetchedAt = fmtTimePtr(&last)
@@ -131,7 +132,7 @@ func (e *Emulator) pollStatus(is *issuer) pollStatusJSON {
 	}
 	last := is.jwksSetAt.Add(time.Duration(polls) * jwksPollInterval)
 	next := last.Add(jwksPollInterval)
-	return pollStatusJSON{LastFetchedAt: fmtTimePtr(&last), NextPollAt: fmtTimePtr(&next)}
+	return &pollStatusJSON{LastFetchedAt: fmtTimePtr(&last), NextPollAt: fmtTimePtr(&next)}
 }
 
 // DisableJWKSPolling simulates the service pausing JWKS polling for an
@@ -393,6 +394,14 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 	if !is.live() {
 		return nil, badRequest("federation issuer %s is archived and cannot be updated", is.id)
 	}
+	// As the SDK documents: updating an issuer that backs a rule with a scope
+	// outside workspace:developer/workspace:inference needs a Console session.
+	if !c.caller.console {
+		if ids := e.liveRuleIDs(func(r *rule) bool { return r.issuerID == is.id && privileged(r.scope) }); len(ids) > 0 {
+			return nil, forbidden("federation issuer %s backs federation rules with a scope beyond %s (%s); only a Console session can update it",
+				is.id, strings.Join(policy.OAuthCallerScopes, " and "), strings.Join(ids, ", "))
+		}
+	}
 	name := is.name
 	if req.Name.Set {
 		if name, err = validateName(req.Name); err != nil {
@@ -438,14 +447,6 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 		if disable {
 			return nil, badRequest("jwks_polling_disabled: only false is accepted (it resumes polling); " +
 				"the service disables polling by itself after repeated JWKS fetch failures")
-		}
-		// As the SDK documents: resuming polling for an issuer that backs
-		// a privileged rule needs a Console session.
-		if !c.caller.console {
-			if ids := e.liveRuleIDs(func(r *rule) bool { return r.issuerID == is.id && privileged(r.scope) }); len(ids) > 0 {
-				return nil, forbidden("jwks_polling_disabled: federation issuer %s backs rules with a privileged oauth_scope (%s); "+
-					"only an interactive Console session can resume its polling", is.id, strings.Join(ids, ", "))
-			}
 		}
 		resume = true
 	}

@@ -67,7 +67,7 @@ func (e *Emulator) adminCallerForMinted(token string) (who caller, minted bool, 
 	if !known || err != nil {
 		return caller{}, known, err
 	}
-	if mt.scope != policy.ScopeOrgAdmin {
+	if !policy.HasOAuthScope(mt.scope, policy.ScopeOrgAdmin) {
 		return caller{}, true, forbidden("authorization: this access token has oauth_scope %s; the admin API needs an org:admin access token", mt.scope)
 	}
 	// The role is checked at use: downgrading the account ends its admin access.
@@ -168,7 +168,7 @@ func (e *Emulator) createMessage(c *call) (any, error) {
 		return nil, newAPIError(http.StatusUnauthorized, "authorization: invalid bearer token")
 	case err != nil:
 		return nil, err
-	case !slices.Contains(messagesScopes, scope):
+	case !slices.ContainsFunc(messagesScopes, func(sc string) bool { return policy.HasOAuthScope(scope, sc) }):
 		return nil, forbidden("authorization: this access token has oauth_scope %s, which does not permit the Messages API (needs %s)", scope, strings.Join(messagesScopes, " or "))
 	}
 

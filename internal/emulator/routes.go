@@ -32,7 +32,14 @@ const (
 	RouteListRuleWorkspaces   = "GET /v1/organizations/federation_rules/{id}/workspaces"
 	RouteDisableRuleWorkspace = "DELETE /v1/organizations/federation_rules/{id}/workspaces/{workspace_id}"
 
-	RouteListWorkspaces = "GET /v1/organizations/workspaces"
+	RouteGetOrganization               = "GET /v1/organizations/me"
+	RouteListWorkspaces                = "GET /v1/organizations/workspaces"
+	RouteGetWorkspace                  = "GET /v1/organizations/workspaces/{id}"
+	RouteListWorkspaceServiceAccounts  = "GET /v1/organizations/workspaces/{workspace_id}/service_accounts"
+	RouteAddWorkspaceServiceAccount    = "POST /v1/organizations/workspaces/{workspace_id}/service_accounts"
+	RouteGetWorkspaceServiceAccount    = "GET /v1/organizations/workspaces/{workspace_id}/service_accounts/{service_account_id}"
+	RouteUpdateWorkspaceServiceAccount = "POST /v1/organizations/workspaces/{workspace_id}/service_accounts/{service_account_id}"
+	RouteRemoveWorkspaceServiceAccount = "DELETE /v1/organizations/workspaces/{workspace_id}/service_accounts/{service_account_id}"
 
 	RouteOAuthToken = "POST /v1/oauth/token"
 	RouteMessages   = "POST /v1/messages"
@@ -70,16 +77,23 @@ func (e *Emulator) routeTable() []route {
 		{pattern: RouteUpdateIssuer, h: e.updateIssuer},
 		{pattern: RouteArchiveIssuer, h: e.archiveIssuer},
 
-		{pattern: RouteCreateRule, h: e.createRule},
-		{pattern: RouteListRules, h: e.listRules},
-		{pattern: RouteGetRule, h: e.getRule},
-		{pattern: RouteUpdateRule, h: e.updateRule},
-		{pattern: RouteArchiveRule, h: e.archiveRule},
+		{pattern: RouteCreateRule, h: betaRules(e.createRule)},
+		{pattern: RouteListRules, h: betaRules(e.listRules)},
+		{pattern: RouteGetRule, h: betaRules(e.getRule)},
+		{pattern: RouteUpdateRule, h: betaRules(e.updateRule)},
+		{pattern: RouteArchiveRule, h: betaRules(e.archiveRule)},
 		{pattern: RouteEnableRuleWorkspace, h: e.enableRuleWorkspace},
 		{pattern: RouteListRuleWorkspaces, h: e.listRuleWorkspaces},
 		{pattern: RouteDisableRuleWorkspace, h: e.disableRuleWorkspace},
 
+		{pattern: RouteGetOrganization, h: e.getOrganization},
 		{pattern: RouteListWorkspaces, h: e.listWorkspaces},
+		{pattern: RouteGetWorkspace, h: e.getWorkspace},
+		{pattern: RouteListWorkspaceServiceAccounts, h: e.listWorkspaceMembers},
+		{pattern: RouteAddWorkspaceServiceAccount, h: e.addWorkspaceMember},
+		{pattern: RouteGetWorkspaceServiceAccount, h: e.getWorkspaceMember},
+		{pattern: RouteUpdateWorkspaceServiceAccount, h: e.updateWorkspaceMember},
+		{pattern: RouteRemoveWorkspaceServiceAccount, h: e.removeWorkspaceMember},
 
 		{pattern: RouteAuthenticationHistory, h: e.listAuthHistory},
 

@@ -31,7 +31,7 @@ type enablement struct {
 	createdBy   string
 }
 
-// privileged reports scopes only an interactive Console session may grant.
+// privileged reports oauth_scope values only a Console session may grant.
 func privileged(scope string) bool { return !policy.IsOAuthCallerScope(scope) }
 
 type matchJSON struct {
@@ -212,8 +212,8 @@ func parseScope(o opt[string], who caller) (string, *apiError) {
 		return "", fieldErr("oauth_scope", err)
 	}
 	if privileged(scope) && !who.console {
-		return "", forbidden("oauth_scope: %s can only be granted from an interactive Console session; an OAuth access token may create rules with %s",
-			scope, strings.Join(policy.OAuthCallerScopes, " or "))
+		return "", forbidden("oauth_scope: %s can only be granted from a Console session; an OAuth access token may create rules with %s",
+			scope, strings.Join(policy.OAuthCallerScopes, " and/or "))
 	}
 	return scope, nil
 }
@@ -271,7 +271,7 @@ func (e *Emulator) checkTarget(id, scope string) *apiError {
 	if !s.live() {
 		return badRequest("target.service_account_id: service account %s is archived", id)
 	}
-	if scope == policy.ScopeOrgAdmin && s.role != "admin" {
+	if policy.HasOAuthScope(scope, policy.ScopeOrgAdmin) && s.role != "admin" {
 		return badRequest("target.service_account_id: an org:admin rule must target a service account with organization_role admin (%s is %s)", id, s.role)
 	}
 	return nil
@@ -387,7 +387,7 @@ func (e *Emulator) findRule(id string) (*rule, *apiError) {
 // have created.
 func guardPrivileged(r *rule, who caller) *apiError {
 	if privileged(r.scope) && !who.console {
-		return forbidden("oauth_scope: rule %s has oauth_scope %s; only an interactive Console session can change it", r.id, r.scope)
+		return forbidden("oauth_scope: rule %s has oauth_scope %s; only a Console session can change it", r.id, r.scope)
 	}
 	return nil
 }
@@ -545,12 +545,9 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	r.name, r.description, r.match, r.targetID, r.scope, r.tokenLifetime = name, desc, m, targetID, scope, lifetime
 	now := e.touch(&r.meta, before, c.caller)
 	if wc.all != nil {
+		// As the SDK documents, true keeps the explicit enablements (ignored
+		// at exchange while it holds); false brings them back into force.
 		r.allWorkspaces = *wc.all
-		if *wc.all {
-			// Enablements would be redundant, and keeping them would silently
-			// re-grant those workspaces if the rule were narrowed again later.
-			r.enablements = nil
-		}
 	}
 	if ws != nil {
 		r.allWorkspaces = false
@@ -671,9 +668,6 @@ func (e *Emulator) enableRuleWorkspace(c *call) (any, error) {
 	if _, en := r.enablement(w.id); en != nil {
 		return e.renderEnablement(r, en, false), nil
 	}
-	if r.allWorkspaces {
-		return nil, badRequest("workspace_id: rule %s applies to all workspaces; set applies_to_all_workspaces to false before enabling individual workspaces", r.id)
-	}
 	now := e.touch(&r.meta, e.renderRule(r), c.caller)
 	return e.renderEnablement(r, r.enable(w.id, now, c.caller), false), nil
 }
@@ -711,6 +705,57 @@ func (e *Emulator) disableRuleWorkspace(c *call) (any, error) {
 		r.enablements = slices.Delete(r.enablements, i, i+1)
 		e.touch(&r.meta, before, c.caller)
 	}
-	// The SDK documents the id "named in the delete request".
-	return enablementDeletedJSON{Type: "federation_rule_workspace_deleted", FederationRuleID: r.id, WorkspaceID: c.r.PathValue("workspace_id")}, nil
+	// The SDK documents the id "named in the delete request"; the "default"
+	// alias is answered with the real id, which the API always shows.
+	return enablementDeletedJSON{Type: "federation_rule_workspace_deleted", FederationRuleID: r.id, WorkspaceID: w.id}, nil
+}
+
+// betaRuleJSON is a rule as the SDK's beta namespace (?beta=true) reads it:
+// attributes (not supported, always null) and the legacy single-workspace
+// binding workspace_id beside the GA members.
+type betaRuleJSON struct {
+	ruleJSON
+	Attributes map[string]string `json:"attributes"`
+	// WorkspaceID is the legacy binding: the rule's sole explicit workspace
+	// when it is enabled in exactly one and not in all, else null.
+	WorkspaceID *string `json:"workspace_id"`
+}
+
+func toBetaRule(r ruleJSON) betaRuleJSON {
+	out := betaRuleJSON{ruleJSON: r}
+	if !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) == 1 {
+		id := r.WorkspaceIDs[0]
+		out.WorkspaceID = &id
+	}
+	return out
+}
+
+// betaRules renders a rule route's answers in the beta shape when the request
+// came through the SDK's beta namespace (?beta=true); the GA shape is
+// unchanged.
+func betaRules(h handlerFunc) handlerFunc {
+	return func(c *call) (any, error) {
+		out, err := h(c)
+		if err != nil || c.r.URL.Query().Get("beta") != "true" {
+			return out, err
+		}
+		switch v := out.(type) {
+		case ruleJSON:
+			return toBetaRule(v), nil
+		case listPage:
+			if items, ok := v.Data.([]any); ok {
+				data := make([]any, len(items))
+				for i, it := range items {
+					if r, ok := it.(ruleJSON); ok {
+						data[i] = toBetaRule(r)
+					} else {
+						data[i] = it
+					}
+				}
+				v.Data = data
+			}
+			return v, nil
+		}
+		return out, nil
+	}
 }

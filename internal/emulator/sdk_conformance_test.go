@@ -436,11 +436,19 @@ func TestSDKServiceAccountLifecycle(t *testing.T) {
 		t.Errorf("description after null = %s, want \"\"", cleared.JSON.Description.Raw())
 	}
 
-	// An OAuth caller cannot grant admin.
-	_, err = sas.Update(env.ctx, created.ID, anthropic.OrganizationServiceAccountUpdateParams{
+	// A user's OAuth token is an interactive credential: it promotes and
+	// demotes (TestSDKInteractiveCallers covers the minted token's refusal).
+	promoted, err := sas.Update(env.ctx, created.ID, anthropic.OrganizationServiceAccountUpdateParams{
 		OrganizationRole: anthropic.OrganizationServiceAccountUpdateParamsOrganizationRoleAdmin,
 	})
-	apiError(t, err, http.StatusForbidden, "permission_error")
+	mustNoErr(t, "promote with a user's OAuth token", err)
+	if promoted.OrganizationRole != anthropic.ServiceAccountOrganizationRoleAdmin {
+		t.Errorf("promoted = %s", promoted.RawJSON())
+	}
+	_, err = sas.Update(env.ctx, created.ID, anthropic.OrganizationServiceAccountUpdateParams{
+		OrganizationRole: anthropic.OrganizationServiceAccountUpdateParamsOrganizationRoleDeveloper,
+	})
+	mustNoErr(t, "demote", err)
 
 	archived, err := sas.Archive(env.ctx, created.ID)
 	mustNoErr(t, "archive", err)
@@ -536,7 +544,7 @@ func TestSDKServiceAccountMemberships(t *testing.T) {
 		t.Fatalf("memberships = %s, want the implicit default plus production", list.RawJSON())
 	}
 	implicit := list.Data[0]
-	if !implicit.Implicit || implicit.WorkspaceID != emulator.DefaultWorkspaceID || implicit.WorkspaceRole != "workspace_user" {
+	if !implicit.Implicit || implicit.WorkspaceID != env.emu.DefaultWorkspaceID() || implicit.WorkspaceRole != "workspace_user" {
 		t.Errorf("first membership = %s, want the implicit default-workspace workspace_user entry", implicit.RawJSON())
 	}
 	if list.Data[1].WorkspaceID != prod || list.Data[1].Implicit {
@@ -1232,7 +1240,7 @@ func TestSDKDocumentedBehaviour(t *testing.T) {
 	t.Run("removing the implicit default membership is a no-op 200", func(t *testing.T) {
 		env := newSDKEnv(t)
 		sa := env.newServiceAccount(t, "member")
-		_, err := env.client.Organization.ServiceAccounts.Workspaces.Remove(env.ctx, emulator.DefaultWorkspaceID,
+		_, err := env.client.Organization.ServiceAccounts.Workspaces.Remove(env.ctx, env.emu.DefaultWorkspaceID(),
 			anthropic.OrganizationServiceAccountWorkspaceRemoveParams{ServiceAccountID: sa.ID})
 		if err != nil {
 			t.Errorf("SDK MISMATCH: OrganizationServiceAccountWorkspaceService.Remove documents \"A DELETE against the implicit default-workspace membership returns 200 but is a no-op\"; the emulator answers %v", err)

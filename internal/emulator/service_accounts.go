@@ -21,6 +21,8 @@ type membership struct {
 	role        string
 	createdBy   string
 	createdAt   time.Time
+	// seq orders a workspace's members across service accounts.
+	seq int64
 }
 
 type serviceAccountJSON struct {
@@ -73,8 +75,9 @@ func validateName(o opt[string]) (string, *apiError) {
 	return name, nil
 }
 
-// validateOrgRole checks organization_role; granting admin, even re-sending
-// an unchanged admin, needs an interactive Console session.
+// validateOrgRole checks organization_role; setting admin, even re-sending
+// an unchanged admin, needs an interactive credential (a user's OAuth token or
+// a Console session), as the SDK documents.
 func validateOrgRole(o opt[string], who caller) (string, *apiError) {
 	role, err := o.value("organization_role")
 	if err != nil {
@@ -83,8 +86,8 @@ func validateOrgRole(o opt[string], who caller) (string, *apiError) {
 	if err := policy.ValidateOrganizationRole(role); err != nil {
 		return "", fieldErr("organization_role", err)
 	}
-	if role == "admin" && !who.console {
-		return "", forbidden("organization_role: setting admin requires an interactive Console session; an OAuth access token cannot grant it")
+	if role == "admin" && !who.interactive {
+		return "", forbidden("organization_role: setting admin requires an interactive credential (a user's OAuth token or a Console session); a token minted by a federation exchange is not interactive")
 	}
 	return role, nil
 }
@@ -196,14 +199,11 @@ func (e *Emulator) updateServiceAccount(c *call) (any, error) {
 	}
 	role := s.role
 	// The SDK documents null as "leave unchanged" for organization_role.
+	// Demoting an admin is allowed even while org:admin rules target it: the
+	// exchange refuses those rules from then on (target_not_admin).
 	if req.OrganizationRole.Set && !req.OrganizationRole.Null {
 		if role, err = validateOrgRole(req.OrganizationRole, c.caller); err != nil {
 			return nil, err
-		}
-		if role != "admin" {
-			if ids := e.liveRuleIDs(func(r *rule) bool { return r.targetID == s.id && r.scope == policy.ScopeOrgAdmin }); len(ids) > 0 {
-				return nil, badRequest("organization_role: service account is the target of live org:admin federation rules: %s", strings.Join(ids, ", "))
-			}
 		}
 	}
 	before := s.render()
@@ -269,14 +269,14 @@ func (s *serviceAccount) renderMembership(m *membership) membershipJSON {
 
 // implicitMembership is the default-workspace entry every service account
 // has while it has no explicit membership there.
-func (s *serviceAccount) implicitMembership() *membershipJSON {
-	if _, m := s.membership(DefaultWorkspaceID); m != nil {
+func (s *serviceAccount) implicitMembership(defaultWorkspaceID string) *membershipJSON {
+	if _, m := s.membership(defaultWorkspaceID); m != nil {
 		return nil
 	}
 	return &membershipJSON{
 		Type:             "service_account_workspace_member",
 		ServiceAccountID: s.id,
-		WorkspaceID:      DefaultWorkspaceID,
+		WorkspaceID:      defaultWorkspaceID,
 		WorkspaceRole:    "workspace_user",
 		Implicit:         true,
 		CreatedByActorID: s.createdBy,
@@ -316,18 +316,27 @@ func (e *Emulator) addMembership(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.live() {
-		return nil, badRequest("service account %s is archived", s.id)
-	}
 	w, err := e.lookupWorkspace(wsID)
 	if err != nil {
 		return nil, err
+	}
+	return e.putMembership(s, w, role, c.caller)
+}
+
+// putMembership adds or replaces an explicit membership, from either side;
+// callers hold e.mu.
+func (e *Emulator) putMembership(s *serviceAccount, w *workspace, role string, who caller) (any, error) {
+	if !s.live() {
+		return nil, badRequest("service account %s is archived", s.id)
+	}
+	if !w.live() {
+		return nil, badRequest("workspace_id: workspace %s is archived", w.id)
 	}
 	if _, m := s.membership(w.id); m != nil {
 		m.role = role
 		return s.renderMembership(m), nil
 	}
-	m := &membership{workspaceID: w.id, role: role, createdBy: c.caller.actorID, createdAt: e.clock()}
+	m := &membership{workspaceID: w.id, role: role, createdBy: who.actorID, createdAt: e.clock(), seq: e.nextSeq()}
 	s.members = append(s.members, m)
 	return s.renderMembership(m), nil
 }
@@ -368,7 +377,7 @@ func (e *Emulator) listMemberships(c *call) (any, error) {
 	case !s.live():
 		return listPage{Data: data}, nil
 	default:
-		if im := s.implicitMembership(); im != nil {
+		if im := s.implicitMembership(e.defaultWS.id); im != nil {
 			data = append(data, *im)
 		}
 	}
@@ -397,10 +406,18 @@ func (e *Emulator) removeMembership(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.dropMembership(s, w), nil
+}
+
+// dropMembership removes an explicit membership, from either side; removing
+// an explicit default-workspace membership reverts to the implicit one.
+// callers hold e.mu.
+func (e *Emulator) dropMembership(s *serviceAccount, w *workspace) membershipDeletedJSON {
 	if i, m := s.membership(w.id); m != nil {
 		s.members = slices.Delete(s.members, i, i+1)
 	}
-	// The SDK documents the id "named in the delete request" (an alias of the
-	// default workspace stays as sent).
-	return membershipDeletedJSON{Type: "service_account_workspace_member_deleted", ServiceAccountID: s.id, WorkspaceID: c.r.PathValue("workspace_id")}, nil
+	// The SDK documents the ids "named in the delete request"; a request
+	// naming the default workspace "default" is answered with its real id,
+	// since the API never shows that alias.
+	return membershipDeletedJSON{Type: "service_account_workspace_member_deleted", ServiceAccountID: s.id, WorkspaceID: w.id}
 }

@@ -10,13 +10,11 @@ import (
 )
 
 // workspace is a seeded workspace; the emulator cannot create or archive them.
+// Every workspace, the default one included, has an ordinary wrkspc_ id.
 type workspace struct {
 	meta
-	name string
-	// taggedID is the wrkspc_ id GET /v1/organizations/workspaces shows. It
-	// equals id except for the default workspace, whose id in the WIF API is
-	// the literal "default" while the Admin API lists its real tagged id.
-	taggedID      string
+	name          string
+	isDefault     bool
 	compartmentID string
 	displayColor  string
 }
@@ -30,30 +28,32 @@ func derivedReader(orgID, purpose string) *mrand.ChaCha8 {
 	return mrand.NewChaCha8(sha256.Sum256([]byte(orgID + "\x00" + purpose)))
 }
 
-func (e *Emulator) addWorkspace(id, name string, created time.Time) {
-	w := &workspace{name: name, taggedID: id}
-	if id == DefaultWorkspaceID {
-		w.taggedID = policy.NewID(policy.PrefixWorkspace, derivedReader(e.orgID, "default-workspace"))
+// addWorkspace seeds a workspace. The default workspace's id is derived from
+// the organization id, so emulators of one organization agree on it.
+func (e *Emulator) addWorkspace(isDefault bool, name string, created time.Time) {
+	id := policy.NewID(policy.PrefixWorkspace, e.idRand)
+	if isDefault {
+		id = policy.NewID(policy.PrefixWorkspace, derivedReader(e.orgID, "default-workspace"))
 	}
-	w.compartmentID = newUUID(derivedReader(e.orgID, "compartment:"+w.taggedID))
+	w := &workspace{name: name, isDefault: isDefault}
+	w.compartmentID = newUUID(derivedReader(e.orgID, "compartment:"+id))
 	w.displayColor = workspaceColors[len(e.workspaces)%len(workspaceColors)]
 	w.meta = meta{id: id, seq: e.nextSeq(), createdAt: created, updatedAt: created}
 	e.workspaces = append(e.workspaces, w)
 	e.wsByID[id] = w
-	if w.taggedID != id {
-		e.wsByID[w.taggedID] = w
+	if isDefault {
+		e.defaultWS = w
 	}
 }
 
-// DefaultWorkspaceTaggedID is the default workspace's wrkspc_ id, as
-// GET /v1/organizations/workspaces?include_default=true lists it. The WIF
-// endpoints accept it as an alias of "default" and always answer with
-// "default".
-func (e *Emulator) DefaultWorkspaceTaggedID() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.wsByID[DefaultWorkspaceID].taggedID
-}
+// DefaultWorkspaceID is the default workspace's wrkspc_ id: what every
+// response shows for it (memberships, workspace_ids, enablements, the
+// authentication history) and how GET /v1/organizations/workspaces lists it
+// with include_default=true. Requests may also name it by the literal
+// "default" (policy.DefaultWorkspaceID), which the SDK documents for the
+// token exchange; the emulator accepts that alias everywhere and never
+// answers with it.
+func (e *Emulator) DefaultWorkspaceID() string { return e.defaultWS.id }
 
 // workspaceJSON is the SDK's Workspace object.
 type workspaceJSON struct {
@@ -79,7 +79,7 @@ type dataResidencyJSON struct {
 func (w *workspace) render() workspaceJSON {
 	return workspaceJSON{
 		Type:          "workspace",
-		ID:            w.taggedID,
+		ID:            w.id,
 		Name:          w.name,
 		CreatedAt:     fmtTime(w.createdAt),
 		ArchivedAt:    fmtTimePtr(w.archivedAt),
@@ -103,9 +103,8 @@ type idPage struct {
 const maxWorkspaceLimit = 1000
 
 // listWorkspaces serves GET /v1/organizations/workspaces in creation order
-// with after_id / before_id paging. The default workspace (listed by its
-// tagged id) is left out unless include_default=true, archived ones unless
-// include_archived=true.
+// with after_id / before_id paging. The default workspace is left out unless
+// include_default=true, archived ones unless include_archived=true.
 func (e *Emulator) listWorkspaces(c *call) (any, error) {
 	q := c.r.URL.Query()
 	limit, err := parseLimit(q, maxWorkspaceLimit)
@@ -128,7 +127,7 @@ func (e *Emulator) listWorkspaces(c *call) (any, error) {
 	defer e.mu.Unlock()
 	var listed []*workspace
 	for _, w := range e.workspaces {
-		if (includeDefault || w.id != DefaultWorkspaceID) && (includeArchived || w.live()) {
+		if (includeDefault || !w.isDefault) && (includeArchived || w.live()) {
 			listed = append(listed, w)
 		}
 	}
@@ -161,7 +160,7 @@ func (e *Emulator) workspaceWindow(q url.Values, listed []*workspace, limit int)
 	seqOf := func(field string) (int64, *apiError) {
 		id := q.Get(field)
 		w, ok := e.wsByID[id]
-		if !ok || id == DefaultWorkspaceID {
+		if !ok {
 			return 0, badRequest("%s: no workspace %q in this organization", field, id)
 		}
 		return w.seq, nil
@@ -193,15 +192,51 @@ func (e *Emulator) workspaceWindow(q url.Values, listed []*workspace, limit int)
 	return 0, min(limit, len(listed)), nil
 }
 
-// lookupWorkspace resolves a request's workspace_id, the default workspace's
-// tagged id included; callers hold e.mu.
+// workspaceNamed resolves a workspace id or the "default" alias; callers
+// hold e.mu (wsByID changes only in New, but defaultWS is read with it).
+func (e *Emulator) workspaceNamed(id string) (*workspace, bool) {
+	if id == policy.DefaultWorkspaceID {
+		return e.defaultWS, true
+	}
+	w, ok := e.wsByID[id]
+	return w, ok
+}
+
+// lookupWorkspace resolves a request's workspace_id (a wrkspc_ id or the
+// "default" alias); callers hold e.mu.
 func (e *Emulator) lookupWorkspace(id string) (*workspace, *apiError) {
 	if err := policy.ValidateWorkspaceID(id); err != nil {
 		return nil, fieldErr("workspace_id", err)
 	}
-	w, ok := e.wsByID[id]
+	w, ok := e.workspaceNamed(id)
 	if !ok {
 		return nil, notFound("workspace_id: workspace %q not found", id)
 	}
 	return w, nil
+}
+
+// getWorkspace serves GET /v1/organizations/workspaces/{id}; archived
+// workspaces stay readable.
+func (e *Emulator) getWorkspace(c *call) (any, error) {
+	id := c.r.PathValue("id")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	w, ok := e.workspaceNamed(id)
+	if !ok {
+		return nil, notFound("workspace %q not found", id)
+	}
+	return w.render(), nil
+}
+
+// organizationJSON is the SDK's OrganizationInfo.
+type organizationJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// getOrganization serves GET /v1/organizations/me: how a caller learns its
+// organization id from its credential alone.
+func (e *Emulator) getOrganization(*call) (any, error) {
+	return organizationJSON{ID: e.orgID, Name: e.orgName, Type: "organization"}, nil
 }

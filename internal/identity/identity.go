@@ -10,10 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Source yields an OIDC identity token (a JWT) for the exchange.
@@ -64,20 +67,12 @@ func (s fileSource) Token(ctx context.Context) (string, error) {
 	if s.path == "" {
 		return "", errors.New("identity token file: no path given")
 	}
-	f, err := os.Open(s.path)
+	b, err := ReadRegularFile(s.path, maxTokenBytes)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("identity token file %q does not exist", s.path)
 		}
-		return "", fmt.Errorf("identity token file %q: %w", s.path, err)
-	}
-	defer func() { _ = f.Close() }() // read-only: nothing to flush
-	b, err := io.ReadAll(io.LimitReader(f, maxTokenBytes+1))
-	if err != nil {
-		return "", fmt.Errorf("identity token file %q: %w", s.path, err)
-	}
-	if len(b) > maxTokenBytes {
-		return "", fmt.Errorf("identity token file %q is larger than %d bytes; it does not hold a single token", s.path, maxTokenBytes)
+		return "", fmt.Errorf("identity token file %w", err)
 	}
 	tok := strings.TrimSpace(string(b))
 	if tok == "" {
@@ -86,23 +81,92 @@ func (s fileSource) Token(ctx context.Context) (string, error) {
 	return tok, nil
 }
 
+// ErrNotRegularFile is returned by ReadRegularFile for FIFOs, devices,
+// sockets and directories.
+var ErrNotRegularFile = errors.New("not a regular file")
+
+// ReadRegularFile reads a small file that must be a regular file (after
+// symlinks), without ever blocking: a FIFO would hang the open until
+// something writes to it, and a device can stream without end. Files larger
+// than limit bytes are refused. Errors start with the quoted path.
+func ReadRegularFile(path string, limit int64) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", path, unwrapPathError(err))
+	}
+	if err := checkRegular(path, info, limit); err != nil {
+		return nil, err
+	}
+	f, err := openNoBlock(path)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", path, unwrapPathError(err))
+	}
+	defer func() { _ = f.Close() }() // read-only: nothing to flush
+	// Checked again on the open file: the path may have been replaced
+	// between Stat and Open.
+	if info, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("%q: %w", path, err)
+	}
+	if err := checkRegular(path, info, limit); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", path, unwrapPathError(err))
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%q is larger than %d bytes", path, limit)
+	}
+	return b, nil
+}
+
+func checkRegular(path string, info os.FileInfo, limit int64) error {
+	if !info.Mode().IsRegular() {
+		kind := "special file"
+		switch m := info.Mode(); {
+		case m.IsDir():
+			kind = "directory"
+		case m&os.ModeNamedPipe != 0:
+			kind = "named pipe (FIFO)"
+		case m&os.ModeDevice != 0 || m&os.ModeCharDevice != 0:
+			kind = "device"
+		case m&os.ModeSocket != 0:
+			kind = "socket"
+		}
+		return fmt.Errorf("%q is %w but a %s; point it at a file holding the value", path, ErrNotRegularFile, kind)
+	}
+	if info.Size() > limit {
+		return fmt.Errorf("%q is larger than %d bytes", path, limit)
+	}
+	return nil
+}
+
+// unwrapPathError drops the *fs.PathError wrapper, whose text repeats the
+// path the message already quotes.
+func unwrapPathError(err error) error {
+	var perr *fs.PathError
+	if errors.As(err, &perr) {
+		if errors.Is(err, os.ErrNotExist) {
+			return err // keep errors.Is working for callers
+		}
+		return perr.Err
+	}
+	return err
+}
+
 func (fileSource) Renewable() bool    { return true }
 func (s fileSource) Describe() string { return fmt.Sprintf("file %q", s.path) }
-
-// jwtLike matches anything shaped like a compact JWS so it can be scrubbed
-// from diagnostics copied out of other programs' output.
-var jwtLike = regexp.MustCompile(`[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
 
 var htmlTag = regexp.MustCompile(`<[^>]*>`)
 
 // stripTags turns an HTML error page (Google front ends send those) into its text.
 func stripTags(b []byte) []byte { return htmlTag.ReplaceAll(b, []byte(" ")) }
 
-// snippet returns a short, single-line, token-free excerpt of b for an error
-// message.
+// snippet returns a short, single-line, secret-free excerpt of b for an
+// error message.
 func snippet(b []byte, limit int) string {
 	s := strings.TrimSpace(string(b))
-	s = jwtLike.ReplaceAllString(s, "[redacted JWT]")
+	s = redact.String(s)
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > limit {
 		cut := limit

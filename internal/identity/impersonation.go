@@ -10,6 +10,8 @@ import (
 	"google.golang.org/api/googleapi"
 	iamcredentials "google.golang.org/api/iamcredentials/v1"
 	"google.golang.org/api/option"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // ImpersonationOptions configures Impersonation.
@@ -24,7 +26,9 @@ type ImpersonationOptions struct {
 	Delegates []string
 	// ClientOptions configure the IAM Credentials client: credentials,
 	// endpoint (option.WithEndpoint("http://HOST/google/iamcredentials/") for
-	// the emulator), HTTP client.
+	// the emulator), HTTP client. The Google libraries' own client follows
+	// redirects and re-sends the bearer token on each hop: callers should
+	// pass an HTTP client that refuses them (the provider does).
 	ClientOptions []option.ClientOption
 }
 
@@ -79,7 +83,7 @@ func (s *impersonationSource) explain(err error) error {
 	sa := s.opts.ServiceAccount
 	var gerr *googleapi.Error
 	if !errors.As(err, &gerr) {
-		return fmt.Errorf("service account impersonation of %s: %w", sa, err)
+		return fmt.Errorf("service account impersonation of %s: %w", sa, redact.Error(err))
 	}
 	// googleapi.Error prints its details as indented JSON; the message and
 	// status are what a person needs, the original stays reachable via errors.As.
@@ -112,11 +116,13 @@ func (s *impersonationSource) Describe() string {
 
 type conciseAPIError struct{ err *googleapi.Error }
 
+// Error is redacted: front ends and proxies echo request headers (the
+// caller's access token) into error bodies and messages.
 func (e *conciseAPIError) Error() string {
 	if e.err.Message == "" {
-		return e.err.Error()
+		return fmt.Sprintf("Google API error %d: %s", e.err.Code, snippet(stripTags([]byte(e.err.Body)), 300))
 	}
-	return fmt.Sprintf("Google API error %d: %s", e.err.Code, e.err.Message)
+	return fmt.Sprintf("Google API error %d: %s", e.err.Code, redact.String(e.err.Message))
 }
 
 func (e *conciseAPIError) Unwrap() error { return e.err }

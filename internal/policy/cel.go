@@ -67,14 +67,15 @@ type Condition struct {
 	claimRefs      map[string]bool
 	opaqueClaims   bool
 	mentionsClaims bool
-	// subjectLiterals are literals that claims.sub is compared with by ==
-	// (exact) or startsWith (prefix), for tenant-pin analysis.
-	subjectLiterals []subjectLiteral
-}
-
-type subjectLiteral struct {
-	value  string
-	prefix bool
+	// testedClaims are claims tested with has(), for the tautology probes.
+	testedClaims map[string]bool
+	// residual is the condition after partial evaluation with every claim
+	// unknown: the parts that do not depend on the token are folded into
+	// literals. Tenant-pin analysis reads it (see pin.go).
+	residual     celast.Expr
+	residualInfo *celast.SourceInfo
+	// root is the checked expression, for result-type checks.
+	root celast.Expr
 }
 
 type celToolkit struct {
@@ -88,6 +89,9 @@ var celEnv = sync.OnceValues(func() (*celToolkit, error) {
 		// JSON numbers arrive as doubles; without this `claims.iat > 5`
 		// would be a "no such overload" error at runtime.
 		cel.CrossTypeNumericComparisons(true),
+		// Keeps macros (exists, all, ...) printable in residual expressions,
+		// which tenant-pin messages quote.
+		cel.EnableMacroCallTracking(),
 	)
 	if err != nil {
 		return nil, err
@@ -99,17 +103,27 @@ var celEnv = sync.OnceValues(func() (*celToolkit, error) {
 // variable `claims` (map(string, dyn)), using CEL's standard library.
 //
 // It rejects syntax and type errors (CEL's message, with line and column), a
-// result type statically known not to be bool, and conditions that are true
-// whatever the claims are. A dyn result (for example `claims.email_verified`)
+// result that is not a bool, and conditions that are true whatever the
+// claims are. A result is known not to be bool when the checker says so
+// (`"x"`, `claims.a + 1`) or when the whole condition is a registered JWT
+// claim, whose JSON type RFC 7519 fixes (`claims.sub` is a string, which
+// would deny every exchange). Another dyn result (`claims.email_verified`)
 // is accepted: its type is only known per token, and Eval reports a non-bool
 // value as an error, which means no match.
 //
-// Constant truth is found by partially evaluating the condition with the
-// claims unknown: anything CEL can decide without them is decided, so
-// `true`, `1 == 1`, `true || claims.x == "y"` and `[1].exists(claims, claims == 1)`
-// are all caught. This subsumes cel's constant-folding optimizer and, unlike
-// it, runs under ConditionCostLimit. Tautologies that need reasoning about
-// values, such as `has(claims.x) || !has(claims.x)`, are not detected.
+// Constant truth is found in two steps. First the condition is partially
+// evaluated with the claims unknown: anything CEL can decide without them
+// is decided, so `true`, `1 == 1`, `true || claims.x == "y"` and
+// `[1].exists(claims, claims == 1)` are all caught; this subsumes cel's
+// constant-folding optimizer and, unlike it, runs under ConditionCostLimit.
+// Then tautologies that need reasoning about values (`has(claims.x) ||
+// !has(claims.x)`, `claims == claims`, `size(claims) >= 0`) are caught by
+// probes: a condition true on every probe token is rejected (see
+// trueForEveryProbe; it can only err toward rejecting).
+//
+// A condition that is constant false is accepted (ValidateMatch warns): it
+// fails closed, admitting no token, so it is a mistake to point out rather
+// than a hole to refuse, and the service stores such rules.
 func CompileCondition(expr string) (*Condition, error) {
 	kit, err := celEnv()
 	if err != nil {
@@ -131,10 +145,14 @@ func CompileCondition(expr string) (*Condition, error) {
 	if err != nil {
 		return nil, &ConditionError{ConditionInvalid, err.Error()}
 	}
-	c := &Condition{expr: expr, program: program, claimRefs: map[string]bool{}}
-	c.analyze(checked.NativeRep().Expr())
+	native := checked.NativeRep()
+	c := &Condition{expr: expr, program: program, claimRefs: map[string]bool{}, testedClaims: map[string]bool{}, root: native.Expr()}
+	c.analyze(native.Expr())
+	if msg, notBool := c.registeredClaimNotBool(); notBool {
+		return nil, &ConditionError{ConditionNotBool, msg}
+	}
 
-	constant, err := constantResult(kit.env, checked, c.readsClaims())
+	constant, err := c.partialEval(kit.env, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -142,14 +160,21 @@ func CompileCondition(expr string) (*Condition, error) {
 		return nil, &ConditionError{ConditionConstantTrue, "condition is always true, whatever the token's claims are, so it would accept every token from the issuer; test a claim, e.g. claims.email == \"robot@example.com\""}
 	}
 	c.constant = constant
+	if constant == nil && c.trueForEveryProbe() {
+		return nil, &ConditionError{ConditionConstantTrue, "condition is always true in effect: it holds for a token with no claims and for every sample value of the claims it reads, so it would accept every token from the issuer; test a claim against an exact value, e.g. claims.email == \"robot@example.com\""}
+	}
 	return c, nil
 }
 
-// constantResult partially evaluates the condition with every claim
-// unknown. A concrete bool means the claims cannot change the outcome.
-func constantResult(env *cel.Env, checked *cel.Ast, readsClaims bool) (*bool, error) {
+// partialEval evaluates the condition with every claim unknown. A concrete
+// bool means the claims cannot change the outcome; otherwise the residual
+// (the condition with everything token-independent folded) is kept for
+// tenant-pin analysis.
+func (c *Condition) partialEval(env *cel.Env, checked *cel.Ast) (*bool, error) {
+	readsClaims := c.readsClaims()
+	c.residual, c.residualInfo = checked.NativeRep().Expr(), checked.NativeRep().SourceInfo()
 	partial, err := env.Program(checked,
-		cel.EvalOptions(cel.OptPartialEval),
+		cel.EvalOptions(cel.OptPartialEval, cel.OptTrackState),
 		cel.CostLimit(ConditionCostLimit))
 	if err != nil {
 		return nil, &ConditionError{ConditionInvalid, err.Error()}
@@ -158,7 +183,12 @@ func constantResult(env *cel.Env, checked *cel.Ast, readsClaims bool) (*bool, er
 	if err != nil {
 		return nil, fmt.Errorf("building the partial activation: %w", err)
 	}
-	val, _, err := partial.Eval(act)
+	val, details, err := partial.Eval(act)
+	if err == nil && details != nil {
+		native := checked.NativeRep()
+		pruned := interpreter.PruneAst(native.Expr(), native.SourceInfo().MacroCalls(), details.State())
+		c.residual, c.residualInfo = pruned.Expr(), pruned.SourceInfo()
+	}
 	if err != nil {
 		if isCostLimit(err) {
 			return nil, &ConditionError{ConditionTooExpensive, fmt.Sprintf("condition is too expensive to evaluate (over %d cost units); simplify it", ConditionCostLimit)}
@@ -328,7 +358,9 @@ func (c *Condition) walk(e celast.Expr, bound []string) {
 		sel := e.AsSelect()
 		if c.isClaims(sel.Operand(), bound) {
 			c.mentionsClaims = true
-			if !sel.IsTestOnly() {
+			if sel.IsTestOnly() {
+				c.testedClaims[sel.FieldName()] = true
+			} else {
 				c.claimRefs[sel.FieldName()] = true
 			}
 			return
@@ -341,7 +373,6 @@ func (c *Condition) walk(e celast.Expr, bound []string) {
 			c.claimRefs[name] = true
 			return
 		}
-		c.recordSubjectLiteral(call, bound)
 		if call.IsMemberFunction() {
 			c.walk(call.Target(), bound)
 		}
@@ -397,41 +428,6 @@ func (c *Condition) claimIndex(e celast.Expr, bound []string) (string, bool) {
 	return "", false
 }
 
-// claimName matches claims.name and claims["name"].
-func (c *Condition) claimName(e celast.Expr, bound []string) (string, bool) {
-	if e == nil {
-		return "", false
-	}
-	if e.Kind() == celast.SelectKind {
-		sel := e.AsSelect()
-		if !sel.IsTestOnly() && c.isClaims(sel.Operand(), bound) {
-			return sel.FieldName(), true
-		}
-		return "", false
-	}
-	return c.claimIndex(e, bound)
-}
-
-func (c *Condition) recordSubjectLiteral(call celast.CallExpr, bound []string) {
-	args := call.Args()
-	switch {
-	case call.FunctionName() == operators.Equals && len(args) == 2:
-		for i := range 2 {
-			if name, ok := c.claimName(args[i], bound); ok && name == "sub" {
-				if s, ok := stringLiteral(args[1-i]); ok {
-					c.subjectLiterals = append(c.subjectLiterals, subjectLiteral{value: s})
-				}
-			}
-		}
-	case call.FunctionName() == "startsWith" && call.IsMemberFunction() && len(args) == 1:
-		if name, ok := c.claimName(call.Target(), bound); ok && name == "sub" {
-			if s, ok := stringLiteral(args[0]); ok {
-				c.subjectLiterals = append(c.subjectLiterals, subjectLiteral{value: s, prefix: true})
-			}
-		}
-	}
-}
-
 func stringLiteral(e celast.Expr) (string, bool) {
 	if e == nil || e.Kind() != celast.LiteralKind {
 		return "", false
@@ -444,4 +440,119 @@ func stringLiteral(e celast.Expr) (string, bool) {
 func errIsConditionReason(err error, reason ConditionErrorReason) bool {
 	var ce *ConditionError
 	return errors.As(err, &ce) && ce.Reason == reason
+}
+
+// registeredClaimTypes are the JSON types RFC 7519 gives its registered
+// claims; a condition that is one of them bare can never be a bool.
+var registeredClaimTypes = map[string]string{
+	"iss": "string", "sub": "string", "jti": "string", "aud": "string or list of strings",
+	"exp": "number", "nbf": "number", "iat": "number",
+}
+
+// bareClaimPath returns the claim path when the whole condition is a claim
+// read (claims.x, claims.a.b): its type is then the claim's.
+func (c *Condition) bareClaimPath() ([]string, bool) {
+	return claimPath(c.root)
+}
+
+// registeredClaimNotBool explains a condition that is a bare registered claim.
+func (c *Condition) registeredClaimNotBool() (string, bool) {
+	p, ok := c.bareClaimPath()
+	if !ok || len(p) != 1 {
+		return "", false
+	}
+	typ, ok := registeredClaimTypes[p[0]]
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("condition must evaluate to a bool, but it is claims.%s, which is a %s in every token (RFC 7519); compare it, e.g. claims.%s == \"value\"", p[0], typ, p[0]), true
+}
+
+// Bounds of the tautology probes: a condition is evaluated on at most
+// maxProbes claim maps, and the probing stops (accepting the condition)
+// once their total cost passes ConditionCostLimit.
+const (
+	maxProbes      = 256
+	maxProbeValues = 32
+	maxProbeClaims = 8
+)
+
+// trueForEveryProbe reports whether the condition is true on every probe:
+// the empty claim map, and maps that give the claims it reads (or, when it
+// uses the map as a whole, a few common ones) sample values of every JSON
+// type, including its own literals. A condition that is true whatever the
+// claims are is true on every probe, so none is accepted
+// (`has(claims.sub) || !has(claims.sub)`, `claims == claims`,
+// `size(claims) >= 0`); a condition that really tests a claim is false on
+// the probe that gives it the wrong value or leaves it out. The check is
+// conservative in that direction: it may reject a condition that is false
+// only for values no probe tries, never accept an always-true one.
+func (c *Condition) trueForEveryProbe() bool {
+	names := slices.Collect(maps.Keys(c.claimRefs))
+	names = append(names, slices.Collect(maps.Keys(c.testedClaims))...)
+	if c.opaqueClaims || len(names) == 0 {
+		names = append(names, "sub", "iss", "aud", "email", "x")
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	if len(names) > maxProbeClaims {
+		names = names[:maxProbeClaims]
+	}
+	values := []any{"", "probe", int64(0), int64(1), 0.5, true, false, nil, []any{}, []any{"probe"}, map[string]any{}}
+	celast.PreOrderVisit(c.root, celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() != celast.LiteralKind {
+			return
+		}
+		switch v := e.AsLiteral().(type) {
+		case types.String:
+			values = append(values, string(v), []any{string(v)})
+		case types.Int:
+			values = append(values, int64(v), int64(v)-1, int64(v)+1, float64(v))
+		case types.Double:
+			values = append(values, float64(v), float64(v)-1, float64(v)+1)
+		case types.Uint:
+			values = append(values, int64(v), int64(v)+1)
+		}
+	}))
+	if len(values) > maxProbeValues {
+		values = values[:maxProbeValues]
+	}
+	probes := []map[string]any{{}}
+	if c.opaqueClaims {
+		// A large token, for conditions on the map's size.
+		big := make(map[string]any, 100)
+		for i := range 100 {
+			big["claim"+strconv.Itoa(i)] = "probe"
+		}
+		probes = append(probes, big)
+	}
+	for _, v := range values {
+		all := make(map[string]any, len(names))
+		for _, n := range names {
+			all[n] = v
+		}
+		probes = append(probes, all)
+	}
+	for _, n := range names {
+		for _, v := range values {
+			probes = append(probes, map[string]any{n: v})
+		}
+	}
+	var spent uint64
+	for i, p := range probes {
+		if i == maxProbes {
+			return false
+		}
+		val, details, err := c.program.Eval(map[string]any{ConditionVariable: p})
+		if err != nil || val != types.True {
+			return false
+		}
+		if details != nil && details.ActualCost() != nil {
+			spent += *details.ActualCost()
+		}
+		if spent > ConditionCostLimit {
+			return false
+		}
+	}
+	return true
 }

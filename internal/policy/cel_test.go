@@ -27,6 +27,12 @@ func TestCompileConditionAccepts(t *testing.T) {
 		{"claims.a == \"x\" ||\n  claims.b == \"y\"", []string{"a", "b"}},
 		{`claims.sub.matches("^repo:octo/[a-z]+:")`, []string{"sub"}},
 		{`false`, nil},
+		// True for some tokens only: a probe falsifies each.
+		{`!has(claims.admin)`, nil},
+		{`!has(claims.admin) || claims.admin != true`, []string{"admin"}},
+		{`!has(claims.groups) || !("banned" in claims.groups)`, []string{"groups"}},
+		{`size(claims) < 40`, nil},
+		{`claims.sub == claims.sub`, []string{"sub"}}, // fails without a sub
 	}
 	for _, tt := range tests {
 		c, err := CompileCondition(tt.expr)
@@ -69,6 +75,17 @@ func TestCompileConditionRejects(t *testing.T) {
 		{`null`, ConditionNotBool, "null_type"},
 		{`dyn("x")`, ConditionNotBool, "always evaluates to string"},
 		{`dyn(true)`, ConditionConstantTrue, "always true"},
+		// Registered claims have a fixed JSON type, never bool.
+		{`claims.sub`, ConditionNotBool, "condition must evaluate to a bool, but it is claims.sub, which is a string in every token"},
+		{`claims["iss"]`, ConditionNotBool, "claims.iss, which is a string"},
+		{`claims.exp`, ConditionNotBool, "claims.exp, which is a number"},
+		{`claims.aud`, ConditionNotBool, "claims.aud, which is a string or list of strings"},
+		// Always true whatever the claims: found by the probes.
+		{`has(claims.sub) || !has(claims.sub)`, ConditionConstantTrue, "always true in effect"},
+		{`claims == claims`, ConditionConstantTrue, "always true in effect"},
+		{`size(claims) >= 0`, ConditionConstantTrue, "always true in effect"},
+		{`!has(claims.x) || claims.x == claims.x`, ConditionConstantTrue, "always true in effect"},
+		{`claims.exists(k, true) || size(claims) == 0`, ConditionConstantTrue, "always true in effect"},
 		// Constant true, in its disguises.
 		{`true`, ConditionConstantTrue, "always true"},
 		{` true `, ConditionConstantTrue, "always true"},

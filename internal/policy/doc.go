@@ -9,4 +9,11 @@
 // prefix the field they validated ("issuer_url: url must use https scheme"),
 // which is the message style of the service. Rule-match checks return
 // Findings that carry their own attribute path.
+//
+// Tenant pinning on shared issuers (CheckTenantPin) is decided, not
+// pattern-matched: a rule counts as pinned only if no token from another
+// tenant can match it. pin.go states the attacker model, the algorithm
+// (CEL partial evaluation, then an abstract evaluation of the residual) and
+// why it is sound; the provider's plan-time guards and the emulator call
+// the same functions, so they agree.
 package policy

@@ -11,7 +11,7 @@ import (
 var OAuthScopes = []string{"workspace:developer", "workspace:inference", "workspace:manage_tunnels", "org:admin"}
 
 // OAuthCallerScopes are the scopes an OAuth (non-Console) caller may create or
-// change rules with; the others need an interactive Console session.
+// change rules with; the others need a Console session.
 var OAuthCallerScopes = []string{"workspace:developer", "workspace:inference"}
 
 // ScopeOrgAdmin is the scope whose rules must target an admin service account.
@@ -40,12 +40,61 @@ const (
 	DefaultAudience   = "https://api.anthropic.com"
 )
 
-// ValidateOAuthScope checks an oauth_scope value.
-func ValidateOAuthScope(s string) error { return oneOf(s, OAuthScopes) }
+// SplitOAuthScope splits a space-separated oauth_scope into its scopes, in
+// the order written. It does not validate them.
+func SplitOAuthScope(s string) []string { return strings.Fields(s) }
+
+// ValidateOAuthScope checks an oauth_scope value: a non-empty, space-separated
+// combination of the known scopes, each at most once, separated by single
+// spaces.
+func ValidateOAuthScope(s string) error {
+	scopes := SplitOAuthScope(s)
+	if len(scopes) == 0 {
+		return fmt.Errorf("must name at least one of %s", strings.Join(OAuthScopes, ", "))
+	}
+	if strings.Join(scopes, " ") != s {
+		return fmt.Errorf("must be scopes separated by single spaces, without leading or trailing whitespace (got %s)", quoteForMessage(s))
+	}
+	seen := map[string]bool{}
+	for _, sc := range scopes {
+		if err := oneOf(sc, OAuthScopes); err != nil {
+			return err
+		}
+		if seen[sc] {
+			return fmt.Errorf("names %s more than once", sc)
+		}
+		seen[sc] = true
+	}
+	return nil
+}
+
+// SameOAuthScope reports whether two oauth_scope values grant the same set
+// of scopes, whatever their order.
+func SameOAuthScope(a, b string) bool {
+	x, y := SplitOAuthScope(a), SplitOAuthScope(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+// HasOAuthScope reports whether an oauth_scope value includes scope.
+func HasOAuthScope(s, scope string) bool { return slices.Contains(SplitOAuthScope(s), scope) }
 
 // IsOAuthCallerScope reports whether an OAuth caller may create or change a
-// rule with this scope (the others need a Console session).
-func IsOAuthCallerScope(s string) bool { return slices.Contains(OAuthCallerScopes, s) }
+// rule with this oauth_scope: every scope in it is one of OAuthCallerScopes
+// (the others need a Console session).
+func IsOAuthCallerScope(s string) bool {
+	scopes := SplitOAuthScope(s)
+	if len(scopes) == 0 {
+		return false
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(OAuthCallerScopes, sc) {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidateOrganizationRole checks a service account's organization_role.
 func ValidateOrganizationRole(s string) error { return oneOf(s, OrganizationRoles) }

@@ -84,3 +84,28 @@ func TestEnumsAndRanges(t *testing.T) {
 		checkErr(t, "ValidateJWTLifetime", "", ValidateJWTLifetime(tt.n), tt.want)
 	}
 }
+
+func TestMultiScope(t *testing.T) {
+	for _, ok := range []string{"workspace:developer workspace:inference", "org:admin workspace:developer", "workspace:inference workspace:developer workspace:manage_tunnels org:admin"} {
+		checkErr(t, "ValidateOAuthScope", ok, ValidateOAuthScope(ok), "")
+	}
+	for bad, want := range map[string]string{
+		"":    "must name at least one",
+		"   ": "must name at least one",
+		"workspace:developer  workspace:inference": "single spaces",
+		" workspace:developer":                     "single spaces",
+		"workspace:developer workspace:developer":  "more than once",
+		"workspace:developer org:read":             "must be one of",
+	} {
+		checkErr(t, "ValidateOAuthScope", bad, ValidateOAuthScope(bad), want)
+	}
+	if !IsOAuthCallerScope("workspace:inference workspace:developer") || IsOAuthCallerScope("workspace:developer org:admin") {
+		t.Error("IsOAuthCallerScope on combinations")
+	}
+	if !HasOAuthScope("workspace:developer org:admin", ScopeOrgAdmin) || HasOAuthScope("workspace:developer", ScopeOrgAdmin) {
+		t.Error("HasOAuthScope")
+	}
+	if !SameOAuthScope("workspace:developer workspace:inference", "workspace:inference workspace:developer") || SameOAuthScope("workspace:developer", "workspace:developer workspace:inference") {
+		t.Error("SameOAuthScope")
+	}
+}

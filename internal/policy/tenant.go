@@ -47,7 +47,7 @@ var wellKnownIssuers = []WellKnownIssuer{
 	{
 		Name:         "Google",
 		URL:          GoogleIssuer,
-		TenantClaims: []string{"sub", "email", "azp", "google"},
+		TenantClaims: []string{"sub", "email", "azp"},
 		Unit:         "Google account",
 	},
 	{
@@ -147,30 +147,72 @@ type TenantOptions struct {
 }
 
 // CheckTenantPin applies the service's guard for rules on well-known shared
-// issuers; other issuers yield no findings. A rule pins its tenant with a
-// tenant claim in claims, a subject_prefix (or claims.sub) that spells the
-// tenant out, or a condition that reads a tenant claim or compares
-// claims.sub with such a subject. An exact subject (no "*") names one
-// workload and so always pins. A condition that does not compile counts as
-// pinning here; ValidateMatch reports it.
+// issuers; other issuers yield no findings. A rule is pinned when no token
+// from another tenant can match it, which pin.go decides for claims,
+// subject_prefix and condition: exact values of a tenant claim in claims,
+// a subject_prefix (exact, or ending in "*") that spells a whole tenant out,
+// or a condition that no other tenant's token can make true. A condition
+// that does not compile counts as pinning here; ValidateMatch reports it.
 func CheckTenantPin(issuerURL string, m Match, opts TenantOptions) []Finding {
 	w, ok := LookupWellKnownIssuer(issuerURL)
 	if !ok {
 		return nil
 	}
-	cond, condOK := compiledForPin(m.Condition)
-	if w.URL == GoogleIssuer {
-		return checkGooglePin(w, m, cond, condOK, opts)
+	cond, condInvalid := compiledForPin(m.Condition)
+	paths := tenantPaths(w)
+	if f, notBool := tenantClaimNotBool(w, paths, cond); notBool {
+		return []Finding{f}
 	}
-	if pinsTenant(w, m, cond, condOK) {
+	if w.URL == GoogleIssuer {
+		return checkGooglePin(w, paths, m, cond, condInvalid, opts)
+	}
+	s := newPinScope(w, paths, m, cond)
+	if condInvalid || s.claimsPin(m.Claims) || (m.SubjectPrefix != nil && s.subjectPin(*m.SubjectPrefix)) {
 		return nil
 	}
-	return []Finding{errorAt(
-		fmt.Sprintf("%s's issuer is shared by every %s, so this rule must pin yours: set %s",
-			w.Name, w.Unit, tenantPinOptions(w)),
-		fmt.Sprintf("Without a tenant pin, a workload in any %s could exchange its token through this rule. Pin the tenant in claims (exact values), in a subject_prefix that starts with %q, or in a condition on one of those claims.",
-			w.Unit, w.SubjectTenantPrefix),
-		"match")}
+	pinned, why := s.conditionPins(cond)
+	if pinned {
+		return nil
+	}
+	summary := fmt.Sprintf("%s's issuer is shared by every %s, so this rule must pin yours", w.Name, w.Unit)
+	detail := fmt.Sprintf("Without a tenant pin, a workload in any %s could exchange its token through this rule. Pin the tenant in claims (exact values), in a subject_prefix that starts with %q, or in a condition on one of those claims.",
+		w.Unit, w.SubjectTenantPrefix)
+	if cond == nil {
+		return []Finding{errorAt(summary+": set "+tenantPinOptions(w), detail, "match")}
+	}
+	return []Finding{errorAt(summary+", and its condition does not: "+why, conditionPinDetail(w)+" "+detail, conditionFindingPath(m)...)}
+}
+
+// conditionFindingPath blames the condition when it is the only matcher
+// that could have pinned, and the match block otherwise.
+func conditionFindingPath(m Match) []string {
+	if m.SubjectPrefix == nil && len(m.Claims) == 0 {
+		return []string{"match", "condition"}
+	}
+	return []string{"match"}
+}
+
+func conditionPinDetail(w WellKnownIssuer) string {
+	return fmt.Sprintf("A condition pins the %s only when no token from another %s can make it true: compare a claim that names it with exact values (== or in [...]), and join other tests with &&, not ||.", w.Unit, w.Unit)
+}
+
+// tenantClaimNotBool rejects a condition that is a bare tenant claim: its
+// type on the platform is known, and it is not bool.
+func tenantClaimNotBool(w WellKnownIssuer, paths []tenantPath, cond *Condition) (Finding, bool) {
+	if cond == nil {
+		return Finding{}, false
+	}
+	p, ok := cond.bareClaimPath()
+	if !ok {
+		return Finding{}, false
+	}
+	for _, tp := range paths {
+		if slices.Equal(tp.path, p) {
+			return errorAt(fmt.Sprintf("condition must evaluate to a bool, but it is %s, which is a %s in %s tokens", tp.name(), tp.typ, w.Name),
+				fmt.Sprintf("Compare the claim instead, e.g. %s == \"value\".", tp.name()), "match", "condition"), true
+		}
+	}
+	return Finding{}, false
 }
 
 func tenantPinOptions(w WellKnownIssuer) string {
@@ -184,58 +226,17 @@ func tenantPinOptions(w WellKnownIssuer) string {
 	return strings.Join(opts[:len(opts)-1], ", ") + " or " + opts[len(opts)-1]
 }
 
-func compiledForPin(expr *string) (*Condition, bool) {
+// compiledForPin compiles the condition; invalid is set when there is one
+// and it does not compile.
+func compiledForPin(expr *string) (cond *Condition, invalid bool) {
 	if expr == nil {
 		return nil, false
 	}
 	c, err := CompileCondition(*expr)
 	if err != nil {
-		return nil, false
+		return nil, true
 	}
-	return c, true
-}
-
-func pinsTenant(w WellKnownIssuer, m Match, cond *Condition, condOK bool) bool {
-	for _, c := range w.TenantClaims {
-		if m.Claims[c] != "" {
-			return true
-		}
-	}
-	if m.SubjectPrefix != nil && subjectPinsTenant(w, *m.SubjectPrefix) {
-		return true
-	}
-	if sub, ok := m.Claims["sub"]; ok && sub != "" {
-		return true // an exact sub names one workload
-	}
-	if m.Condition != nil && !condOK {
-		return true
-	}
-	if cond != nil {
-		for _, c := range w.TenantClaims {
-			if cond.claimRefs[c] {
-				return true
-			}
-		}
-		for _, lit := range cond.subjectLiterals {
-			if !lit.prefix || subjectLiteralPinsTenant(w, lit.value) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// subjectPinsTenant: a subject_prefix without "*" is exact and names one
-// workload; with "*" its fixed part must spell out a whole tenant.
-func subjectPinsTenant(w WellKnownIssuer, p string) bool {
-	fixed, wildcard := strings.CutSuffix(p, "*")
-	if strings.Contains(fixed, "*") {
-		return false // malformed; ValidateMatch reports it
-	}
-	if !wildcard {
-		return fixed != ""
-	}
-	return subjectLiteralPinsTenant(w, fixed)
+	return c, false
 }
 
 func subjectLiteralPinsTenant(w WellKnownIssuer, fixed string) bool {
@@ -255,7 +256,7 @@ func subjectLiteralPinsTenant(w WellKnownIssuer, fixed string) bool {
 
 const googleSubDetail = "Pin claims.sub to the service account's uniqueId (the anthropic_google_service_account data source looks it up, as does `gcloud iam service-accounts describe SA --format='value(uniqueId)'`) and claims.email to its email."
 
-func checkGooglePin(w WellKnownIssuer, m Match, cond *Condition, condOK bool, opts TenantOptions) []Finding {
+func checkGooglePin(w WellKnownIssuer, paths []tenantPath, m Match, cond *Condition, condInvalid bool, opts TenantOptions) []Finding {
 	var fs []Finding
 	pinned := false
 	exactSubject := false // an exact uniqueId subject_prefix pins sub already
@@ -298,21 +299,28 @@ func checkGooglePin(w WellKnownIssuer, m Match, cond *Condition, condOK bool, op
 			pinned = true
 		}
 	}
-	if azp := m.Claims["azp"]; azp != "" {
+	// azp is the account's uniqueId for service accounts, but the OAuth
+	// client (shared by every user of, say, gcloud) for people.
+	if azp := m.Claims["azp"]; IsGoogleUniqueID(azp) {
 		pinned = true
 	}
-	condReadsEmail, condReadsSub := false, false
-	if m.Condition != nil && !condOK {
+	if condInvalid {
 		pinned = true
 	}
+	condPinsEmail, condPinsSub := false, false
 	if cond != nil {
-		for _, c := range w.TenantClaims {
-			if cond.claimRefs[c] {
-				pinned = true
-			}
+		s := newPinScope(w, paths, m, cond)
+		condPins, why := s.conditionPins(cond)
+		if !condPins && !pinned && !HasErrors(fs) {
+			return append(fs, errorAt(
+				"a rule on Google's shared issuer must pin the Google account, and its condition does not: "+why,
+				"Every Google account, in any project, can get ID tokens from accounts.google.com, so a rule without an identity pin accepts all of them. "+
+					conditionPinDetail(w)+" "+googleSubDetail,
+				conditionFindingPath(m)...))
 		}
-		condReadsEmail = cond.claimRefs["email"]
-		condReadsSub = cond.claimRefs["sub"]
+		pinned = pinned || condPins
+		condPinsEmail, _ = newPinScope(w, pathsNamed(paths, "email"), m, cond).conditionPins(cond)
+		condPinsSub, _ = newPinScope(w, pathsNamed(paths, "sub"), m, cond).conditionPins(cond)
 	}
 
 	if !pinned {
@@ -325,12 +333,12 @@ func checkGooglePin(w WellKnownIssuer, m Match, cond *Condition, condOK bool, op
 			"match"))
 		return fs
 	}
-	if !hasEmail && !condReadsEmail {
+	if !hasEmail && !condPinsEmail {
 		fs = append(fs, warningAt("pin claims.email too",
 			"The email makes the rule readable and is checked independently of the uniqueId. Tokens then need the email claim: request them with format=full from the metadata server, or includeEmail when impersonating.",
 			"match", "claims"))
 	}
-	if !hasSub && !condReadsSub && !exactSubject {
+	if !hasSub && !condPinsSub && !exactSubject {
 		fs = append(fs, warningAt("pin claims.sub (the account's uniqueId) too",
 			"A deleted service account's email can be reused by a new account; its uniqueId never is. "+googleSubDetail,
 			"match", "claims"))
@@ -342,4 +350,9 @@ func checkGooglePin(w WellKnownIssuer, m Match, cond *Condition, condOK bool, op
 			"match", "audience"))
 	}
 	return fs
+}
+
+// pathsNamed keeps the top-level tenant paths called name.
+func pathsNamed(paths []tenantPath, name string) []tenantPath {
+	return slices.DeleteFunc(slices.Clone(paths), func(p tenantPath) bool { return len(p.path) != 1 || p.path[0] != name })
 }

@@ -95,7 +95,10 @@ func TestCheckTenantPinGoogle(t *testing.T) {
 	runPinCases(t, GoogleIssuer, TenantOptions{}, []pinCase{
 		{"sub, email and audience", Match{Audience: aud, Claims: map[string]string{"sub": testUniqueID, "email": email}}, nil, ""},
 		{"condition on email and sub", Match{Audience: aud, Condition: ptr(`claims.email == "` + email + `" && claims.sub == "` + testUniqueID + `"`)}, nil, ""},
-		{"sub claim, email in condition", Match{Audience: aud, Claims: map[string]string{"sub": testUniqueID}, Condition: ptr(`claims.email.endsWith("@proj.iam.gserviceaccount.com")`)}, nil, ""},
+		// A domain suffix narrows the email but names no account: the advice stays.
+		{"sub claim, email suffix in condition", Match{Audience: aud, Claims: map[string]string{"sub": testUniqueID}, Condition: ptr(`claims.email.endsWith("@proj.iam.gserviceaccount.com")`)},
+			[]string{"warning match.claims"}, "pin claims.email too"},
+		{"sub claim, email in condition", Match{Audience: aud, Claims: map[string]string{"sub": testUniqueID}, Condition: ptr(`claims.email == "` + email + `"`)}, nil, ""},
 
 		{"subject_prefix wildcard", Match{Audience: aud, SubjectPrefix: ptr("1122*"), Claims: map[string]string{"sub": testUniqueID, "email": email}},
 			[]string{"error match.subject_prefix"}, "match.subject_prefix: Google sub values are numeric uniqueIds with no stable prefix"},
@@ -110,8 +113,10 @@ func TestCheckTenantPinGoogle(t *testing.T) {
 		{"email is a uniqueId", Match{Audience: aud, Claims: map[string]string{"email": testUniqueID}}, []string{"error match.claims.email"}, "belongs in claims.sub"},
 		{"no identity pin", Match{Audience: aud, Claims: map[string]string{"email_verified": "true"}}, []string{"error match"},
 			"match: a rule on Google's shared issuer must pin the Google account"},
-		{"condition on an unrelated claim", Match{Audience: aud, Condition: ptr(`claims.email_verified == true`)}, []string{"error match"}, "must pin"},
-		{"condition has() only", Match{Audience: aud, Condition: ptr(`has(claims.email)`)}, []string{"error match"}, "must pin"},
+		{"condition on an unrelated claim", Match{Audience: aud, Condition: ptr(`claims.email_verified == true`)}, []string{"error match.condition"}, "must pin"},
+		{"condition has() only", Match{Audience: aud, Condition: ptr(`has(claims.email)`)}, []string{"error match.condition"}, "must pin"},
+		{"unrelated claim and condition", Match{Audience: aud, Claims: map[string]string{"hd": "example.com"}, Condition: ptr(`claims.email_verified == true`)}, []string{"error match"}, "its condition does not"},
+		{"azp is an OAuth client", Match{Audience: aud, Claims: map[string]string{"azp": "32555940559.apps.googleusercontent.com"}}, []string{"error match"}, "must pin"},
 		{"audience only", Match{Audience: aud}, []string{"error match"}, "must pin"},
 
 		{"missing email", Match{Audience: aud, Claims: map[string]string{"sub": testUniqueID}}, []string{"warning match.claims"}, "pin claims.email too"},
@@ -170,9 +175,11 @@ func TestCheckTenantPinGitHub(t *testing.T) {
 		{"empty owner", Match{SubjectPrefix: ptr("repo:/*")}, []string{"error match"}, "must pin"},
 		{"other prefix", Match{SubjectPrefix: ptr("environment:prod:*")}, []string{"error match"}, "must pin"},
 		{"empty tenant claim", Match{Claims: map[string]string{"repository_owner": ""}}, []string{"error match"}, "must pin"},
-		{"condition on other claim", Match{Condition: ptr(`claims.ref == "refs/heads/main"`)}, []string{"error match"}, "must pin"},
-		{"condition has() on tenant claim", Match{Condition: ptr(`has(claims.repository_owner)`)}, []string{"error match"}, "must pin"},
-		{"condition loose sub prefix", Match{Condition: ptr(`claims.sub.startsWith("repo:")`)}, []string{"error match"}, "must pin"},
+		{"condition on other claim", Match{Condition: ptr(`claims.ref == "refs/heads/main"`)}, []string{"error match.condition"}, "must pin"},
+		{"condition has() on tenant claim", Match{Condition: ptr(`has(claims.repository_owner)`)}, []string{"error match.condition"}, "must pin"},
+		{"condition loose sub prefix", Match{Condition: ptr(`claims.sub.startsWith("repo:")`)}, []string{"error match.condition"}, "must pin"},
+		{"exact sub without a tenant", Match{SubjectPrefix: ptr("environment:prod")}, []string{"error match"}, "must pin"},
+		{"exact sub claim without a tenant", Match{Claims: map[string]string{"sub": "ref:refs/heads/main"}}, []string{"error match"}, "must pin"},
 		{"shadowed claims variable", Match{Claims: map[string]string{"ref": "x"}, Condition: ptr(`[{"repository_owner": "octo"}].exists(claims, claims.repository_owner == "octo") && claims.ref == "x"`)}, []string{"error match"}, "must pin"},
 		{"audience only", Match{Audience: ptr("x")}, []string{"error match"}, "must pin"},
 	})

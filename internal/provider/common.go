@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // providerDataFrom unpacks what Configure produced. A nil value means the
@@ -51,12 +52,16 @@ func apiErrorDetail(err error) string {
 			d += "\nThe credential was refused: check that auth_token (or ANTHROPIC_AUTH_TOKEN) is a live OAuth access token with the org:admin scope, " +
 				"or, with keyless authentication, that the federation rule has the org:admin scope and targets an admin service account."
 		case 403:
-			d += "\nThe credential lacks permission for this change. OAuth callers may only manage rules with the workspace:developer or workspace:inference scope, and " +
-				"only an interactive Console session may grant the admin organization role; make such changes in the Console."
+			d += "\nThe credential lacks permission for this change. OAuth callers may only manage rules whose scopes are workspace:developer and/or " +
+				"workspace:inference, and the issuers behind them; other rules need a Console session. Creating or promoting an admin service account needs " +
+				"an interactive credential (a user's OAuth token, such as ANTHROPIC_AUTH_TOKEN); a token minted by a federation exchange is not one."
 		}
 		return d
 	}
-	return err.Error()
+	// Not an answer from the API: a transport error, a federation token
+	// source's failure (identity sources, Google). The client redacts what it
+	// builds; this covers the rest.
+	return redact.String(err.Error())
 }
 
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {

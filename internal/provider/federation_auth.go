@@ -122,7 +122,8 @@ func federationFromModel(ctx context.Context, obj types.Object, g *googleConfig,
 	}
 	if org == "" {
 		diags.AddAttributeError(at.AtName("organization_id"), "Missing organization ID",
-			"The exchange names the organization: set federation.organization_id, the provider's organization_id, or the "+envOrganizationID+" environment variable.")
+			"Keyless authentication needs the organization up front: the exchange names it, and the provider cannot ask the API for it "+
+				"(GET /v1/organizations/me) before it has a token. Set federation.organization_id, the provider's organization_id, or the "+envOrganizationID+" environment variable.")
 		return nil
 	}
 	src := m.source(ctx, g, at, diags)
@@ -172,7 +173,8 @@ func federationFromEnv(getenv func(string) string, providerOrg string) (*federat
 		}
 	}
 	if providerOrg == "" {
-		return nil, fmt.Errorf("%s is set, but the organization is not: set organization_id in the provider block or %s", envFederationRuleID, envOrganizationID)
+		return nil, fmt.Errorf("%s is set, but the organization is not: keyless authentication needs it up front (the exchange names it, and the provider "+
+			"cannot ask the API for it before it has a token); set organization_id in the provider block or %s", envFederationRuleID, envOrganizationID)
 	}
 	src := envIdentitySource(getenv)
 	if src == nil {

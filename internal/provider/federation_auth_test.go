@@ -40,7 +40,7 @@ func (e *testEnv) seedAdminRule(t *testing.T) adminRule {
 	}
 	is := e.googleIssuerOnce(t)
 	workload := googleemu.WorkloadAccount
-	aud, ws := policy.DefaultAudience, "default"
+	aud, ws := policy.DefaultAudience, e.emu.DefaultWorkspaceID()
 	rule, err := console.CreateFederationRule(bg, client.FederationRuleCreateParams{
 		Name:        "terraform-admin",
 		IssuerID:    is.ID,

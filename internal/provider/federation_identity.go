@@ -29,6 +29,7 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Names of the identity source attributes, in the order messages list them.
@@ -356,8 +357,10 @@ func (m identitySourceModel) source(ctx context.Context, g *googleConfig, at pat
 			return nil
 		}
 		return identity.Metadata(identity.MetadataOptions{
-			Audience:   stringDefault(gm.Audience, policy.DefaultAudience),
-			FormatFull: boolDefault(gm.FormatFull, true),
+			Audience:    stringDefault(gm.Audience, policy.DefaultAudience),
+			FormatFull:  boolDefault(gm.FormatFull, true),
+			Timeout:     g.requestTimeout(),
+			TimeoutHint: "the provider's request_timeout bounds each Google request, raise it if the metadata server is slow",
 		})
 	case !m.GoogleImpersonation.IsNull():
 		var gi googleImpersonationModel
@@ -430,11 +433,18 @@ func (s *googleImpersonationSource) Token(ctx context.Context) (string, error) {
 	}
 	clientOptions, err := s.google.iamCredentialsOptions(ctx)
 	if err != nil {
-		return "", fmt.Errorf("google_impersonation of %s: the provider's Google credentials: %w", s.opts.ServiceAccount, err)
+		return "", fmt.Errorf("google_impersonation of %s: the provider's Google credentials: %w", s.opts.ServiceAccount, redact.Error(err))
 	}
 	opts := s.opts
 	opts.ClientOptions = clientOptions
-	return identity.Impersonation(opts).Token(ctx)
+	tok, err := identity.Impersonation(opts).Token(ctx)
+	if err != nil {
+		if t := s.google.explainTimeout(ctx, err, "IAM Credentials", s.google.settings.iamCredentialsEndpoint, defaultIAMCredentialsEndpoint); t != err {
+			return "", fmt.Errorf("service account impersonation of %s: %w", s.opts.ServiceAccount, t)
+		}
+		return "", redact.Error(err)
+	}
+	return tok, nil
 }
 
 func (s *googleImpersonationSource) Renewable() bool { return true }
@@ -453,6 +463,11 @@ type exchangeTarget struct {
 type ruleView struct {
 	rule   *client.FederationRule
 	issuer *client.FederationIssuer
+	// defaultWorkspace is the default workspace's id, "" when unknown.
+	defaultWorkspace string
+	// targetRole is the organization_role of an org:admin rule's target,
+	// "" when not read.
+	targetRole string
 }
 
 // exchangeFailure is a diagnostic-shaped error: the summary in user words
@@ -486,7 +501,7 @@ type exchangeFunc func(context.Context, client.TokenExchangeParams) (*client.Tok
 func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.Source, target exchangeTarget, readView func(context.Context) *ruleView, now func() time.Time) (*exchangeResult, *exchangeFailure) {
 	assertion, err := src.Token(ctx)
 	if err != nil {
-		return nil, &exchangeFailure{summary: "Unable to obtain an identity token", detail: fmt.Sprintf("From %s: %s", src.Describe(), err)}
+		return nil, &exchangeFailure{summary: "Unable to obtain an identity token", detail: fmt.Sprintf("From %s: %s", src.Describe(), redact.String(err.Error()))}
 	}
 	claims, fail := preflightToken(assertion, src, now())
 	if fail != nil {
@@ -719,6 +734,10 @@ func ruleMismatches(c *identity.Claims, target exchangeTarget, view *ruleView, n
 	if target.serviceAccountID != "" && r.Target.ServiceAccountID != "" && r.Target.ServiceAccountID != target.serviceAccountID {
 		out = append(out, fmt.Sprintf("service_account_id is %s, but the rule targets %s.", target.serviceAccountID, r.Target.ServiceAccountID))
 	}
+	if view.targetRole != "" && view.targetRole != "admin" && policy.HasOAuthScope(r.OAuthScope, policy.ScopeOrgAdmin) {
+		out = append(out, fmt.Sprintf("The rule grants org:admin, but its target service account %s has organization_role %s (it was demoted); "+
+			"the service refuses an org:admin rule whose target is not an admin.", r.Target.ServiceAccountID, view.targetRole))
+	}
 	if is := view.issuer; is != nil {
 		if is.IsArchived() {
 			out = append(out, fmt.Sprintf("The rule's issuer %s is archived.", is.ID))
@@ -769,20 +788,29 @@ func ruleMismatches(c *identity.Claims, target exchangeTarget, view *ruleView, n
 			}
 		}
 	}
-	out = append(out, workspaceMismatches(r, target.workspaceID)...)
+	out = append(out, workspaceMismatches(r, target.workspaceID, view.defaultWorkspace)...)
 	return out
 }
 
-func workspaceMismatches(r *client.FederationRule, requested string) []string {
+// workspaceMismatches finds definite workspace problems. The rule lists the
+// default workspace by its own id; defaultWorkspace is that id, and when it
+// is unknown ("") the checks that need it are skipped rather than guessed.
+func workspaceMismatches(r *client.FederationRule, requested, defaultWorkspace string) []string {
 	if r.IsArchived() {
 		return nil
+	}
+	if requested == policy.DefaultWorkspaceID {
+		if defaultWorkspace == "" {
+			return nil
+		}
+		requested = defaultWorkspace
 	}
 	if requested == "" {
 		switch {
 		case !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) == 0:
 			return []string{"The rule is enabled in no workspace; enable it in one (workspace_ids) before exchanging."}
-		case !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) > 1 && !slices.Contains(r.WorkspaceIDs, policy.DefaultWorkspaceID):
-			return []string{fmt.Sprintf("The rule is enabled in %d workspaces (%s), so the exchange needs workspace_id to choose one.",
+		case !r.AppliesToAllWorkspaces && len(r.WorkspaceIDs) > 1 && defaultWorkspace != "" && !slices.Contains(r.WorkspaceIDs, defaultWorkspace):
+			return []string{fmt.Sprintf("The rule is enabled in %d workspaces (%s), none of them the default workspace, so the exchange needs workspace_id to choose one.",
 				len(r.WorkspaceIDs), strings.Join(r.WorkspaceIDs, ", "))}
 		}
 		return nil
@@ -830,6 +858,14 @@ func readRuleView(ctx context.Context, pd *providerData, ruleID string) *ruleVie
 	view := &ruleView{rule: rule}
 	if is, err := pd.client.GetFederationIssuer(ctx, rule.IssuerID); err == nil {
 		view.issuer = is
+	}
+	if !rule.AppliesToAllWorkspaces && len(rule.WorkspaceIDs) > 0 {
+		view.defaultWorkspace, _ = pd.defaultWorkspaceID(ctx)
+	}
+	if policy.HasOAuthScope(rule.OAuthScope, policy.ScopeOrgAdmin) {
+		if sa, err := pd.client.GetServiceAccount(ctx, rule.Target.ServiceAccountID); err == nil {
+			view.targetRole = sa.OrganizationRole
+		}
 	}
 	return view
 }

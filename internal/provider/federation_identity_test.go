@@ -109,7 +109,8 @@ func TestExplainDenial(t *testing.T) {
 			Target:       client.RuleTarget{ServiceAccountID: "svac_other"},
 			WorkspaceIDs: []string{"wrkspc_a", "wrkspc_b"},
 		},
-		issuer: &client.FederationIssuer{ID: "fdis_ci", IssuerURL: "https://ci.example.com", CheckJTI: true, MaxJWTLifetimeSeconds: 600},
+		issuer:           &client.FederationIssuer{ID: "fdis_ci", IssuerURL: "https://ci.example.com", CheckJTI: true, MaxJWTLifetimeSeconds: 600},
+		defaultWorkspace: "wrkspc_default",
 	}
 	got := explainDenial(claims, identity.Literal(assertion), target, view, "req_123", now)
 	wantInOrder := []string{
@@ -123,7 +124,7 @@ func TestExplainDenial(t *testing.T) {
 		`match.claims.environment pins "prod", but the token's environment is absent.`,
 		`match.claims.ref pins "refs/heads/main", but the token's ref is "refs/heads/dev".`,
 		`match.condition "claims.ref.startsWith(\"refs/tags/\")" evaluates to false`,
-		"enabled in 2 workspaces (wrkspc_a, wrkspc_b), so the exchange needs workspace_id",
+		"enabled in 2 workspaces (wrkspc_a, wrkspc_b), none of them the default workspace, so the exchange needs workspace_id",
 		"authentication history in the Anthropic Console",
 		"Request ID: req_123.",
 	}
@@ -134,7 +135,7 @@ func TestExplainDenial(t *testing.T) {
 
 	// Nothing definite: the likely causes, the replay first for a literal
 	// token with a jti.
-	view.rule = &client.FederationRule{ID: "fdrl_rule", Match: client.RuleMatch{SubjectPrefix: ptr("repo:other/*")}, WorkspaceIDs: []string{"default"}}
+	view.rule = &client.FederationRule{ID: "fdrl_rule", Match: client.RuleMatch{SubjectPrefix: ptr("repo:other/*")}, WorkspaceIDs: []string{"wrkspc_default"}}
 	view.issuer.IssuerURL, view.issuer.MaxJWTLifetimeSeconds = "https://ci.example.com/", 3600
 	got = explainDenial(claims, identity.Literal(assertion), target, view, "", now)
 	checkInOrder(t, got, []string{"Everything the provider can check", "1. Replayed token", "literal identity_token", "2. Workspace membership", "3. Signature"})
@@ -292,4 +293,52 @@ func dynamicValue(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) 
 		t.Fatal(err)
 	}
 	return &dv
+}
+
+// The default workspace is an ordinary id in a rule's workspace_ids: the
+// explanation needs to know which one it is, and says nothing it cannot
+// know.
+func TestWorkspaceMismatchesDefaultWorkspace(t *testing.T) {
+	two := &client.FederationRule{WorkspaceIDs: []string{"wrkspc_default", "wrkspc_prod"}}
+	if got := workspaceMismatches(two, "", "wrkspc_default"); len(got) != 0 {
+		t.Errorf("the server picks the default workspace the rule covers; got %v", got)
+	}
+	if got := workspaceMismatches(two, "", ""); len(got) != 0 {
+		t.Errorf("with the default workspace unknown, nothing is definite; got %v", got)
+	}
+	if got := workspaceMismatches(two, "", "wrkspc_other"); len(got) != 1 {
+		t.Errorf("neither workspace is the default: workspace_id is needed; got %v", got)
+	}
+	if got := workspaceMismatches(two, "default", "wrkspc_default"); len(got) != 0 {
+		t.Errorf(`"default" names the default workspace, which the rule covers; got %v`, got)
+	}
+	one := &client.FederationRule{WorkspaceIDs: []string{"wrkspc_prod"}}
+	if got := workspaceMismatches(one, "default", "wrkspc_default"); len(got) != 1 || !strings.Contains(got[0], "enabled only in wrkspc_prod") {
+		t.Errorf(`"default" is not enabled; got %v`, got)
+	}
+}
+
+// An org:admin rule whose target was demoted is refused at exchange; the
+// explanation names it when the target could be read.
+func TestRuleMismatchesDemotedTarget(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	claims, err := identity.Inspect(signCIToken(t, map[string]any{"iss": "https://ci.example.com", "sub": "repo:acme/app", "aud": policy.DefaultAudience,
+		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := &ruleView{
+		rule: &client.FederationRule{ID: "fdrl_admin", OAuthScope: "org:admin", Match: client.RuleMatch{SubjectPrefix: ptr("repo:acme/*")},
+			Target: client.RuleTarget{ServiceAccountID: "svac_admin"}, AppliesToAllWorkspaces: true},
+		issuer:     &client.FederationIssuer{ID: "fdis_ci", IssuerURL: "https://ci.example.com", MaxJWTLifetimeSeconds: 3600},
+		targetRole: "developer",
+	}
+	got := ruleMismatches(claims, exchangeTarget{ruleID: "fdrl_admin"}, view, now)
+	if len(got) != 1 || !strings.Contains(got[0], "grants org:admin, but its target service account svac_admin has organization_role developer") {
+		t.Fatalf("mismatches = %v", got)
+	}
+	view.targetRole = "admin"
+	if got := ruleMismatches(claims, exchangeTarget{ruleID: "fdrl_admin"}, view, now); len(got) != 0 {
+		t.Fatalf("an admin target: %v", got)
+	}
 }

@@ -382,12 +382,30 @@ func (r *federationIssuerResource) Create(ctx context.Context, req resource.Crea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	iss, err := r.data.client.CreateFederationIssuer(ctx, params)
+	c := r.data.client
+	iss, err := createRecovering(ctx, &resp.Diagnostics, "federation issuer", params.Name,
+		func(ctx context.Context) (*client.FederationIssuer, error) {
+			return c.CreateFederationIssuer(ctx, params)
+		},
+		func(ctx context.Context, since time.Time) (*client.FederationIssuer, error) {
+			found, err := c.FindFederationIssuerByName(ctx, params.Name)
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) || found.IssuerURL != params.IssuerURL {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
 		if client.IsConflict(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("name"), fmt.Sprintf("A federation issuer named %q already exists", params.Name),
 				apiErrorDetail(err)+"\nImport it with `terraform import` (by its fdis_ ID), look it up with the anthropic_federation_issuer "+
-					"data source, or choose another name.")
+					"data source, or choose another name."+
+					importHint(ctx, "anthropic_federation_issuer", func(ctx context.Context) (string, error) {
+						found, err := c.FindFederationIssuerByName(ctx, params.Name)
+						if found == nil {
+							return "", err
+						}
+						return found.ID, err
+					}))
 			return
 		}
 		addAPIError(&resp.Diagnostics, "Unable to create federation issuer", err)

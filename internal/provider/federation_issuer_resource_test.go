@@ -167,6 +167,8 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks").AtMapKey("type"), knownvalue.StringExact("inline")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks").AtMapKey("keys"), knownvalue.StringExact(prettyJWKS(t, k1, k2)+"\n")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("jwks").AtMapKey("discovery_base"), knownvalue.Null()),
+					// Inline keys are never polled: the API answers poll_status null.
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("poll_status"), knownvalue.Null()),
 				},
 				Check: resource.ComposeTestCheckFunc(
 					sameID(addr, &firstID),

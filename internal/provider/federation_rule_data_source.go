@@ -170,8 +170,11 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 		}
 		rule = found
 	}
+	if !d.data.resolveOrgID(ctx, &resp.Diagnostics) {
+		return
+	}
 	var out federationRuleFields
-	out.fromAPI(rule, d.data.organizationID)
+	out.fromAPI(rule, d.data.knownOrgID())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }
 

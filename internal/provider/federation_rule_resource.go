@@ -71,9 +71,10 @@ func (r *federationRuleResource) Metadata(_ context.Context, req resource.Metada
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
 }
 
-const ruleWorkspaceIDsDescription = "Workspaces the rule is enabled in: workspace IDs (wrkspc_...) or \"default\", at least one. " +
-	"Authoritative: enablements added or removed outside this attribute (in the Console, or with anthropic_federation_rule_workspace) show as drift and are reverted. " +
-	"Conflicts with applies_to_all_workspaces = true."
+const ruleWorkspaceIDsDescription = "Workspaces the rule is explicitly enabled in: workspace IDs (wrkspc_...), at least one; the default workspace " +
+	"has its own ID too (data.anthropic_workspace with default = true). Required unless applies_to_all_workspaces is true; while that is true the " +
+	"API keeps these enablements but ignores them at exchange. Authoritative: enablements added or removed outside this attribute " +
+	"(in the Console, or with anthropic_federation_rule_workspace) show as drift and are reverted."
 
 func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -153,7 +154,10 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 							"claims.email_verified == true && claims.email.endsWith(\"@example.com\"). Must return a bool and depend on the claims.",
 						MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
 							"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
-							"return a bool and depend on the claims (a constant `true` is refused).",
+							"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
+							"On a shared issuer a condition pins your tenant only if no other tenant's token can make it true: compare a tenant claim with " +
+							"exact values (`claims.repository_owner_id == \"1342004\"`, `claims.repository in [\"acme/a\", \"acme/b\"]`) and join other tests " +
+							"with `&&`; `contains`, `matches`, `!=` or an `||` branch without a pin let other tenants through, and the plan says which part does.",
 						Optional: true,
 					},
 				},
@@ -177,19 +181,23 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				},
 			},
 			"oauth_scope": schema.StringAttribute{
-				Description: "Scope of the minted tokens: " + strings.Join(policy.OAuthScopes, ", ") + ". org:admin needs a target service account " +
-					"with organization_role admin. Only workspace:developer and workspace:inference can be managed with an OAuth access token; " +
-					"the others need the Console.",
-				MarkdownDescription: "Scope of the minted tokens: `" + strings.Join(policy.OAuthScopes, "`, `") + "`. `org:admin` needs a target " +
-					"service account with `organization_role = \"admin\"`. The API lets an OAuth access token (what this provider uses) create and change " +
-					"only `workspace:developer` and `workspace:inference` rules; the other scopes need an interactive Console session (`403`).",
-				Required:   true,
-				Validators: []validator.String{stringvalidator.OneOf(policy.OAuthScopes...)},
+				Description: "Space-separated scopes of the minted tokens, each at most once, out of " + strings.Join(policy.OAuthScopes, ", ") +
+					"; the order does not matter. org:admin needs a target service account with organization_role admin. " +
+					"Only workspace:developer and/or workspace:inference can be managed with an OAuth access token; the others need a Console session.",
+				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes, "`, `") +
+					"` (for example `\"workspace:developer workspace:inference\"`); the order does not matter and reordering plans no change. " +
+					"`org:admin` needs a target service account with `organization_role = \"admin\"`. The API lets an OAuth access token (what this " +
+					"provider uses) create and change only rules whose scopes are `workspace:developer` and/or `workspace:inference`; the others need a Console session (`403`).",
+				Required:      true,
+				Validators:    []validator.String{stringCheck{description: "OAuth scope", check: policy.ValidateOAuthScope}},
+				PlanModifiers: []planmodifier.String{sameScopesKeepState{}},
 			},
 			"workspace_ids": schema.SetAttribute{
 				Description: ruleWorkspaceIDsDescription,
-				MarkdownDescription: "Workspaces the rule is enabled in: workspace IDs (`wrkspc_...`) or `default`, at least one. Exactly one of " +
-					"`workspace_ids` and `applies_to_all_workspaces = true` must be set. The rule is created in the first workspace and the others " +
+				MarkdownDescription: "Workspaces the rule is explicitly enabled in: workspace IDs (`wrkspc_...`), at least one. The default " +
+					"workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`. Required unless " +
+					"`applies_to_all_workspaces = true`; both may be set, and then the API keeps these enablements but ignores them at exchange " +
+					"until the rule is narrowed again. The rule is created in the first workspace and the others " +
 					"are enabled and disabled in place through the rule's workspaces sub-resource.\n\n" +
 					"This attribute is **authoritative**: enablements added or removed elsewhere (in the Console, or with " +
 					"`anthropic_federation_rule_workspace`) show as drift and are reverted. To manage enablements with " +
@@ -200,12 +208,12 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Optional:    true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(workspaceIDValidator()),
+					setvalidator.ValueStringsAre(storedWorkspaceIDValidator()),
 				},
 			},
 			"applies_to_all_workspaces": schema.BoolAttribute{
-				Description:         "Enable the rule in every workspace of the organization, present and future. Conflicts with workspace_ids. Defaults to false.",
-				MarkdownDescription: "Enable the rule in every workspace of the organization, present and future. Set either this to `true` or `workspace_ids`. Defaults to `false`.",
+				Description:         "Enable the rule in every workspace of the organization, present and future; workspace_ids are then kept but ignored at exchange. Defaults to false.",
+				MarkdownDescription: "Enable the rule in every workspace of the organization, present and future; `workspace_ids`, if set, are then kept but ignored at exchange. Set this to `true`, `workspace_ids`, or both. Defaults to `false`.",
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(false),
@@ -254,11 +262,13 @@ func (r *federationRuleResource) Configure(_ context.Context, req resource.Confi
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// organizationID is the organization for sdk_environment: configured, or
+// looked up by resolveOrgID at the start of the operation.
 func (r *federationRuleResource) organizationID() string {
 	if r.data == nil {
 		return ""
 	}
-	return r.data.organizationID
+	return r.data.knownOrgID()
 }
 
 // fromAPI maps the API's rule onto the model; every field the API returns
@@ -297,12 +307,14 @@ func (m *federationRuleModel) toCreate(ctx context.Context, diags *diag.Diagnost
 		OAuthScope:           m.OAuthScope.ValueString(),
 		TokenLifetimeSeconds: m.TokenLifetimeSeconds.ValueInt64Pointer(),
 	}
+	ws, _ := setStrings(m.WorkspaceIDs.SetValue)
 	if m.AppliesToAllWorkspaces.ValueBool() {
+		// All the explicit enablements go through the sub-resource: the API
+		// takes workspace_id or applies_to_all_workspaces on create, not both.
 		all := true
 		p.AppliesToAllWorkspaces = &all
-		return p, nil
+		return p, ws
 	}
-	ws, _ := setStrings(m.WorkspaceIDs.SetValue)
 	if len(ws) > 0 {
 		p.WorkspaceID = &ws[0]
 	}
@@ -339,17 +351,10 @@ func (m *federationRuleModel) toUpdate(ctx context.Context, state *federationRul
 	if !m.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) {
 		p.TokenLifetimeSeconds = client.Set(m.TokenLifetimeSeconds.ValueInt64())
 	}
-	wantAll := m.AppliesToAllWorkspaces.ValueBool()
-	switch {
-	case wantAll && !state.AppliesToAllWorkspaces.ValueBool():
-		p.AppliesToAllWorkspaces = client.Set(true)
-	case !wantAll && state.AppliesToAllWorkspaces.ValueBool():
-		// Narrowing: workspace_id enables the first workspace in the same
-		// write, so the rule is never live in no workspace at all.
-		if ws, _ := setStrings(m.WorkspaceIDs.SetValue); len(ws) > 0 {
-			p.WorkspaceID = client.Set(ws[0])
-		}
-		p.AppliesToAllWorkspaces = client.Set(false)
+	// Switching the workspace mode: narrowing is sent after the explicit
+	// enablements are in place (see Update), so no workspace_id is needed.
+	if wantAll := m.AppliesToAllWorkspaces.ValueBool(); wantAll != state.AppliesToAllWorkspaces.ValueBool() {
+		p.AppliesToAllWorkspaces = client.Set(wantAll)
 	}
 	return p
 }
@@ -381,7 +386,15 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	}
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
+		return
+	}
+	if !creating && sameConfiguredRule(&plan, &state) {
+		// Only an equivalent spelling changed (oauth_scope reordered, kept as
+		// in state by its plan modifier): the framework still marked the
+		// computed attributes unknown; nothing will be written, so the
+		// state is the plan.
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &state)...)
 		return
 	}
 	// Compared on the model, not with req.Plan.Raw.Equal: tftypes compares
@@ -402,7 +415,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	targetChanged := creating || !target.ServiceAccountID.Equal(stateTarget.ServiceAccountID)
 
 	if scope := plan.OAuthScope; !scope.IsUnknown() && privilegedScope(scope.ValueString()) {
-		resp.Diagnostics.AddAttributeWarning(path.Root("oauth_scope"), "oauth_scope "+scope.ValueString()+" needs an interactive Console session",
+		resp.Diagnostics.AddAttributeWarning(path.Root("oauth_scope"), "oauth_scope "+scope.ValueString()+" needs a Console session",
 			fmt.Sprintf("oauth_scope: the API lets an OAuth access token manage only %s rules; creating or changing a %s rule with one is refused (403). "+
 				"Apply this change with Console credentials, or make it in the Console.", strings.Join(policy.OAuthCallerScopes, " and "), scope.ValueString()))
 	}
@@ -506,7 +519,7 @@ func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federati
 func addWriteError(diags *diag.Diagnostics, summary, scope string, err error) {
 	switch {
 	case client.IsForbidden(err) && privilegedScope(scope):
-		diags.AddAttributeError(path.Root("oauth_scope"), summary+": oauth_scope "+scope+" needs an interactive Console session", privilegedScopeDetail(scope, err))
+		diags.AddAttributeError(path.Root("oauth_scope"), summary+": oauth_scope "+scope+" needs a Console session", privilegedScopeDetail(scope, err))
 	case client.IsConflict(err):
 		diags.AddAttributeError(path.Root("name"), summary+": the name is taken",
 			apiErrorDetail(err)+"\nFederation rule names are unique in the organization: choose another name, or import the existing rule with `terraform import` (by its fdrl_ ID).")
@@ -525,15 +538,37 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !r.applyGuards(ctx, &plan, nil, &resp.Diagnostics) {
+	if !r.applyGuards(ctx, &plan, nil, &resp.Diagnostics) || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
 	params, workspaces := plan.toCreate(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	rule, err := r.data.client.CreateFederationRule(ctx, params)
+	c := r.data.client
+	rule, err := createRecovering(ctx, &resp.Diagnostics, "federation rule", params.Name,
+		func(ctx context.Context) (*client.FederationRule, error) { return c.CreateFederationRule(ctx, params) },
+		func(ctx context.Context, since time.Time) (*client.FederationRule, error) {
+			found, err := c.FindFederationRuleByName(ctx, params.Name)
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) ||
+				found.IssuerID != params.IssuerID || found.Target.ServiceAccountID != params.Target.ServiceAccountID {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
+		if client.IsConflict(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), fmt.Sprintf("Unable to create federation rule %q: the name is taken", params.Name),
+				apiErrorDetail(err)+"\nFederation rule names are unique in the organization: choose another name, or import the existing rule with `terraform import` (by its fdrl_ ID)."+
+					importHint(ctx, "anthropic_federation_rule", func(ctx context.Context) (string, error) {
+						found, err := c.FindFederationRuleByName(ctx, params.Name)
+						if found == nil {
+							return "", err
+						}
+						return found.ID, err
+					}))
+			return
+		}
 		addWriteError(&resp.Diagnostics, fmt.Sprintf("Unable to create federation rule %q", params.Name), params.OAuthScope, err)
 		return
 	}
@@ -631,6 +666,9 @@ func (r *federationRuleResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
+		return
+	}
 	rule, err := r.data.client.GetFederationRule(ctx, state.ID.ValueString())
 	if client.IsNotFound(err) || (err == nil && rule.IsArchived()) {
 		tflog.Warn(ctx, "federation rule is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
@@ -659,7 +697,7 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !r.applyGuards(ctx, &plan, &state, &resp.Diagnostics) {
+	if !r.applyGuards(ctx, &plan, &state, &resp.Diagnostics) || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueString()
@@ -674,25 +712,13 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 		scope = state.OAuthScope.ValueString()
 	}
 
-	current, _ := setStrings(state.WorkspaceIDs.SetValue)
+	stateWS, _ := setStrings(state.WorkspaceIDs.SetValue)
+	current := stateWS
+	desired, _ := setStrings(plan.WorkspaceIDs.SetValue)
 	written := (*client.FederationRule)(nil)
-	if !updateIsEmpty(params) {
-		rule, err := r.data.client.UpdateFederationRule(ctx, id, params)
-		if err != nil {
-			addWriteError(&resp.Diagnostics, "Unable to update federation rule "+id, scope, err)
-			return
-		}
-		written = rule
-		current = rule.WorkspaceIDs
-	}
-
-	var desired []string
-	if !plan.AppliesToAllWorkspaces.ValueBool() {
-		desired, _ = setStrings(plan.WorkspaceIDs.SetValue)
-	}
-	enabled, ok := r.syncWorkspaces(ctx, id, current, desired, scope, &resp.Diagnostics)
-	if !ok {
-		// Keep what is known to be true so the next plan retries the rest.
+	// keepPartial records what is known to be true after a failed step, so
+	// the next plan retries the rest.
+	keepPartial := func(enabled []string) {
 		base := written
 		if base == nil {
 			base, _ = r.data.client.GetFederationRule(ctx, id)
@@ -705,6 +731,34 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 		plan.WorkspaceIDs = workspaceSet(enabled)
 		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	// Narrowing from all workspaces: enable the explicit workspaces first
+	// (the API allows it while the rule applies to all), so the rule is never
+	// live in no workspace and applies_to_all_workspaces = false is accepted.
+	if !plan.AppliesToAllWorkspaces.ValueBool() && state.AppliesToAllWorkspaces.ValueBool() {
+		enabled, ok := r.syncWorkspaces(ctx, id, current, desired, scope, &resp.Diagnostics)
+		if !ok {
+			keepPartial(enabled)
+			return
+		}
+		current = enabled
+	}
+	if !updateIsEmpty(params) {
+		rule, err := r.data.client.UpdateFederationRule(ctx, id, params)
+		if err != nil {
+			addWriteError(&resp.Diagnostics, "Unable to update federation rule "+id, scope, err)
+			if !sameMembers(current, stateWS) {
+				keepPartial(current)
+			}
+			return
+		}
+		written = rule
+		current = rule.WorkspaceIDs
+	}
+
+	enabled, ok := r.syncWorkspaces(ctx, id, current, desired, scope, &resp.Diagnostics)
+	if !ok {
+		keepPartial(enabled)
 		return
 	}
 	if written == nil && sameMembers(current, desired) {
@@ -753,7 +807,7 @@ func (r *federationRuleResource) Delete(ctx context.Context, req resource.Delete
 	switch {
 	case err == nil, client.IsNotFound(err):
 	case client.IsForbidden(err) && privilegedScope(state.OAuthScope.ValueString()):
-		resp.Diagnostics.AddError("Unable to archive federation rule "+id+": oauth_scope "+state.OAuthScope.ValueString()+" needs an interactive Console session",
+		resp.Diagnostics.AddError("Unable to archive federation rule "+id+": oauth_scope "+state.OAuthScope.ValueString()+" needs a Console session",
 			privilegedScopeDetail(state.OAuthScope.ValueString(), err)+
 				"\nArchive the rule in the Console, then run `terraform state rm` on it (or apply again: a rule archived elsewhere is dropped from state).")
 	default:
@@ -767,4 +821,21 @@ func (r *federationRuleResource) ImportState(ctx context.Context, req resource.I
 		return
 	}
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// sameConfiguredRule reports whether every attribute the configuration
+// sets is planned as it is in state.
+func sameConfiguredRule(plan, state *federationRuleModel) bool {
+	planTarget, stateTarget := targetAttr(plan.Target, "service_account_id"), targetAttr(state.Target, "service_account_id")
+	return plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) && plan.IssuerID.Equal(state.IssuerID) &&
+		plan.Match.Equal(state.Match) && planTarget != nil && planTarget.Equal(stateTarget) && plan.OAuthScope.Equal(state.OAuthScope) &&
+		plan.WorkspaceIDs.Equal(state.WorkspaceIDs) && plan.AppliesToAllWorkspaces.Equal(state.AppliesToAllWorkspaces) &&
+		plan.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) && plan.AllowGoogleSubjectPrefix.Equal(state.AllowGoogleSubjectPrefix)
+}
+
+func targetAttr(obj types.Object, name string) attr.Value {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	return obj.Attributes()[name]
 }

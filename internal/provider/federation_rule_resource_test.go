@@ -51,6 +51,16 @@ type ruleCfg struct {
 	extra                       string
 }
 
+// defaultWorkspaceRef is the default workspace's ID as configurations get
+// it: from the workspace data source.
+const defaultWorkspaceRef = "data.anthropic_workspace.default.id"
+
+const defaultWorkspaceData = `
+data "anthropic_workspace" "default" {
+  default = true
+}
+`
+
 func (c ruleCfg) hcl() string {
 	if c.name == "" {
 		c.name = "cloud-run-agent"
@@ -62,9 +72,15 @@ func (c ruleCfg) hcl() string {
 		c.match = googleMatch(testGoogleEmail)
 	}
 	if c.workspaces == "" {
-		c.workspaces = `workspace_ids = ["default"]`
+		c.workspaces = `workspace_ids = [` + defaultWorkspaceRef + `]`
 	}
-	return fmt.Sprintf(`
+	// The default workspace is looked up, never hard-coded: its ID differs
+	// per organization.
+	lookup := ""
+	if strings.Contains(c.workspaces+c.extra, defaultWorkspaceRef) {
+		lookup = defaultWorkspaceData
+	}
+	return lookup + fmt.Sprintf(`
 resource "anthropic_federation_rule" "test" {
   name      = %q
   issuer_id = %q
@@ -123,7 +139,7 @@ func (e *testEnv) googleRuleFixture(t *testing.T) ruleFixture {
 }
 
 func (e *testEnv) googleRuleParams(f ruleFixture, name string) client.FederationRuleCreateParams {
-	aud, ws := testAudience, "default"
+	aud, ws := testAudience, e.emu.DefaultWorkspaceID()
 	return client.FederationRuleCreateParams{
 		Name:     name,
 		IssuerID: f.issuer.ID,
@@ -259,7 +275,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 	allWorkspaces := updated
 	allWorkspaces.workspaces = `applies_to_all_workspaces = true`
 	backToList := updated
-	backToList.workspaces = fmt.Sprintf(`workspace_ids = ["default", %q]`, prod)
+	backToList.workspaces = fmt.Sprintf(`workspace_ids = [%s, %q]`, defaultWorkspaceRef, prod)
 	renamed := backToList
 	renamed.name = "cloud-run-agent-v3"
 	newIssuer := renamed
@@ -377,7 +393,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, "default", prod)),
+				Check: resource.ComposeTestCheckFunc(sameID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, env.emu.DefaultWorkspaceID(), prod)),
 			},
 			// Import by ID reproduces the state.
 			{
@@ -424,11 +440,11 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("default"), knownvalue.StringExact(prod),
+						knownvalue.StringExact(env.emu.DefaultWorkspaceID()), knownvalue.StringExact(prod),
 					})),
 					expectOnlyChanged{addr, []string{"workspace_ids"}},
 				}},
-				Check: env.checkRuleWorkspaces(&firstID, false, "default", prod),
+				Check: env.checkRuleWorkspaces(&firstID, false, env.emu.DefaultWorkspaceID(), prod),
 			},
 			// Read-your-writes: reads lag writes by 2 s, yet the plan after an
 			// update is empty because the apply waited for its write.
@@ -474,7 +490,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 						}
 						return nil
 					},
-					env.checkRuleWorkspaces(&secondID, false, "default", prod),
+					env.checkRuleWorkspaces(&secondID, false, env.emu.DefaultWorkspaceID(), prod),
 				),
 			},
 			// A new issuer replaces the rule: the old one is archived first
@@ -557,11 +573,11 @@ func TestAccFederationRule_privilegedScopeRefused(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      env.config(ruleCfg{issuerID: f.issuer.ID, saID: admin.ID, scope: "org:admin"}.hcl()),
-				ExpectError: wrapTolerant(`(?s)oauth_scope org:admin needs an interactive Console session.*OAuth access token.*workspace:developer or workspace:inference.*import`),
+				ExpectError: wrapTolerant(`(?s)oauth_scope org:admin needs a Console session.*OAuth access token.*workspace:developer and/or workspace:inference.*import`),
 			},
 			{
 				Config:      env.config(ruleCfg{issuerID: f.issuer.ID, saID: f.sa.ID, scope: "workspace:manage_tunnels"}.hcl()),
-				ExpectError: wrapTolerant(`(?s)oauth_scope workspace:manage_tunnels needs an interactive Console session.*403`),
+				ExpectError: wrapTolerant(`(?s)oauth_scope workspace:manage_tunnels needs a Console session.*403`),
 			},
 		},
 	})

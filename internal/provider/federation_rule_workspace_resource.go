@@ -70,10 +70,10 @@ func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.S
 				PlanModifiers:       replace,
 			},
 			"workspace_id": schema.StringAttribute{
-				Description:         "Workspace ID (wrkspc_...), or \"default\" for the default workspace.",
-				MarkdownDescription: "Workspace ID (`wrkspc_...`), or `default` for the default workspace.",
+				Description:         "Workspace ID (wrkspc_...). The default workspace has its own ID too: look it up with data.anthropic_workspace (default = true).",
+				MarkdownDescription: "Workspace ID (`wrkspc_...`). The default workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`.",
 				Required:            true,
-				Validators:          []validator.String{workspaceIDValidator()},
+				Validators:          []validator.String{storedWorkspaceIDValidator()},
 				PlanModifiers:       replace,
 			},
 			"workspace_name":      computedString("Name of the workspace.", true),
@@ -115,10 +115,10 @@ func (r *federationRuleWorkspaceResource) Create(ctx context.Context, req resour
 		switch {
 		case client.IsBadRequest(err):
 			resp.Diagnostics.AddError(summary, apiErrorDetail(err)+
-				"\nA rule with applies_to_all_workspaces = true is enabled everywhere and takes no individual enablements, and an archived rule takes none.")
+				"\nAn archived rule takes no enablements; check that the rule is live.")
 		case client.IsForbidden(err):
 			resp.Diagnostics.AddError(summary, apiErrorDetail(err)+
-				"\nRules with the org:admin or workspace:manage_tunnels scope can only be changed from an interactive Console session.")
+				"\nRules with a scope beyond workspace:developer and workspace:inference (org:admin, workspace:manage_tunnels) can only be changed from a Console session.")
 		default:
 			addAPIError(&resp.Diagnostics, summary, err)
 		}
@@ -202,7 +202,7 @@ func (r *federationRuleWorkspaceResource) Delete(ctx context.Context, req resour
 }
 
 func (r *federationRuleWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ruleID, wsID, err := splitCompositeID(req.ID, policy.PrefixRule, "fdrl_...:wrkspc_... (or fdrl_...:default)")
+	ruleID, wsID, err := splitCompositeID(req.ID, policy.PrefixRule, "fdrl_...:wrkspc_...")
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return

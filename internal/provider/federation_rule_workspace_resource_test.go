@@ -11,15 +11,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
 
 // enablementConfig is a rule that leaves its enablements to
 // anthropic_federation_rule_workspace, plus one enablement per workspace.
 func enablementConfig(f ruleFixture, workspaceIDs ...string) string {
 	cfg := ruleCfg{
-		issuerID:   f.issuer.ID,
-		saID:       f.sa.ID,
-		workspaces: `workspace_ids = ["default"]`,
+		issuerID: f.issuer.ID,
+		saID:     f.sa.ID,
 		extra: `lifecycle {
     ignore_changes = [workspace_ids]
   }`,
@@ -57,7 +58,7 @@ func TestAccFederationRuleWorkspace_lifecycle(t *testing.T) {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					captureID(rule, &ruleID),
-					env.checkRuleWorkspaces(&ruleID, false, "default", prod, staging),
+					env.checkRuleWorkspaces(&ruleID, false, env.emu.DefaultWorkspaceID(), prod, staging),
 					func(s *terraform.State) error {
 						if got, want := s.RootModule().Resources[ws0].Primary.ID, ruleID+":"+prod; got != want {
 							return fmt.Errorf("enablement id = %s, want %s", got, want)
@@ -84,7 +85,7 @@ func TestAccFederationRuleWorkspace_lifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(ws1, plancheck.ResourceActionDestroyBeforeCreate),
 					plancheck.ExpectResourceAction(ws0, plancheck.ResourceActionNoop),
 				}},
-				Check: env.checkRuleWorkspaces(&ruleID, false, "default", prod, research),
+				Check: env.checkRuleWorkspaces(&ruleID, false, env.emu.DefaultWorkspaceID(), prod, research),
 			},
 			// Drift: disabled behind Terraform's back, the plan enables it again.
 			{
@@ -97,7 +98,7 @@ func TestAccFederationRuleWorkspace_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(ws1, plancheck.ResourceActionCreate),
 				}},
-				Check: env.checkRuleWorkspaces(&ruleID, false, "default", prod, research),
+				Check: env.checkRuleWorkspaces(&ruleID, false, env.emu.DefaultWorkspaceID(), prod, research),
 			},
 			// Removing the resource disables the rule in that workspace only.
 			{
@@ -105,7 +106,7 @@ func TestAccFederationRuleWorkspace_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(ws1, plancheck.ResourceActionDestroy),
 				}},
-				Check: env.checkRuleWorkspaces(&ruleID, false, "default", prod),
+				Check: env.checkRuleWorkspaces(&ruleID, false, env.emu.DefaultWorkspaceID(), prod),
 			},
 			// Import of an enablement made outside Terraform, then no diff.
 			{
@@ -157,7 +158,7 @@ resource "anthropic_federation_rule_workspace" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      env.config(enable("svac_01ABCDEFGHIJKLMNOPQRSTUVWX", "default")),
+				Config:      env.config(enable("svac_01ABCDEFGHIJKLMNOPQRSTUVWX", "wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX")),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)federation_rule_id.*fdrl_01`),
 			},
@@ -166,10 +167,16 @@ resource "anthropic_federation_rule_workspace" "test" {
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)workspace_id.*wrkspc_`),
 			},
-			// A rule that applies everywhere takes no individual enablements.
+			// A rule that applies everywhere still takes explicit enablements
+			// (kept, and ignored at exchange while it applies to all).
 			{
-				Config:      env.config(enable(everywhere.ID, env.workspaceID(t, "staging"))),
-				ExpectError: wrapTolerant(`(?s)Unable to enable federation rule.*applies_to_all_workspaces = true is enabled everywhere`),
+				Config: env.config(enable(everywhere.ID, env.workspaceID(t, "staging"))),
+				Check: env.checkRuleAPI(&everywhere.ID, func(r *client.FederationRule) error {
+					if !r.AppliesToAllWorkspaces || len(r.WorkspaceIDs) != 1 || r.WorkspaceIDs[0] != env.workspaceID(t, "staging") {
+						return fmt.Errorf("rule = all %v, workspace_ids %v; want all and the staging enablement", r.AppliesToAllWorkspaces, r.WorkspaceIDs)
+					}
+					return nil
+				}),
 			},
 		},
 	})

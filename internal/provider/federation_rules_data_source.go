@@ -68,6 +68,9 @@ func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.Rea
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !d.data.resolveOrgID(ctx, &resp.Diagnostics) {
+		return
+	}
 	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}, IssuerID: cfg.IssuerID.ValueString()}
 	cfg.Rules = []federationRuleFields{}
 	for rule, err := range d.data.client.ListFederationRules(ctx, params) {
@@ -79,7 +82,7 @@ func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.Rea
 			continue
 		}
 		var f federationRuleFields
-		f.fromAPI(&rule, d.data.organizationID)
+		f.fromAPI(&rule, d.data.knownOrgID())
 		cfg.Rules = append(cfg.Rules, f)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)

@@ -156,6 +156,14 @@ func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemer
 		serviceAccountID: m.ServiceAccountID.ValueString(),
 		workspaceID:      m.WorkspaceID.ValueString(),
 	}
+	// With an admin credential and no organization configured, the
+	// provider asks the API which organization that credential belongs to.
+	if target.organizationID == "" && pd.adminAuth != "" {
+		if !pd.resolveOrgID(ctx, &resp.Diagnostics) {
+			return
+		}
+		target.organizationID = pd.knownOrgID()
+	}
 	if target.organizationID == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("organization_id"), "Missing organization ID",
 			"The exchange names the organization: set organization_id here, or organization_id in the provider block, or the "+envOrganizationID+" environment variable.")

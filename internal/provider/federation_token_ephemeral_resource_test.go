@@ -414,7 +414,7 @@ func TestAccFederationToken_denials(t *testing.T) {
 			step(wrongSub, literal(mint(nil)), opaque+`match\.claims\.sub pins "`+googleemu.UniqueIDFor(ciRunner)+`", but the token's sub is "`+googleemu.UniqueIDFor(workload)+`".*authentication history`),
 			step(wrongEmail, literal(mint(nil)), opaque+`match\.claims\.email pins "`+regexp.QuoteMeta(ciRunner)+`", but the token's email is "`+regexp.QuoteMeta(workload)+`"`),
 			step(celFalse, literal(mint(nil)), opaque+`match\.condition "claims\.email_verified == false" evaluates to false`),
-			step(twoWorkspaces, literal(mint(nil)), opaque+`enabled in 2 workspaces \(`+production+", "+staging+`\), so the exchange needs workspace_id`),
+			step(twoWorkspaces, literal(mint(nil)), opaque+`enabled in 2 workspaces \(`+production+", "+staging+`\), none of them the default workspace, so the exchange needs workspace_id`),
 			step(archived, literal(mint(nil)), opaque+`The rule is archived`),
 			step(ci, literal(ciToken("repo:other/app", "jti-1")), opaque+`match\.subject_prefix "repo:acme/\*" does not match the token's sub "repo:other/app"`),
 			// The same literal token is opened at plan and again at apply:

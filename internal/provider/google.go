@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 
 	"cloud.google.com/go/auth"
 	"cloud.google.com/go/auth/credentials"
+	"cloud.google.com/go/auth/httptransport"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -31,6 +33,9 @@ import (
 	"google.golang.org/api/googleapi"
 	iamcredentials "google.golang.org/api/iamcredentials/v1"
 	"google.golang.org/api/option"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Environment variables read for the google block, named as
@@ -142,7 +147,13 @@ type googleConfig struct {
 	// problem is a configuration error found at Configure time that only
 	// matters once Google is used (unknown values, a bad environment value).
 	problem error
+	// timeout is the provider's request_timeout: it bounds every Google
+	// request (IAM, IAM Credentials, token endpoints, the metadata server).
+	timeout time.Duration
 	creds   func() (*auth.Credentials, error)
+	// client is the authorised HTTP client built on creds, shared by the
+	// IAM and IAM Credentials clients.
+	client func() (*http.Client, error)
 }
 
 // googleConfigFromModel resolves the google attribute and the environment.
@@ -174,8 +185,15 @@ func googleConfigFromModel(ctx context.Context, obj types.Object, version string
 // newGoogleConfig wires the lazy credential lookup. ctx is the Configure
 // call's, kept for logging only.
 func newGoogleConfig(ctx context.Context, s googleSettings, version string) *googleConfig {
-	g := &googleConfig{settings: s, userAgent: "terraform-provider-anthropic/" + version}
+	g := &googleConfig{settings: s, userAgent: "terraform-provider-anthropic/" + version, timeout: defaultRequestTimeout}
 	g.creds = sync.OnceValues(func() (*auth.Credentials, error) { return g.resolveCredentials(ctx) })
+	g.client = sync.OnceValues(func() (*http.Client, error) {
+		creds, err := g.creds()
+		if err != nil {
+			return nil, err
+		}
+		return g.authorizedClient(creds)
+	})
 	return g
 }
 
@@ -255,15 +273,16 @@ func stringOrGetenv(v types.String, env string, getenv func(string) string) stri
 func normalizeGoogleEndpoint(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	u, err := url.Parse(s)
+	shown := redact.String(raw) // a URL may carry a password
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("%q is not an absolute http(s) URL such as https://iam.googleapis.com/", raw)
+		return "", fmt.Errorf("%q is not an absolute http(s) URL such as https://iam.googleapis.com/", shown)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%q must not carry a query, a fragment or user information", raw)
+		return "", fmt.Errorf("%q must not carry a query, a fragment or user information", shown)
 	}
 	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("%q uses plain http to a non-loopback host; the provider refuses to send Google credentials over an unencrypted connection. "+
-			"Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
+			"Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -329,20 +348,21 @@ func (g *googleConfig) describe() string {
 }
 
 // clientOptions are the options every Google API client of the provider
-// starts from: the provider's Google credentials and User-Agent. The first
-// call resolves the credentials (Application Default Credentials lookup,
-// file read, impersonation setup); later calls reuse them. Errors say where
-// the credentials were looked for and never contain a secret.
+// starts from: an HTTP client with the provider's Google credentials and
+// User-Agent, bounded by request_timeout, that follows no redirect. The
+// first call resolves the credentials (Application Default Credentials
+// lookup, file read, impersonation setup); later calls reuse them. Errors
+// say where the credentials were looked for and never contain a secret.
 func (g *googleConfig) clientOptions(ctx context.Context) ([]option.ClientOption, error) {
 	if g.problem != nil {
 		return nil, g.problem
 	}
-	creds, err := g.creds()
+	hc, err := g.client()
 	if err != nil {
 		return nil, err
 	}
 	tflog.Debug(ctx, "using Google credentials", map[string]any{"source": g.describe()})
-	return []option.ClientOption{option.WithAuthCredentials(creds), option.WithUserAgent(g.userAgent)}, nil
+	return []option.ClientOption{option.WithHTTPClient(hc)}, nil
 }
 
 // iamOptions configure an IAM v1 client (iam.NewService).
@@ -367,6 +387,133 @@ func (g *googleConfig) withEndpoint(ctx context.Context, endpoint string) ([]opt
 	return opts, nil
 }
 
+// authorizedClient is the HTTP client the Google API clients use instead of
+// their own. Theirs follows redirects, and its transport adds the bearer
+// token to every hop: a redirect to another host would receive it.
+func (g *googleConfig) authorizedClient(creds *auth.Credentials) (*http.Client, error) {
+	hc, err := httptransport.NewClient(&httptransport.Options{
+		Credentials: creds,
+		Headers:     http.Header{"User-Agent": {g.userAgent}},
+		// The timeout sits below the credentials: fetching the token (an
+		// impersonation, with its own timeout) does not eat into the time
+		// of the request it authorises, and its timeout is reported as its own.
+		BaseRoundTripper: &timeoutTransport{next: cloneDefaultTransport(), timeout: g.timeout},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the Google HTTP client: %w", redact.Error(err))
+	}
+	hc.CheckRedirect = refuseGoogleRedirect
+	return hc, nil
+}
+
+func cloneDefaultTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
+}
+
+// timeoutTransport bounds one request, from sending it to reading the last
+// byte of the response body.
+type timeoutTransport struct {
+	next    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.timeout <= 0 {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases the request's timer once the body is consumed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// tokenClient fetches tokens for the base credentials (OAuth token
+// endpoints, STS): no Authorization header of ours, but assertions, client
+// secrets and refresh tokens in the body, which a 307 would re-send.
+func (g *googleConfig) tokenClient() *http.Client {
+	return &http.Client{Transport: cloneDefaultTransport(), Timeout: g.timeout, CheckRedirect: refuseGoogleRedirect}
+}
+
+// refuseGoogleRedirect follows no redirect: Google APIs do not redirect, so
+// one comes from a misconfigured endpoint or a hostile proxy.
+func refuseGoogleRedirect(req *http.Request, via []*http.Request) error {
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return fmt.Errorf("%s answered HTTP %d, a redirect to %s; the provider follows no redirect with Google credentials (check the endpoint settings)",
+		urlOrigin(via[0].URL), status, urlOrigin(req.URL))
+}
+
+// urlOrigin is scheme://host of u, without user information, path or query.
+func urlOrigin(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
+}
+
+// googleTimeoutError is a Google request that ran out of request_timeout.
+type googleTimeoutError struct {
+	service, endpoint string
+	timeout           time.Duration
+}
+
+func (e *googleTimeoutError) Error() string {
+	return fmt.Sprintf("%s (%s) did not answer within %s; the provider's request_timeout bounds each Google request, raise it if the endpoint is slow",
+		e.service, e.endpoint, e.timeout)
+}
+
+// explainTimeout turns err into a *googleTimeoutError when it is the
+// request timeout expiring (not the caller cancelling), so the message
+// names the setting instead of "context deadline exceeded".
+func (g *googleConfig) explainTimeout(ctx context.Context, err error, service, endpoint, defaultEndpoint string) error {
+	var already *googleTimeoutError
+	if err == nil || ctx.Err() != nil || errors.As(err, &already) || !isTimeout(err) {
+		return err
+	}
+	if endpoint == "" {
+		endpoint = defaultEndpoint
+	}
+	return &googleTimeoutError{service: service, endpoint: endpoint, timeout: g.timeout}
+}
+
+const (
+	defaultIAMEndpoint            = "https://iam.googleapis.com/"
+	defaultIAMCredentialsEndpoint = "https://iamcredentials.googleapis.com/"
+)
+
+// isTimeout reports an expired deadline, from a context or a client timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// requestTimeout is request_timeout, for Google requests made outside the
+// clients above (the metadata server).
+func (g *googleConfig) requestTimeout() time.Duration {
+	if g == nil || g.timeout <= 0 {
+		return defaultRequestTimeout
+	}
+	return g.timeout
+}
+
 // resolveCredentials runs once, on first use. ctx is only for logging: the
 // credentials outlive the Terraform call that happened to need them first.
 func (g *googleConfig) resolveCredentials(ctx context.Context) (*auth.Credentials, error) {
@@ -374,14 +521,18 @@ func (g *googleConfig) resolveCredentials(ctx context.Context) (*auth.Credential
 	if err != nil {
 		return nil, err
 	}
+	base = g.boundTokenFetch(base)
 	s := g.settings
 	if s.impersonate == "" {
 		return base, nil
 	}
 	tflog.Debug(ctx, "impersonating a Google service account", map[string]any{"target": s.impersonate, "delegates": s.delegates})
+	client, err := g.authorizedClient(base)
+	if err != nil {
+		return nil, err
+	}
 	tp := &impersonatedTokenProvider{
-		base: base, target: s.impersonate, delegates: s.delegates,
-		endpoint: s.iamCredentialsEndpoint, userAgent: g.userAgent,
+		google: g, client: client, target: s.impersonate, delegates: s.delegates, endpoint: s.iamCredentialsEndpoint,
 	}
 	return auth.NewCredentials(&auth.CredentialsOptions{
 		TokenProvider: auth.NewCachedTokenProvider(tp, &auth.CachedTokenProviderOptions{DisableAsyncRefresh: true}),
@@ -390,7 +541,7 @@ func (g *googleConfig) resolveCredentials(ctx context.Context) (*auth.Credential
 
 func (g *googleConfig) baseCredentials() (*auth.Credentials, error) {
 	s := g.settings
-	opts := &credentials.DetectOptions{Scopes: []string{googleCloudPlatformScope}}
+	opts := &credentials.DetectOptions{Scopes: []string{googleCloudPlatformScope}, Client: g.tokenClient()}
 	switch {
 	case s.accessToken != "":
 		return auth.NewCredentials(&auth.CredentialsOptions{TokenProvider: staticTokenProvider{token: strings.TrimSpace(s.accessToken)}}), nil
@@ -405,7 +556,7 @@ func (g *googleConfig) baseCredentials() (*auth.Credentials, error) {
 		}
 		creds, err := credentials.NewCredentialsFromJSON(credType, b, opts)
 		if err != nil {
-			return nil, fmt.Errorf("loading the Google credentials from %s: %w", s.credentialsFrom, err)
+			return nil, fmt.Errorf("loading the Google credentials from %s: %w", s.credentialsFrom, redact.Error(err))
 		}
 		return creds, nil
 	}
@@ -416,10 +567,46 @@ func (g *googleConfig) baseCredentials() (*auth.Credentials, error) {
 			hint = fmt.Sprintf(" (%s is %q)", envGoogleApplicationCredentials, p)
 		}
 		return nil, fmt.Errorf("finding Google Application Default Credentials%s: %w. Set google.credentials or google.access_token in the provider "+
-			"block, the %s or %s environment variable, or run `gcloud auth application-default login`", hint, err, envGoogleCredentials, envGoogleAccessToken)
+			"block, the %s or %s environment variable, or run `gcloud auth application-default login`", hint, redact.Error(err), envGoogleCredentials, envGoogleAccessToken)
 	}
 	return creds, nil
 }
+
+// boundTokenFetch bounds each access token fetch of creds by
+// request_timeout. Token endpoints are reached with tokenClient, which has
+// the timeout already; the metadata server behind Application Default
+// Credentials on Google Cloud is not, and the library retries it for
+// half a minute.
+func (g *googleConfig) boundTokenFetch(creds *auth.Credentials) *auth.Credentials {
+	if g.timeout <= 0 {
+		return creds
+	}
+	bounded := *creds // keeps the project, quota project and universe domain
+	bounded.TokenProvider = &timeoutTokenProvider{next: creds.TokenProvider, timeout: g.timeout, describe: g.describe}
+	return &bounded
+}
+
+type timeoutTokenProvider struct {
+	next     auth.TokenProvider
+	timeout  time.Duration
+	describe func() string
+}
+
+func (p *timeoutTokenProvider) Token(ctx context.Context) (*auth.Token, error) {
+	tctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	tok, err := p.next.Token(tctx)
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		// Not wrapped: the request this token was for must not be reported
+		// as the one that timed out.
+		return nil, fmt.Errorf("fetching a Google access token for %s took longer than %s; the provider's request_timeout bounds each Google request, "+
+			"raise it if the token endpoint or metadata server is slow", p.describe(), p.timeout)
+	}
+	return tok, err
+}
+
+// maxCredentialsFileBytes bounds a credentials file; real ones are a few KiB.
+const maxCredentialsFileBytes = 1 << 20
 
 // credentialsJSON accepts a file path or the JSON itself, as
 // terraform-provider-google does. Errors never echo the value: it may be a key.
@@ -434,12 +621,12 @@ func credentialsJSON(v, from string) ([]byte, error) {
 			p = filepath.Join(home, rest)
 		}
 	}
-	b, err := os.ReadFile(p)
+	b, err := identity.ReadRegularFile(p, maxCredentialsFileBytes)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("the Google credentials file %q named by %s does not exist (%s takes a file path or the JSON content itself)", p, from, from)
 	case err != nil:
-		return nil, fmt.Errorf("reading the Google credentials file %q named by %s: %w", p, from, err)
+		return nil, fmt.Errorf("the Google credentials file named by %s: %w", from, err)
 	}
 	return b, nil
 }
@@ -476,21 +663,22 @@ func (p staticTokenProvider) Token(context.Context) (*auth.Token, error) {
 // hard-code the production endpoint; this one honours
 // iam_credentials_custom_endpoint like every other call of the provider.
 type impersonatedTokenProvider struct {
-	base      *auth.Credentials
+	google *googleConfig
+	// client carries the base credentials.
+	client    *http.Client
 	target    string
 	delegates []string
 	endpoint  string
-	userAgent string
 }
 
 func (p *impersonatedTokenProvider) Token(ctx context.Context) (*auth.Token, error) {
-	opts := []option.ClientOption{option.WithAuthCredentials(p.base), option.WithUserAgent(p.userAgent)}
+	opts := []option.ClientOption{option.WithHTTPClient(p.client)}
 	if p.endpoint != "" {
 		opts = append(opts, option.WithEndpoint(p.endpoint))
 	}
 	svc, err := iamcredentials.NewService(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("impersonating %s: creating the IAM Credentials client: %w", p.target, err)
+		return nil, fmt.Errorf("impersonating %s: creating the IAM Credentials client: %w", p.target, redact.Error(err))
 	}
 	req := &iamcredentials.GenerateAccessTokenRequest{Scope: []string{googleCloudPlatformScope}, Lifetime: "3600s"}
 	for _, d := range p.delegates {
@@ -498,6 +686,7 @@ func (p *impersonatedTokenProvider) Token(ctx context.Context) (*auth.Token, err
 	}
 	resp, err := svc.Projects.ServiceAccounts.GenerateAccessToken("projects/-/serviceAccounts/"+p.target, req).Context(ctx).Do()
 	if err != nil {
+		err = p.google.explainTimeout(ctx, err, "IAM Credentials", p.endpoint, defaultIAMCredentialsEndpoint)
 		hint := "the provider's Google identity needs roles/iam.serviceAccountTokenCreator on " + p.target
 		if len(p.delegates) > 0 {
 			hint = fmt.Sprintf("each hop of %s needs roles/iam.serviceAccountTokenCreator on the next", strings.Join(append(append([]string{"the provider's Google identity"}, p.delegates...), p.target), " -> "))
@@ -510,7 +699,7 @@ func (p *impersonatedTokenProvider) Token(ctx context.Context) (*auth.Token, err
 	}
 	expiry, err := time.Parse(time.RFC3339, resp.ExpireTime)
 	if err != nil {
-		return nil, fmt.Errorf("impersonating %s: generateAccessToken returned an unreadable expireTime %q", p.target, resp.ExpireTime)
+		return nil, fmt.Errorf("impersonating %s: generateAccessToken returned an unreadable expireTime %q", p.target, redact.String(resp.ExpireTime))
 	}
 	if resp.AccessToken == "" {
 		return nil, fmt.Errorf("impersonating %s: generateAccessToken returned no access token", p.target)
@@ -518,22 +707,24 @@ func (p *impersonatedTokenProvider) Token(ctx context.Context) (*auth.Token, err
 	return &auth.Token{Value: resp.AccessToken, Type: "Bearer", Expiry: expiry}, nil
 }
 
-// googleErrorText renders a Google API error as its status and message; the
-// default rendering dumps the details as indented JSON.
+// googleErrorText renders a Google API error as its status and message (the
+// default rendering dumps the details as indented JSON), redacted: front
+// ends echo request headers, the bearer token among them, into errors.
 func googleErrorText(err error) string {
 	var gerr *googleapi.Error
 	if !errors.As(err, &gerr) {
-		return err.Error()
+		return redact.String(err.Error())
 	}
 	msg := gerr.Message
 	if msg == "" {
-		msg = strings.TrimSpace(googleBodySnippet(gerr.Body, 300))
+		// Redacted before it is cut: a cut token no longer matches.
+		msg = strings.TrimSpace(googleBodySnippet(redact.String(gerr.Body), 300))
 	}
 	text := fmt.Sprintf("Google answered HTTP %d: %s", gerr.Code, msg)
 	if reason := googleErrorReason(gerr); reason != "" {
 		text += " (reason " + reason + ")"
 	}
-	return text
+	return redact.String(text)
 }
 
 func googleErrorReason(gerr *googleapi.Error) string {

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"google.golang.org/api/googleapi"
 	iam "google.golang.org/api/iam/v1"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 var (
@@ -172,7 +174,7 @@ func (d *googleServiceAccountDataSource) Read(ctx context.Context, req datasourc
 		if g.problem != nil {
 			summary = "Invalid Google configuration"
 		}
-		resp.Diagnostics.AddError(summary, "Looking up a Google service account needs the provider's Google credentials (its google block): "+err.Error())
+		resp.Diagnostics.AddError(summary, "Looking up a Google service account needs the provider's Google credentials (its google block): "+redact.String(err.Error()))
 		return
 	}
 	svc, err := iam.NewService(ctx, opts...)
@@ -182,6 +184,7 @@ func (d *googleServiceAccountDataSource) Read(ctx context.Context, req datasourc
 	}
 	sa, err := svc.Projects.ServiceAccounts.Get(account.resource).Context(ctx).Do()
 	if err != nil {
+		err = g.explainTimeout(ctx, err, "IAM", g.settings.iamEndpoint, defaultIAMEndpoint)
 		addGoogleServiceAccountError(&resp.Diagnostics, account, g, err)
 		return
 	}
@@ -201,7 +204,7 @@ func addGoogleServiceAccountError(diags *diag.Diagnostics, account googleAccount
 		// Not an answer from IAM: credentials could not be obtained, or the
 		// endpoint was unreachable.
 		diags.AddError("Unable to read Google service account "+account.display,
-			fmt.Sprintf("Calling IAM with %s failed: %s", g.describe(), err))
+			fmt.Sprintf("Calling IAM with %s failed: %s", g.describe(), googleErrorText(err)))
 		return
 	}
 	where := fmt.Sprintf("(looked up as %s)", account.resource)

@@ -432,9 +432,9 @@ resource "anthropic_federation_rule" "x" {
     service_account_id = anthropic_service_account.agent.id
   }
   oauth_scope   = "workspace:inference"
-  workspace_ids = ["default"]
+  workspace_ids = [data.anthropic_workspace.default.id]
 }
-`)
+`+defaultWorkspaceData)
 	var ruleID string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -57,8 +57,10 @@ type invalidRow struct {
 var blockHeader = regexp.MustCompile(`^\s*(resource|data|ephemeral|provider) "([a-z_]+)"(?: "test")? \{`)
 
 // labelled gives a row's block its unique label and returns it with the
-// address terraform names it by in diagnostics.
-func (r invalidRow) labelled(label, providerConfig string) (config, addr string) {
+// address terraform names it by in diagnostics ("with <addr>,") and, for
+// blocks that have one, the source location terraform shows for type
+// errors of its own, which carry no address ("in <kind> "<type>" "<label>":").
+func (r invalidRow) labelled(label string) (config, addr, where string) {
 	m := blockHeader.FindStringSubmatch(r.block)
 	if m == nil {
 		panic("row " + r.name + ": no block header in " + r.block)
@@ -69,13 +71,14 @@ func (r invalidRow) labelled(label, providerConfig string) (config, addr string)
 		// part of the graph.
 		cfg := strings.Replace(r.block, `provider "anthropic" {`, fmt.Sprintf("provider \"anthropic\" {\n  alias = %q", label), 1) +
 			fmt.Sprintf("resource \"anthropic_service_account\" %q {\n  provider = anthropic.%s\n  name = \"never-created\"\n}\n", "uses_"+label, label)
-		return cfg, fmt.Sprintf(`provider["registry.terraform.io/hashicorp/anthropic"].%s`, label)
+		return cfg, fmt.Sprintf(`provider["registry.terraform.io/hashicorp/anthropic"].%s`, label), ""
 	case "resource":
 		addr = m[2] + "." + label
 	default:
 		addr = m[1] + "." + m[2] + "." + label
 	}
-	return strings.Replace(r.block, `"`+m[2]+`" "test" {`, `"`+m[2]+`" "`+label+`" {`, 1), addr
+	where = fmt.Sprintf("in %s %q %q:", m[1], m[2], label)
+	return strings.Replace(r.block, `"`+m[2]+`" "test" {`, `"`+m[2]+`" "`+label+`" {`, 1), addr, where
 }
 
 // diagnosticBlocks splits terraform's error output into its diagnostics.
@@ -93,11 +96,11 @@ func runInvalidGroup(t *testing.T, env *testEnv, rows []invalidRow, apply bool) 
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(env.providerConfig())
-	addrs := make([]string, len(rows))
+	addrs, wheres := make([]string, len(rows)), make([]string, len(rows))
 	for i, r := range rows {
-		cfg, addr := r.labelled(fmt.Sprintf("r%d", i), env.providerConfig())
+		cfg, addr, where := r.labelled(fmt.Sprintf("r%d", i))
 		b.WriteString(cfg)
-		addrs[i] = addr
+		addrs[i], wheres[i] = addr, where
 	}
 	var checked atomic.Bool
 	resource.Test(t, resource.TestCase{
@@ -112,7 +115,8 @@ func runInvalidGroup(t *testing.T, env *testEnv, rows []invalidRow, apply bool) 
 				attr := regexp.MustCompile(`\b` + regexp.QuoteMeta(r.attr) + `\b`)
 				found := false
 				for _, d := range blocks {
-					if strings.Contains(d, "with "+addrs[i]+",") && want.MatchString(d) && attr.MatchString(d) {
+					located := strings.Contains(d, "with "+addrs[i]+",") || (wheres[i] != "" && strings.Contains(d, wheres[i]))
+					if located && want.MatchString(d) && attr.MatchString(d) {
 						found = true
 						break
 					}
@@ -149,7 +153,8 @@ func TestAccInvalidConfigurations(t *testing.T) {
 		"resource anthropic_service_account", "resource anthropic_service_account_workspace", "resource anthropic_federation_issuer",
 		"resource anthropic_federation_rule", "resource anthropic_federation_rule_workspace",
 		"data anthropic_service_account", "data anthropic_federation_issuer", "data anthropic_federation_rule",
-		"data anthropic_federation_rules", "data anthropic_google_service_account",
+		"data anthropic_federation_rules", "data anthropic_google_service_account", "data anthropic_workspace", "data anthropic_workspaces",
+		"data anthropic_service_accounts", "data anthropic_federation_issuers",
 	} {
 		if !types[want] {
 			t.Errorf("no invalid configuration of %s", want)
@@ -195,7 +200,8 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 	iss := "fdis_01" + strings.Repeat("A", 24)
 	sa := "svac_01" + strings.Repeat("B", 24)
 	rule := "fdrl_01" + strings.Repeat("C", 24)
-	okRule := ruleCfg{issuerID: iss, saID: sa}
+	ws := "wrkspc_01" + strings.Repeat("D", 24)
+	okRule := ruleCfg{issuerID: iss, saID: sa, workspaces: fmt.Sprintf("workspace_ids = [%q]", ws)}
 	with := func(mod func(*ruleCfg)) string {
 		c := okRule
 		mod(&c)
@@ -261,8 +267,9 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"bidirectional character in a name", serviceAccountConfig("ci\u202e", ""), "name", `(?s)name.*character 3 is U\+202E`, atValidate},
 
 		// ---- anthropic_service_account_workspace
-		{"membership role", membership(sa, "default", "workspace_owner"), "workspace_role", `(?s)workspace_role.*value must be one of`, atValidate},
-		{"membership service account id", membership("user_01ABCDEFGHIJKLMNOPQRSTUVWX", "default", "workspace_user"), "service_account_id", `(?s)service_account_id.*svac_`, atValidate},
+		{"membership role", membership(sa, ws, "workspace_owner"), "workspace_role", `(?s)workspace_role.*value must be one of`, atValidate},
+		{"membership service account id", membership("user_01ABCDEFGHIJKLMNOPQRSTUVWX", ws, "workspace_user"), "service_account_id", `(?s)service_account_id.*svac_`, atValidate},
+		{"membership in the literal default workspace", membership(sa, "default", "workspace_user"), "workspace_id", `(?s)workspace_id.*"default" is not stored by the API`, atValidate},
 		{"membership workspace name for id", membership(sa, "production", "workspace_user"), "workspace_id", `(?s)workspace_id.*wrkspc_`, atValidate},
 
 		// ---- anthropic_federation_issuer
@@ -301,6 +308,8 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"CEL non-bool result", withMatch(`{ claims = { ` + pinned + ` }, condition = "size(claims.email)" }`), "condition", `(?s)match\.condition: condition must evaluate to a bool`, atValidate},
 		{"CEL constant true", withMatch(`{ claims = { ` + pinned + ` }, condition = "1 == 1" }`), "condition", `(?s)match\.condition: condition is always true`, atValidate},
 		{"CEL empty", withMatch(`{ claims = { ` + pinned + ` }, condition = "" }`), "condition", `(?s)match\.condition: condition must not be empty`, atValidate},
+		{"CEL bare sub", withMatch(`{ claims = { ` + pinned + ` }, condition = "claims.sub" }`), "condition", `(?s)match\.condition: condition must evaluate to a bool, but it is claims\.sub, which is a string`, atValidate},
+		{"CEL tautology", withMatch(`{ claims = { ` + pinned + ` }, condition = "has(claims.sub) || !has(claims.sub)" }`), "condition", `(?s)match\.condition: condition is always true in effect`, atValidate},
 		{"audience-only match", withMatch(`{ audience = "` + testAudience + `" }`), "match", `(?s)match: audience alone does not identify a workload`, atValidate},
 		{"empty match", withMatch(`{}`), "match", `(?s)match: must set at least one of subject_prefix, claims or condition`, atValidate},
 		{"empty claims map", withMatch(`{ claims = {}, subject_prefix = "x" }`), "claims", `(?s)match\.claims.*at least 1`, atValidate},
@@ -312,14 +321,14 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"issuer_id of a rule", with(func(c *ruleCfg) { c.issuerID = rule }), "issuer_id", `(?s)issuer_id.*fdis_01`, atValidate},
 		{"target service_account_id", with(func(c *ruleCfg) { c.saID = "user_01ABCDEFGHIJKLMNOPQRSTUVWX" }), "service_account_id", `(?s)target\.service_account_id.*svac_01`, atValidate},
 		{"workspace name for id", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = ["production"]` }), "workspace_ids", `(?s)workspace_ids.*wrkspc_`, atValidate},
-		{"workspace_ids and applies_to_all_workspaces", with(func(c *ruleCfg) {
-			c.workspaces = "workspace_ids = [\"default\"]\n  applies_to_all_workspaces = true"
-		}), "applies_to_all_workspaces", `(?s)Conflicting workspace settings`, atValidate},
+		{"literal default workspace", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = ["default"]` }), "workspace_ids", `(?s)workspace_ids.*"default" is not stored by the API.*data.anthropic_workspace.default.id`, atValidate},
 		{"no workspace", with(func(c *ruleCfg) { c.workspaces = `applies_to_all_workspaces = false` }), "workspace_ids", `(?s)Missing workspaces`, atValidate},
 		{"empty workspace_ids", with(func(c *ruleCfg) { c.workspaces = `workspace_ids = []` }), "workspace_ids", `(?s)workspace_ids.*at least 1`, atValidate},
 		{"token lifetime 59", with(func(c *ruleCfg) { c.extra = `token_lifetime_seconds = 59` }), "token_lifetime_seconds", `(?s)between 60 and 86400`, atValidate},
 		{"token lifetime 86401", with(func(c *ruleCfg) { c.extra = `token_lifetime_seconds = 86401` }), "token_lifetime_seconds", `(?s)between 60 and 86400`, atValidate},
-		{"oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:admin" }), "oauth_scope", `(?s)oauth_scope.*value must be one of`, atValidate},
+		{"oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:admin" }), "oauth_scope", `(?s)oauth_scope.*must be one of`, atValidate},
+		{"duplicate oauth_scope", with(func(c *ruleCfg) { c.scope = "workspace:developer workspace:developer" }), "oauth_scope", `(?s)oauth_scope.*names workspace:developer more than once`, atValidate},
+		{"oauth_scope with a double space", with(func(c *ruleCfg) { c.scope = "workspace:developer  workspace:inference" }), "oauth_scope", `(?s)oauth_scope.*single spaces`, atValidate},
 		{"empty rule description", with(func(c *ruleCfg) { c.extra = `description = ""` }), "description", `(?s)description.*length`, atValidate},
 		{"rule description too long", with(func(c *ruleCfg) { c.extra = fmt.Sprintf("description = %q", strings.Repeat("d", 2001)) }), "description", `(?s)description.*2000`, atValidate},
 		{"BEL in a rule description", with(func(c *ruleCfg) { c.extra = `description = "bell\u0007"` }), "description", `(?s)character 5 is U\+0007 BEL`, atValidate},
@@ -346,6 +355,15 @@ func invalidConfigRows(t *testing.T) []invalidRow {
 		{"rule lookup by id and name", data("anthropic_federation_rule", fmt.Sprintf("id = %q\nname = \"x\"", rule)), "name", `(?s)Invalid Attribute Combination.*\[id,name\]`, atValidate},
 		{"rule lookup by an uppercase name", data("anthropic_federation_rule", `name = "Rule"`), "name", `(?s)name: must contain only lowercase letters`, atValidate},
 		{"rules filtered by a rule id", data("anthropic_federation_rules", fmt.Sprintf("issuer_id = %q", rule)), "issuer_id", `(?s)issuer_id.*fdis_01`, atValidate},
+		{"workspace lookup by nothing", data("anthropic_workspace", ""), "default", `(?s)Exactly one of these attributes must be configured: \[id,name,default\]`, atValidate},
+		{"workspace lookup by name and default", data("anthropic_workspace", "name = \"production\"\ndefault = true"), "default", `(?s)Invalid Attribute Combination`, atValidate},
+		{"workspace lookup by default = false", data("anthropic_workspace", "default = false"), "default", `(?s)default = false selects no workspace`, atValidate},
+		{"workspace lookup by the literal default", data("anthropic_workspace", `id = "default"`), "id", `(?s)id.*wrkspc_01`, atValidate},
+		// The list data sources take booleans only: terraform itself refuses
+		// anything else, on the attribute.
+		{"service accounts include_archived not a bool", data("anthropic_service_accounts", `include_archived = "maybe"`), "include_archived", `(?s)Incorrect attribute value type`, atValidate},
+		{"issuers include_archived not a bool", data("anthropic_federation_issuers", `include_archived = "maybe"`), "include_archived", `(?s)Incorrect attribute value type`, atValidate},
+		{"workspaces include_default not a bool", data("anthropic_workspaces", `include_default = "maybe"`), "include_default", `(?s)Incorrect attribute value type`, atValidate},
 		{"Google account without a domain", googleSADataSource("test", "ci-runner@", ""), "account_id", `(?s)Invalid Google service account email.*account_id`, atValidate},
 		{"Google resource name without an email", googleSADataSource("test", "projects/p/serviceAccounts", ""), "account_id", `(?s)Invalid Google service account name`, atValidate},
 		{"Google email with a space", googleSADataSource("test", "a b@example.iam.gserviceaccount.com", ""), "account_id", `(?s)Invalid Google service account email`, atValidate},
@@ -373,7 +391,7 @@ func issuerDependentRows(t *testing.T, env *testEnv) []invalidRow {
 	buildkite := env.issuer(t, "buildkite", policy.BuildkiteIssuer)
 	tfc := env.issuer(t, "terraform-cloud", policy.TerraformCloudIssuer)
 	sa := env.serviceAccount(t, "developer-robot")
-	ok := ruleCfg{issuerID: google.ID, saID: sa.ID}
+	ok := ruleCfg{issuerID: google.ID, saID: sa.ID, workspaces: fmt.Sprintf("workspace_ids = [%q]", env.workspaceID(t, "production"))}
 	with := func(mod func(*ruleCfg)) string {
 		c := ok
 		mod(&c)
@@ -387,7 +405,11 @@ func issuerDependentRows(t *testing.T, env *testEnv) []invalidRow {
 		{"Google subject_prefix", withMatch(google.ID, `{ audience = "`+testAudience+`", subject_prefix = "1122*", claims = { `+pinned+` } }`), "subject_prefix", `(?s)match\.subject_prefix: Google sub values are numeric uniqueIds`, atApply},
 		{"Google email in claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "`+testGoogleEmail+`", email = "`+testGoogleEmail+`" } }`), "sub", `(?s)match\.claims\.sub: Google's sub is the account's numeric uniqueId, not its email`, atApply},
 		{"Google short claims.sub", withMatch(google.ID, `{ audience = "`+testAudience+`", claims = { sub = "12345" } }`), "sub", `(?s)match\.claims\.sub: must be the Google account's 21-digit numeric uniqueId`, atApply},
-		{"Google without a pin", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.email_verified == true" }`), "match", `(?s)match: a rule on Google's shared issuer must pin the Google account`, atApply},
+		{"Google without a pin", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.email_verified == true" }`), "condition", `(?s)match\.condition: a rule on Google's shared issuer must pin the Google account, and its condition does not`, atApply},
+		{"Google condition that any sub passes", withMatch(google.ID, `{ audience = "`+testAudience+`", condition = "claims.sub != \"\"" }`), "condition", `(?s)match\.condition: a rule on Google's shared issuer must pin the Google account, and its condition does not: .claims\.sub != "". is also true when claims\.sub is "109876543210987654321"`, atApply},
+		{"GitHub condition with contains", withMatch(github.ID, `{ condition = "claims.repository.contains(\"my-org\")" }`), "condition", `(?s)match\.condition: GitHub Actions's issuer is shared by every GitHub repository, so this rule must pin yours, and its condition does not`, atApply},
+		{"GitHub condition pin or ref", withMatch(github.ID, `{ condition = "claims.repository == \"my-org/app\" || claims.ref == \"refs/heads/main\"" }`), "condition", `(?s)match\.condition: GitHub Actions's issuer is shared.*the \|\| makes the pin .claims\.repository == "my-org/app". optional`, atApply},
+		{"GitLab condition on size", withMatch(gitlab.ID, `{ condition = "claims.namespace_path.size() > 0" }`), "condition", `(?s)match\.condition: GitLab's issuer is shared.*claims\.namespace_path`, atApply},
 		{"GitHub without a repository pin", withMatch(github.ID, `{ claims = { ref = "refs/heads/main" } }`), "match", `(?s)match: GitHub Actions's issuer is shared by every GitHub repository`, atApply},
 		{"GitHub open-ended repo prefix", withMatch(github.ID, `{ subject_prefix = "repo:my-org*" }`), "match", `(?s)match: GitHub Actions's issuer is shared`, atApply},
 		{"GitLab without a tenant pin", withMatch(gitlab.ID, `{ claims = { ref = "main" } }`), "match", `(?s)match: GitLab's issuer is shared.*claims\.namespace_path`, atApply},

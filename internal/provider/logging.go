@@ -2,22 +2,20 @@ package provider
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // secretFieldKeys are log field keys whose values are always masked.
 var secretFieldKeys = []string{"auth_token", "access_token", "assertion", "identity_token", "authorization", "token"}
 
 // secretPatterns catch secrets wherever they appear in a log value or
-// message: Anthropic keys and tokens, JWTs, Google OAuth tokens and PEM keys.
-var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`sk-ant-[A-Za-z0-9_\-]+`),
-	regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`),
-	regexp.MustCompile(`ya29\.[A-Za-z0-9_\-.]+`),
-	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`),
-}
+// message; they are the patterns every error of the provider is redacted
+// with (Anthropic keys and tokens, Google tokens, JWTs, PEM keys,
+// Authorization headers, URL passwords, in any letter case).
+var secretPatterns = redact.Patterns()
 
 // maskSecrets returns a context whose tflog output masks tokens, JWTs and
 // keys. Every CRUD entry point calls it: masking is scoped to a context.
@@ -42,7 +40,14 @@ func (tflogAdapter) Warn(ctx context.Context, msg string, kv ...any) {
 func kvToFields(kv []any) map[string]any {
 	fields := make(map[string]any, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		if k, ok := kv[i].(string); ok {
+		k, ok := kv[i].(string)
+		if !ok {
+			continue
+		}
+		// Masking applies to strings only: an error would be logged raw.
+		if err, isErr := kv[i+1].(error); isErr {
+			fields[k] = redact.String(err.Error())
+		} else {
 			fields[k] = kv[i+1]
 		}
 	}

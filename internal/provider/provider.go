@@ -26,6 +26,7 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
 // Address is the provider's source address in the registry.
@@ -34,7 +35,7 @@ const Address = "registry.terraform.io/wiflabs/anthropic"
 const (
 	defaultBaseURL        = "https://api.anthropic.com"
 	defaultRequestTimeout = 60 * time.Second
-	defaultMaxRetries     = 4
+	defaultMaxRetries     = client.DefaultMaxRetries
 
 	envBaseURL        = "ANTHROPIC_BASE_URL"
 	envAuthToken      = "ANTHROPIC_AUTH_TOKEN"
@@ -55,6 +56,9 @@ func New(version string) func() provider.Provider {
 
 type anthropicProvider struct {
 	version string
+	// tuneClient lets tests shorten the client's waits without changing
+	// what users get; nil in production.
+	tuneClient func(*client.Options)
 }
 
 type providerModel struct {
@@ -70,8 +74,12 @@ type providerModel struct {
 // providerData is what Configure hands to every resource, data source and
 // ephemeral resource.
 type providerData struct {
-	client         *client.Client
+	client *client.Client
+	// organizationID is configured (attribute or environment) or, when
+	// neither is set, learned from GET /v1/organizations/me on first use:
+	// read it with orgID, never directly.
 	organizationID string
+	lookups        lookups
 	baseURL        string
 	// google builds Google API clients on first use; never nil once configured.
 	google *googleConfig
@@ -103,22 +111,32 @@ func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Sensitive:           true,
 			},
 			"organization_id": schema.StringAttribute{
-				Description:         "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable. Needed by the token exchange and the rule's sdk_environment output.",
-				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable. Needed by the token exchange and the rule's `sdk_environment` output.",
-				Optional:            true,
-				Validators:          []validator.String{uuidValidator{}},
+				Description: "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable; when neither is set, " +
+					"the provider asks the API (GET /v1/organizations/me) once with its admin credential. Used by the token exchange and the rule's " +
+					"sdk_environment output. The federation attribute (keyless authentication) needs it up front: its exchange names the organization " +
+					"before the provider has a token to ask with.",
+				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable; when neither " +
+					"is set, the provider asks the API (`GET /v1/organizations/me`) once with its admin credential. Used by the token exchange and the " +
+					"rule's `sdk_environment` output. Keyless authentication (the `federation` attribute or the `" + envFederationRuleID + "` variables) " +
+					"needs it up front: its exchange names the organization before the provider has a token to ask with.",
+				Optional:   true,
+				Validators: []validator.String{uuidValidator{}},
 			},
 			"request_timeout": schema.StringAttribute{
-				Description:         "Timeout of one HTTP attempt, as a Go duration such as \"30s\" or \"2m\". Defaults to 60s.",
-				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`.",
-				Optional:            true,
-				Validators:          []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
+				MarkdownDescription: "Timeout of one HTTP attempt, as a Go duration such as `\"30s\"` or `\"2m\"`. Defaults to `60s`. It bounds every request the " +
+					"provider makes: to the Anthropic API, and to Google (IAM, IAM Credentials, Google's token endpoints and the GCE metadata server used by `gce_metadata`). " +
+					"One Anthropic API call, retries and waits included, ends at most `request_timeout` + 60 s after it began.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
 			},
 			"max_retries": schema.Int64Attribute{
-				Description:         "How many times an idempotent request (or one the API provably did not process) is retried on 429, 5xx and 529. Defaults to 4; 0 disables retries.",
-				MarkdownDescription: "How many times an idempotent request (or one the API provably did not process) is retried on `429`, `5xx` and `529`. Defaults to `4`; `0` disables retries.",
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(0, 10)},
+				MarkdownDescription: "How many times a request is retried after its first attempt. Defaults to `10`; `0` disables retries. " +
+					"Reads, archives and removals are retried on `429`, `5xx`, `529` and connection errors; creates and updates only when the " +
+					"API provably did not act on them (`429`, `529`, a failed connection attempt). Waits grow exponentially from 0.5 s to 8 s " +
+					"with jitter; a `retry-after` from the API is honoured up to 30 s. Whatever this setting, no retry starts once its wait " +
+					"would end more than 60 s after the call began.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
 			"google":     googleProviderAttribute(),
 			"federation": federationProviderAttribute(),
@@ -170,6 +188,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
 	google := googleConfigFromModel(ctx, cfg.Google, p.version)
+	google.timeout = timeout
 
 	opts := client.Options{
 		BaseURL:        baseURL,
@@ -177,6 +196,9 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		RequestTimeout: timeout,
 		MaxRetries:     retries,
 		Logger:         tflogAdapter{},
+	}
+	if p.tuneClient != nil {
+		p.tuneClient(&opts)
 	}
 	cred := resolveAdminCredential(ctx, cfg, google, orgID, os.Getenv, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -232,6 +254,8 @@ func (p *anthropicProvider) DataSources(_ context.Context) []func() datasource.D
 		newGoogleServiceAccountDataSource,
 		newServiceAccountDataSource,
 		newServiceAccountsDataSource,
+		newWorkspaceDataSource,
+		newWorkspacesDataSource,
 	}
 }
 
@@ -359,8 +383,9 @@ func credentialProblem(token string) (credentialDiag, bool) {
 // to this machine.
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
+	shown := redact.String(raw) // a URL may carry a password
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("base_url %q is not an absolute URL", raw)
+		return fmt.Errorf("base_url %q is not an absolute URL", shown)
 	}
 	switch u.Scheme {
 	case "https":
@@ -369,8 +394,8 @@ func checkBaseURL(raw string) error {
 		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", raw)
+		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	default:
-		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", raw)
+		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
 }

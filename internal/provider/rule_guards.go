@@ -201,22 +201,20 @@ func validateMatchConfig(m ruleMatchModel, diags *diag.Diagnostics, withWarnings
 	}
 }
 
-// validateWorkspaceChoice enforces "exactly one of workspace_ids or
-// applies_to_all_workspaces = true". A false applies_to_all_workspaces next
-// to workspace_ids says the same thing twice and is accepted.
+// validateWorkspaceChoice enforces that the rule is enabled somewhere:
+// workspace_ids, applies_to_all_workspaces = true, or both (the API keeps
+// explicit enablements while the rule applies to all workspaces and ignores
+// them at exchange until it is narrowed again).
 func validateWorkspaceChoice(ws types.Set, all types.Bool, diags *diag.Diagnostics) {
 	if ws.IsUnknown() || all.IsUnknown() {
 		return
 	}
 	allTrue := all.ValueBool()
 	switch {
-	case !ws.IsNull() && allTrue:
-		diags.AddAttributeError(path.Root("applies_to_all_workspaces"), "Conflicting workspace settings",
-			"applies_to_all_workspaces: set either workspace_ids (the workspaces the rule is enabled in) or applies_to_all_workspaces = true, not both.")
 	case ws.IsNull() && !allTrue:
 		diags.AddAttributeError(path.Root("workspace_ids"), "Missing workspaces",
 			"workspace_ids: a federation rule must be enabled somewhere. Set workspace_ids to one or more workspace IDs "+
-				"(wrkspc_... or \"default\"), or set applies_to_all_workspaces = true.")
+				"(wrkspc_...; data.anthropic_workspace finds them, the default workspace included), or set applies_to_all_workspaces = true.")
 	}
 }
 
@@ -275,10 +273,11 @@ func remoteRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, 
 				fmt.Sprintf("target.service_account_id: service account %s (%s) is archived; a rule must target a live service account.", saID, sa.Name))
 		default:
 			res.serviceAccountName = sa.Name
-			if in.scope.ValueString() == policy.ScopeOrgAdmin && sa.OrganizationRole != "admin" {
+			if policy.HasOAuthScope(in.scope.ValueString(), policy.ScopeOrgAdmin) && sa.OrganizationRole != "admin" {
 				diags.AddAttributeError(path.Root("oauth_scope"), "oauth_scope org:admin needs an admin service account",
 					fmt.Sprintf("oauth_scope: an org:admin rule must target a service account with organization_role = \"admin\", but %s (%s) is %q. "+
-						"Target an admin service account (granting admin needs the Console), or use a workspace scope such as workspace:developer.",
+						"Target an admin service account (creating or promoting one needs an interactive credential: a user's OAuth token, not a token minted by a federation exchange), "+
+						"or use a workspace scope such as workspace:developer.",
 						saID, sa.Name, sa.OrganizationRole))
 			}
 		}
@@ -324,7 +323,7 @@ func planRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, di
 		diags.AddAttributeWarning(path.Root("match"), "Federation rule match checked at apply: it is known only after apply",
 			"Part of match comes from values known only after apply, so the tenant-pinning checks of the issuer run at apply, before the rule is written.")
 	}
-	if in.checkTarget && in.target.IsUnknown() && (in.scope.IsUnknown() || in.scope.ValueString() == policy.ScopeOrgAdmin) {
+	if in.checkTarget && in.target.IsUnknown() && (in.scope.IsUnknown() || policy.HasOAuthScope(in.scope.ValueString(), policy.ScopeOrgAdmin)) {
 		diags.AddAttributeWarning(path.Root("target").AtName("service_account_id"),
 			"Federation rule checked at apply: the target service account is created in this run",
 			"target.service_account_id is known only after apply, so the check that an org:admin rule targets an admin service account runs at apply, "+
@@ -333,17 +332,18 @@ func planRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, di
 	return res
 }
 
-// privilegedScope reports scopes only an interactive Console session may
-// grant or change; the provider's OAuth credential gets 403 for them.
-func privilegedScope(scope string) bool { return !slices.Contains(policy.OAuthCallerScopes, scope) }
+// privilegedScope reports oauth_scope values only a Console session may
+// grant or change (any scope beyond workspace:developer and
+// workspace:inference); the provider's OAuth credential gets 403 for them.
+func privilegedScope(scope string) bool { return !policy.IsOAuthCallerScope(scope) }
 
 // privilegedScopeDetail explains a 403 on a rule with a privileged scope.
 func privilegedScopeDetail(scope string, err error) string {
-	return fmt.Sprintf("oauth_scope: rules with oauth_scope %q can only be created, changed or archived from an interactive Anthropic Console session. "+
-		"An OAuth access token, which is what this provider authenticates with, may only manage rules with %s. "+
+	return fmt.Sprintf("oauth_scope: rules with oauth_scope %q can only be created, changed or archived from an Anthropic Console session. "+
+		"An OAuth access token, which is what this provider authenticates with, may only manage rules whose scopes are %s. "+
 		"Create or change this rule in the Console and, if you want Terraform to track it, import it (terraform import with its fdrl_ ID) "+
 		"and leave it unchanged; or use a workspace scope.\n\n%s",
-		scope, strings.Join(policy.OAuthCallerScopes, " or "), apiErrorDetail(err))
+		scope, strings.Join(policy.OAuthCallerScopes, " and/or "), apiErrorDetail(err))
 }
 
 // sdkEnvironment is the environment a workload needs to exchange its

@@ -59,6 +59,8 @@ func TestFindingPathsExistInSchema(t *testing.T) {
 		{Claims: map[string]string{"sub": "123", "email": "112233445566778899001"}},
 		{SubjectPrefix: s("1122*"), Condition: s("claims.email_verified == true")},
 		{Claims: map[string]string{"ref": "main"}},
+		{Condition: s(`claims.ref == "main"`)},
+		{Condition: s(`claims.sub`)},
 	}
 	var findings []policy.Finding
 	for _, m := range matches {
@@ -178,7 +180,7 @@ func TestMatchWireRoundTrip(t *testing.T) {
 func ptrEq(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 func TestValidateWorkspaceChoice(t *testing.T) {
-	set := stringSet([]string{"default"})
+	set := stringSet([]string{"wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"})
 	noSet := types.SetNull(types.StringType)
 	cases := []struct {
 		name    string
@@ -189,7 +191,8 @@ func TestValidateWorkspaceChoice(t *testing.T) {
 		{"list", set, types.BoolValue(false), ""},
 		{"list with null all", set, types.BoolNull(), ""},
 		{"all", noSet, types.BoolValue(true), ""},
-		{"both", set, types.BoolValue(true), "applies_to_all_workspaces"},
+		// Both: the API keeps explicit enablements while the rule applies to all.
+		{"both", set, types.BoolValue(true), ""},
 		{"neither", noSet, types.BoolValue(false), "workspace_ids"},
 		{"neither, null", noSet, types.BoolNull(), "workspace_ids"},
 		{"unknown list", types.SetUnknown(types.StringType), types.BoolValue(true), ""},
@@ -243,13 +246,13 @@ func TestSDKEnvironment(t *testing.T) {
 	if all := sdkEnvironment("fdrl_1", org, "svac_1", nil, true); len(all) != 3 {
 		t.Errorf("all workspaces: %v", all)
 	}
-	if noOrg := sdkEnvironment("fdrl_1", "", "svac_1", []string{"default"}, false); len(noOrg) != 3 {
+	if noOrg := sdkEnvironment("fdrl_1", "", "svac_1", []string{"wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"}, false); len(noOrg) != 3 {
 		t.Errorf("without an organization id the variable is left out: %v", noOrg)
 	}
-	if v := sdkEnvironmentValue(types.StringUnknown(), types.StringValue("svac_1"), org, stringSet([]string{"default"}), types.BoolValue(false)); !v.IsUnknown() {
+	if v := sdkEnvironmentValue(types.StringUnknown(), types.StringValue("svac_1"), org, stringSet([]string{"wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"}), types.BoolValue(false)); !v.IsUnknown() {
 		t.Errorf("unknown id must give an unknown map, got %v", v)
 	}
-	v := sdkEnvironmentValue(types.StringValue("fdrl_1"), types.StringValue("svac_1"), org, stringSet([]string{"default"}), types.BoolValue(false))
+	v := sdkEnvironmentValue(types.StringValue("fdrl_1"), types.StringValue("svac_1"), org, stringSet([]string{"wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"}), types.BoolValue(false))
 	if v.IsUnknown() || len(v.Elements()) != 4 {
 		t.Errorf("known inputs: %v", v)
 	}

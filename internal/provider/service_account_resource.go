@@ -76,10 +76,13 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 2000), descriptionTextValidator()},
 			},
 			"organization_role": schema.StringAttribute{
-				Description: "Organization role: developer (default) or admin. Granting admin requires an interactive Console session; " +
-					"OAuth credentials are refused.",
-				MarkdownDescription: "Organization role: `developer` (default) or `admin`. Granting `admin` requires an interactive Console " +
-					"session; the API refuses it for OAuth credentials, so create admin service accounts in the Console and import them.",
+				Description: "Organization role: developer (default) or admin. Setting admin, on create or by promotion, needs an interactive credential: " +
+					"a user's OAuth token (ANTHROPIC_AUTH_TOKEN); a token minted by a federation exchange (the federation block) is refused (403). " +
+					"Demoting an admin to developer is allowed; an org:admin federation rule that targets it is then refused at exchange.",
+				MarkdownDescription: "Organization role: `developer` (default) or `admin`. Setting `admin`, on create or by promotion, needs an " +
+					"interactive credential: a user's OAuth token (what `ANTHROPIC_AUTH_TOKEN` holds); a token minted by a federation exchange " +
+					"(the provider's `federation` block) is refused with `403`. Demoting an `admin` to `developer` is allowed; an `org:admin` " +
+					"federation rule that targets it is then refused at exchange.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString("developer"),
@@ -133,16 +136,33 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		Description:      plan.Description.ValueStringPointer(),
 		OrganizationRole: plan.OrganizationRole.ValueString(),
 	}
-	sa, err := r.data.client.CreateServiceAccount(ctx, params)
+	c := r.data.client
+	sa, err := createRecovering(ctx, &resp.Diagnostics, "service account", params.Name,
+		func(ctx context.Context) (*client.ServiceAccount, error) { return c.CreateServiceAccount(ctx, params) },
+		func(ctx context.Context, since time.Time) (*client.ServiceAccount, error) {
+			found, err := c.FindServiceAccountByName(ctx, params.Name)
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) ||
+				found.Description != plan.Description.ValueString() || found.OrganizationRole != params.OrganizationRole {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
 		summary := "Unable to create service account"
 		if client.IsConflict(err) {
 			summary = fmt.Sprintf("A service account named %q already exists", params.Name)
 			resp.Diagnostics.AddAttributeError(path.Root("name"), summary,
-				apiErrorDetail(err)+"\nImport it with `terraform import` (by its svac_ ID) or choose another name.")
+				apiErrorDetail(err)+"\nImport it with `terraform import` (by its svac_ ID) or choose another name."+
+					importHint(ctx, "anthropic_service_account", func(ctx context.Context) (string, error) {
+						found, err := c.FindServiceAccountByName(ctx, params.Name)
+						if found == nil {
+							return "", err
+						}
+						return found.ID, err
+					}))
 			return
 		}
-		addAPIError(&resp.Diagnostics, summary, err)
+		addServiceAccountWriteError(&resp.Diagnostics, summary, params.OrganizationRole, err)
 		return
 	}
 	// Record the object first: whatever happens next, it is tracked.
@@ -218,7 +238,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	}
 	sa, err := r.data.client.UpdateServiceAccount(ctx, state.ID.ValueString(), params)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to update service account "+state.ID.ValueString(), err)
+		addServiceAccountWriteError(&resp.Diagnostics, "Unable to update service account "+state.ID.ValueString(), plan.OrganizationRole.ValueString(), err)
 		return
 	}
 	plan.fromAPI(sa)
@@ -279,4 +299,18 @@ func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.I
 		return
 	}
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// addServiceAccountWriteError puts a refused admin role on the attribute:
+// setting admin needs an interactive credential, which a token minted by a
+// federation exchange is not.
+func addServiceAccountWriteError(diags *diag.Diagnostics, summary, role string, err error) {
+	if client.IsForbidden(err) && role == "admin" {
+		diags.AddAttributeError(path.Root("organization_role"), summary+": organization_role admin needs an interactive credential",
+			"organization_role: creating or promoting an admin service account needs an interactive credential, a user's OAuth token "+
+				"(what ANTHROPIC_AUTH_TOKEN holds); a token minted by a federation exchange, which the provider uses with the federation block "+
+				"or the "+envFederationRuleID+" environment variables, is not one. Apply this with a user's OAuth token.\n\n"+apiErrorDetail(err))
+		return
+	}
+	addAPIError(diags, summary, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -46,9 +47,12 @@ func (r *serviceAccountWorkspaceResource) Metadata(_ context.Context, req resour
 func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
-		Description: "Membership of a service account in a workspace. A federated token for a non-default workspace needs one. The API cannot change a membership's role, so every change replaces it.",
-		MarkdownDescription: "Membership of a service account in a workspace. A federated token for a workspace other than the default one " +
-			"needs an explicit membership. The API cannot change a membership's role, so every change **replaces** it (remove, then add).",
+		Description: "Explicit membership of a service account in a workspace. A federated token for a non-default workspace needs one. " +
+			"workspace_role changes in place; another service account or workspace replaces the membership.",
+		MarkdownDescription: "Explicit membership of a service account in a workspace. A federated token for a workspace other than the default one " +
+			"needs an explicit membership; every service account is implicitly a `workspace_user` of the default workspace.\n\n" +
+			"`workspace_role` changes in place; another service account or workspace replaces the membership. Destroying an explicit membership " +
+			"of the default workspace reverts the service account to the implicit `workspace_user` membership there.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Description:         "Composite ID: <service_account_id>:<workspace_id>.",
@@ -64,18 +68,17 @@ func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.S
 				PlanModifiers:       replace,
 			},
 			"workspace_id": schema.StringAttribute{
-				Description:         "Workspace ID (wrkspc_...), or \"default\" for the default workspace.",
-				MarkdownDescription: "Workspace ID (`wrkspc_...`), or `default` for the default workspace.",
+				Description:         "Workspace ID (wrkspc_...). The default workspace has its own ID too: look it up with data.anthropic_workspace (default = true).",
+				MarkdownDescription: "Workspace ID (`wrkspc_...`). The default workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`.",
 				Required:            true,
-				Validators:          []validator.String{workspaceIDValidator()},
+				Validators:          []validator.String{storedWorkspaceIDValidator()},
 				PlanModifiers:       replace,
 			},
 			"workspace_role": schema.StringAttribute{
-				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles, ", ") + ".",
-				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles, "`, `") + "`.",
+				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles, ", ") + ". Changes in place.",
+				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles, "`, `") + "`. Changes in place.",
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles...)},
-				PlanModifiers:       replace,
 			},
 			"created_by_actor_id": computedString("ID of the user or service account that added the membership.", true),
 		},
@@ -120,10 +123,25 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 	}
 	if existing != nil {
 		resp.Diagnostics.AddError(what, fmt.Sprintf("The service account is already a member of this workspace (role %s). "+
-			"Import the membership with `terraform import` and ID %s to manage it.", existing.WorkspaceRole, membershipID(saID, wsID)))
+			"Import the membership with `terraform import` and ID %s to manage it, or add this block to the configuration, "+
+			"with `to` set to this resource's address shown above, and apply again:\n\nimport {\n  to = anthropic_service_account_workspace.this\n  id = %q\n}",
+			existing.WorkspaceRole, membershipID(saID, wsID), membershipID(saID, wsID)))
 		return
 	}
-	mem, err := r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, plan.WorkspaceRole.ValueString())
+	// A membership is unique by service account and workspace, and there
+	// was none a moment ago: one found after an ambiguous failure is ours.
+	role := plan.WorkspaceRole.ValueString()
+	mem, err := createRecovering(ctx, &resp.Diagnostics, "workspace membership", membershipID(saID, wsID),
+		func(ctx context.Context) (*client.ServiceAccountWorkspaceMember, error) {
+			return r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, role)
+		},
+		func(ctx context.Context, _ time.Time) (*client.ServiceAccountWorkspaceMember, error) {
+			found, err := findMembership(ctx, r.data.client, saID, wsID)
+			if err != nil || found == nil || found.WorkspaceRole != role {
+				return nil, err
+			}
+			return found, nil
+		})
 	if err != nil {
 		addAPIError(&resp.Diagnostics, what, err)
 		return
@@ -157,29 +175,50 @@ func (r *serviceAccountWorkspaceResource) Read(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// findMembership returns the explicit membership, or nil when it, or the
-// service account, is gone (an archived service account lists no
-// memberships). The implicit default-workspace entry is not a membership
-// Terraform can own.
+// findMembership reads the membership from the workspace side (one
+// request) and returns it when it is explicit, or nil when it, or the
+// service account, is gone (an archived service account reads as 404). The
+// implicit default-workspace entry is not a membership Terraform can own.
 func findMembership(ctx context.Context, c *client.Client, serviceAccountID, workspaceID string) (*client.ServiceAccountWorkspaceMember, error) {
-	members, err := c.ListServiceAccountWorkspaces(ctx, serviceAccountID)
+	m, err := c.GetWorkspaceServiceAccount(ctx, workspaceID, serviceAccountID)
 	if client.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	for i := range members {
-		if members[i].WorkspaceID == workspaceID && !members[i].Implicit {
-			return &members[i], nil
-		}
+	if m.Implicit {
+		return nil, nil
 	}
-	return nil, nil
+	return m, nil
 }
 
-// Update is never called: every attribute requires replacement.
-func (r *serviceAccountWorkspaceResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.Diagnostics.AddError("Unexpected update", "anthropic_service_account_workspace cannot be updated in place; please report this issue to the provider developers.")
+// Update changes workspace_role, the only attribute that changes in place.
+func (r *serviceAccountWorkspaceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan serviceAccountWorkspaceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	saID, wsID := plan.ServiceAccountID.ValueString(), plan.WorkspaceID.ValueString()
+	mem, err := r.data.client.UpdateWorkspaceServiceAccount(ctx, wsID, saID, plan.WorkspaceRole.ValueString())
+	if err != nil {
+		summary := fmt.Sprintf("Unable to change the role of service account %s in workspace %s", saID, wsID)
+		if client.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("workspace_role"), summary,
+				apiErrorDetail(err)+"\nThe membership no longer exists (it was removed outside Terraform, or the service account was archived); "+
+					"refresh and apply again to re-create it.")
+			return
+		}
+		addAPIError(&resp.Diagnostics, summary, err)
+		return
+	}
+	plan.fromAPI(mem)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *serviceAccountWorkspaceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -218,7 +257,11 @@ func splitCompositeID(id, prefix, form string) (string, string, error) {
 	if err := policy.ValidateID(prefix, left); err != nil {
 		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
 	}
-	if err := policy.ValidateWorkspaceID(right); err != nil {
+	if right == policy.DefaultWorkspaceID {
+		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
+			"everywhere; data.anthropic_workspace with default = true gives it", form)
+	}
+	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
 		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
 	}
 	return left, right, nil

@@ -87,11 +87,11 @@ func TestAccServiceAccountWorkspace_lifecycle(t *testing.T) {
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
-			// The API has no role update: a role change replaces the membership.
+			// A role change is an update in place (the workspace side's role update).
 			{
 				Config: env.config(membershipConfig(prod, "workspace_user")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
 				},
 				Check: expectRole(prod, "workspace_user"),
 			},
@@ -116,21 +116,22 @@ func TestAccServiceAccountWorkspace_lifecycle(t *testing.T) {
 				},
 				Check: expectRole(staging, "workspace_user"),
 			},
-			// Drift: role changed behind Terraform's back (remove + add), the plan replaces it.
+			// Drift: role changed behind Terraform's back, the plan sets it back in place.
 			{
 				PreConfig: func() {
-					if err := env.client.RemoveServiceAccountWorkspace(bg, saID, staging); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := env.client.AddServiceAccountWorkspace(bg, saID, staging, "workspace_admin"); err != nil {
+					if _, err := env.client.UpdateWorkspaceServiceAccount(bg, staging, saID, "workspace_admin"); err != nil {
 						t.Fatal(err)
 					}
 				},
 				Config: env.config(membershipConfig(staging, "workspace_user")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
 				},
 				Check: expectRole(staging, "workspace_user"),
+			},
+			{
+				Config:           env.config(membershipConfig(staging, "workspace_user")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
 				Config:        env.config(membershipConfig(staging, "workspace_user")),
@@ -177,4 +178,76 @@ resource "anthropic_service_account_workspace" "test" {
 			t.Fatalf("existing membership was changed to %s", m.WorkspaceRole)
 		}
 	}
+}
+
+// An explicit membership of the default workspace, found with the workspace
+// data source: it changes role in place, re-plans empty, and destroying it
+// reverts the service account to the implicit membership without error.
+func TestAccServiceAccountWorkspace_defaultWorkspace(t *testing.T) {
+	env := newTestEnv(t)
+	const addr = "anthropic_service_account_workspace.test"
+	def := env.emu.DefaultWorkspaceID()
+	var saID string
+	config := func(role string) string {
+		return env.config(fmt.Sprintf(`
+data "anthropic_workspace" "default" {
+  default = true
+}
+
+resource "anthropic_service_account" "sa" {
+  name = "default-member"
+}
+
+resource "anthropic_service_account_workspace" "test" {
+  service_account_id = anthropic_service_account.sa.id
+  workspace_id       = data.anthropic_workspace.default.id
+  workspace_role     = %q
+}
+`, role))
+	}
+	defaultMembership := func(wantImplicit bool, wantRole string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			m, err := env.client.GetWorkspaceServiceAccount(bg, def, saID)
+			if err != nil {
+				return err
+			}
+			if m.Implicit != wantImplicit || m.WorkspaceRole != wantRole || m.WorkspaceID != def {
+				return fmt.Errorf("default-workspace membership = %+v, want implicit=%v role %s in %s", m, wantImplicit, wantRole, def)
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config("workspace_developer"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_id"), knownvalue.StringExact(def)),
+					statecheck.ExpectKnownValue("data.anthropic_workspace.default", tfjsonpath.New("name"), knownvalue.StringExact("Default")),
+				},
+				Check: resource.ComposeTestCheckFunc(captureID("anthropic_service_account.sa", &saID), defaultMembership(false, "workspace_developer")),
+			},
+			{
+				Config: config("workspace_admin"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: defaultMembership(false, "workspace_admin"),
+			},
+			{
+				Config:           config("workspace_admin"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			// Destroying only the membership: the implicit one is back.
+			{
+				Config: env.config(`
+resource "anthropic_service_account" "sa" {
+  name = "default-member"
+}
+`),
+				Check: defaultMembership(true, "workspace_user"),
+			},
+		},
+	})
 }

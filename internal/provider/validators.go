@@ -40,6 +40,22 @@ func workspaceIDValidator() validator.String {
 	return stringCheck{description: "workspace ID", check: policy.ValidateWorkspaceID}
 }
 
+// storedWorkspaceIDValidator is for workspace ids kept in state: the API
+// answers the default workspace by its own wrkspc_ id, never "default", so
+// the alias would plan a change on every run.
+func storedWorkspaceIDValidator() validator.String {
+	return stringCheck{description: "workspace ID", check: func(s string) error {
+		if s == policy.DefaultWorkspaceID {
+			return fmt.Errorf(`"default" is not stored by the API, which always answers with the default workspace's own ID (wrkspc_...), so it would show a change on every plan; ` +
+				`look the ID up with data "anthropic_workspace" "default" { default = true } and use data.anthropic_workspace.default.id`)
+		}
+		if err := policy.ValidateID(policy.PrefixWorkspace, s); err != nil {
+			return err
+		}
+		return nil
+	}}
+}
+
 // descriptionTextValidator refuses control and bidirectional formatting
 // characters in a description (lines are fine), naming the first one and
 // its position; the service refuses them too.

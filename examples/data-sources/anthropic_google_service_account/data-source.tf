@@ -36,7 +36,11 @@ resource "anthropic_federation_rule" "agent" {
     service_account_id = anthropic_service_account.agent.id
   }
   oauth_scope   = "workspace:inference"
-  workspace_ids = ["default"]
+  workspace_ids = [data.anthropic_workspace.default.id]
+}
+
+data "anthropic_workspace" "default" {
+  default = true
 }
 
 output "agent_unique_id" {

@@ -21,13 +21,13 @@ variable "google_service_account_email" {
 }
 
 variable "workspace_id" {
-  description = "Workspace the workload calls Claude in: a workspace ID (wrkspc_...) or \"default\". The service account is made a member of it and the rule is enabled in it only."
+  description = "Workspace the workload calls Claude in: a workspace ID (wrkspc_...); for the default workspace, data.anthropic_workspace with default = true gives its ID. The service account is made a member of it and the rule is enabled in it only."
   type        = string
   nullable    = false
 
   validation {
-    condition     = var.workspace_id == "default" || can(regex("^wrkspc_[0-9A-Za-z]+$", var.workspace_id))
-    error_message = "workspace_id must be a workspace ID (wrkspc_...) or \"default\"."
+    condition     = can(regex("^wrkspc_[0-9A-Za-z]+$", var.workspace_id))
+    error_message = "workspace_id must be a workspace ID (wrkspc_...). The API shows the default workspace by its own ID, never \"default\": look it up with data \"anthropic_workspace\" and default = true."
   }
 }
 

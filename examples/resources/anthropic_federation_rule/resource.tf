@@ -15,6 +15,11 @@ resource "anthropic_service_account" "agent" {
   name = "cloud-run-agent"
 }
 
+# Workspace IDs differ per organization: look them up.
+data "anthropic_workspace" "production" {
+  name = "production"
+}
+
 resource "anthropic_federation_rule" "agent" {
   name        = "cloud-run-agent"
   description = "Claude agent on Cloud Run (production)"
@@ -36,8 +41,9 @@ resource "anthropic_federation_rule" "agent" {
     service_account_id = anthropic_service_account.agent.id
   }
 
-  oauth_scope            = "workspace:developer"
-  workspace_ids          = ["wrkspc_01ABCDEFabcdef0123456789XY"]
+  # Space-separated scopes; their order does not matter.
+  oauth_scope            = "workspace:developer workspace:inference"
+  workspace_ids          = [data.anthropic_workspace.production.id]
   token_lifetime_seconds = 900
 }
 

@@ -20,7 +20,7 @@ resource "anthropic_federation_rule" "agent" {
   }
 
   oauth_scope   = "workspace:developer"
-  workspace_ids = ["default"]
+  workspace_ids = [data.anthropic_workspace.default.id]
 
   lifecycle {
     ignore_changes = [workspace_ids]
@@ -29,5 +29,13 @@ resource "anthropic_federation_rule" "agent" {
 
 resource "anthropic_federation_rule_workspace" "staging" {
   federation_rule_id = anthropic_federation_rule.agent.id
-  workspace_id       = "wrkspc_01ABCDEFabcdef0123456789XY"
+  workspace_id       = data.anthropic_workspace.staging.id
+}
+
+data "anthropic_workspace" "default" {
+  default = true
+}
+
+data "anthropic_workspace" "staging" {
+  name = "staging"
 }
