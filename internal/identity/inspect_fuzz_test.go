@@ -64,6 +64,9 @@ func FuzzInspect(f *testing.F) {
 		b64(`{"alg":"PS512"}`) + "." + b64(`null`) + ".c2ln",
 		b64(`{"alg":"RS256"}`) + "==." + b64(`{"sub":{}}`) + ".c2ln",
 		"  " + b64(`{"alg":"RS384"}`) + "." + b64(`{"nbf":-1e300}`) + ".c2ln\n",
+		// Claim names are case-sensitive (go-jose decodes them so; encoding/json
+		// would not): these are not iss, sub or aud.
+		b64(`{"alg":"RS256"}`) + "." + b64(`{"ISS":"https://i.example.com","Sub":"s","AUD":"a","Exp":"x"}`) + ".c2ln",
 	} {
 		f.Add(s)
 	}
@@ -91,18 +94,25 @@ func FuzzInspectClaims(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var p struct {
-			Iss, Sub string
-			Aud      any
-		}
+		// A map, not a struct: claim names are case-sensitive.
+		var p map[string]any
 		if json.Unmarshal(payload, &p) != nil {
 			return
 		}
-		if p.Iss != c.Issuer || p.Sub != c.Subject {
-			t.Fatalf("iss/sub %q/%q read back as %q/%q", p.Iss, p.Sub, c.Issuer, c.Subject)
+		iss, _ := p["iss"].(string)
+		sub, _ := p["sub"].(string)
+		if iss != c.Issuer || sub != c.Subject {
+			t.Fatalf("iss/sub %q/%q read back as %q/%q", iss, sub, c.Issuer, c.Subject)
 		}
-		if s, ok := p.Aud.(string); ok && (len(c.Audience) != 1 || c.Audience[0] != s) {
-			t.Fatalf("aud %q read back as %q", s, c.Audience)
+		switch aud := p["aud"].(type) {
+		case string:
+			if len(c.Audience) != 1 || c.Audience[0] != aud {
+				t.Fatalf("aud %q read back as %q", aud, c.Audience)
+			}
+		case nil:
+			if len(c.Audience) != 0 {
+				t.Fatalf("no aud read back as %q", c.Audience)
+			}
 		}
 	})
 }
