@@ -425,12 +425,6 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if attempt > c.maxRetries {
 		return false, nil
 	}
-	kv := []any{"method", st.method, "path", st.path, "attempt", attempt}
-	if resp != nil {
-		kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-	} else {
-		kv = append(kv, "error", transportErrorKind(err))
-	}
 	wait := retryWait(c.http.RetryWaitMin, c.http.RetryWaitMax, c.retryAfterMax, attempt-1, resp, c.now(), c.jitter())
 	if c.onBackoff != nil {
 		wait = c.onBackoff(ctx, wait)
@@ -438,14 +432,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if time.Now().Add(wait).After(st.retryUntil) {
 		// Out of budget: answer now with what the server said rather than
 		// sleep toward a deadline (a hostile retry-after ends here too).
-		if c.logger != nil {
-			c.logger.Warn(ctx, "anthropic API: retry budget exhausted", append(kv, "wait", wait.String())...)
-		}
+		c.logRetry(ctx, logRetryBudget, st, attempt, resp, err, wait)
 		return false, nil
 	}
-	if c.logger != nil {
-		c.logger.Warn(ctx, "anthropic API: retrying request", append(kv, "wait", wait.String())...)
-	}
+	c.logRetry(ctx, logRetry, st, attempt, resp, err, wait)
 	// A write's own context ignores the caller's cancellation (so an
 	// attempt in flight completes); the wait between attempts must not.
 	waitOn := ctx
@@ -748,20 +738,12 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if st != nil {
 		attempt = int(st.attempts.Add(1))
 	}
+	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	if st != nil {
 		st.lastErr = err
 	}
-	if t.logger == nil {
-		return resp, err
-	}
-	kv := []any{"method", req.Method, "path", req.URL.EscapedPath(), "attempt", attempt}
-	if err != nil {
-		kv = append(kv, "error", transportErrorKind(err))
-	} else {
-		kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-	}
-	t.logger.Debug(ctx, "anthropic API request", kv...)
+	t.logAttemptDone(ctx, req, attempt, resp, err, time.Since(start))
 	return resp, err
 }
 

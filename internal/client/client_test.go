@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -850,7 +851,7 @@ func TestDecodingIsTolerant(t *testing.T) {
 
 func TestLoggerSeesAttemptsButNoSecrets(t *testing.T) {
 	logger := &recordingLogger{}
-	s := &scripted{statuses: []int{529}}
+	s := &scripted{statuses: []int{529, 429}, header: http.Header{"Retry-After": []string{"0"}}}
 	c := newTestClient(t, s.ServeHTTP, func(o *Options) { o.Logger = logger })
 	c.jitter = func() float64 { return 0 }
 	if _, err := c.GetServiceAccount(t.Context(), "svac_01"); err != nil {
@@ -862,19 +863,59 @@ func TestLoggerSeesAttemptsButNoSecrets(t *testing.T) {
 	}
 	lines := logger.all()
 	joined := strings.Join(lines, "\n")
-	for _, want := range []string{
-		"DEBUG anthropic API request [method GET path /v1/organizations/service_accounts/svac_01 attempt 1 status 529 request_id req_hdr_529]",
-		"WARN anthropic API: retrying request [method GET path /v1/organizations/service_accounts/svac_01 attempt 1 status 529 request_id req_hdr_529 wait 1ms]",
-		"DEBUG anthropic API request [method GET path /v1/organizations/service_accounts/svac_01 attempt 2 status 200 request_id ]",
-		"DEBUG anthropic API request [method POST path /v1/oauth/token attempt 1 status 200 request_id ]",
-	} {
-		if !strings.Contains(joined, want) {
-			t.Errorf("missing log line %q in\n%s", want, joined)
+	// One line per attempt, one per retry (with its reason and wait), in
+	// order.
+	want := []string{
+		`^DEBUG anthropic API request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 1 status 529 request_id req_hdr_529 duration_ms \d+\]$`,
+		`^WARN anthropic API: retrying request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 1 reason overloaded status 529 request_id req_hdr_529 retry_after 0 wait_ms 0\]$`,
+		`^DEBUG anthropic API request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 2 status 429 request_id req_hdr_429 duration_ms \d+\]$`,
+		`^WARN anthropic API: retrying request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 2 reason rate limited status 429 request_id req_hdr_429 retry_after 0 wait_ms 0\]$`,
+		`^DEBUG anthropic API request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 3 status 200 request_id  duration_ms \d+\]$`,
+		`^DEBUG anthropic API request \[method POST path /v1/oauth/token attempt 1 status 200 request_id  duration_ms \d+\]$`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d log lines, want %d:\n%s", len(lines), len(want), joined)
+	}
+	for i, w := range want {
+		if !regexp.MustCompile(w).MatchString(lines[i]) {
+			t.Errorf("log line %d = %q, want %s", i, lines[i], w)
 		}
 	}
 	for _, secret := range []string{testToken, testAssertion, "Bearer"} {
 		if strings.Contains(joined, secret) {
 			t.Errorf("log contains %q", secret)
+		}
+	}
+}
+
+// A connection that fails is retried (for a read) with the error as the
+// reason and the backoff's wait.
+func TestLoggerSeesTransportErrorRetries(t *testing.T) {
+	logger := &recordingLogger{}
+	opts := testOptions(refusedURL(t))
+	opts.Logger = logger
+	opts.MaxRetries = 1
+	opts.RetryWaitMin, opts.RetryWaitMax = 3*time.Millisecond, 3*time.Millisecond
+	c, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.jitter = func() float64 { return 0 }
+	if _, err := c.GetServiceAccount(t.Context(), "svac_01"); err == nil {
+		t.Fatal("want a connection error")
+	}
+	lines := logger.all()
+	want := []string{
+		`^DEBUG anthropic API request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 1 error dial tcp [^]]*connection refused duration_ms \d+\]$`,
+		`^WARN anthropic API: retrying request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 1 reason transport error error dial tcp [^]]*connection refused wait_ms 3\]$`,
+		`^DEBUG anthropic API request \[method GET path /v1/organizations/service_accounts/svac_01 attempt 2 error dial tcp [^]]*connection refused duration_ms \d+\]$`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d log lines, want %d:\n%s", len(lines), len(want), strings.Join(lines, "\n"))
+	}
+	for i, w := range want {
+		if !regexp.MustCompile(w).MatchString(lines[i]) {
+			t.Errorf("log line %d = %q, want %s", i, lines[i], w)
 		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -155,16 +154,17 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 			"jwks_polling_disabled": schema.BoolAttribute{
 				Description: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it by itself after repeated " +
 					"key fetch failures (jwks_polling_disabled_at tells when) and the last fetched keys stay in use. Only false can be " +
-					"set: it resumes polling when Anthropic has paused it. Omit it to leave polling alone.",
+					"set: it resumes polling when Anthropic has paused it. Omit it to leave polling alone; an imported issuer leaves it unset.",
 				MarkdownDescription: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it **by itself** after " +
 					"repeated key fetch failures (`jwks_polling_disabled_at` tells when); the keys fetched last stay in use, so rotated " +
 					"keys are not picked up. Only `false` can be set (`true` is not something a client can do): with `false`, a pause " +
 					"shows as drift (`true` → `false`) and apply resumes polling, so fix the key endpoint first. Omit it to leave polling " +
-					"alone. Nothing is sent when the issuer is created.",
+					"alone; an imported issuer leaves it unset (null), so generated configuration does not set it. Nothing is sent when the " +
+					"issuer is created.",
 				Optional:      true,
 				Computed:      true,
 				Validators:    []validator.Bool{resumeOnlyValidator{}},
-				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+				PlanModifiers: []planmodifier.Bool{pollingLeftAlone{}},
 			},
 			"jwks_polling_disabled_at": schema.StringAttribute{
 				Description:         "When Anthropic paused key polling after repeated fetch failures (RFC 3339), or null while polling.",
@@ -301,9 +301,33 @@ func (resumeOnlyValidator) ValidateBool(_ context.Context, req validator.BoolReq
 
 // fromAPI maps the API object. jwks_polling_disabled is write-only in the
 // API; its truth is jwks_polling_disabled_at.
+//
+// An imported issuer keeps it null (see pollingLeftAlone): the API has no
+// readable setting to import, and a value in state would make
+// `terraform plan -generate-config-out` write it into the configuration
+// (true for a paused issuer, which no configuration may set).
 func (m *federationIssuerModel) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
 	m.federationIssuerFields.fromAPI(ctx, iss, diags)
-	m.JWKSPollingDisabled = types.BoolValue(iss.JWKSPollingDisabledAt != nil)
+	if !m.JWKSPollingDisabled.IsNull() {
+		m.JWKSPollingDisabled = types.BoolValue(iss.JWKSPollingDisabledAt != nil)
+	}
+}
+
+// pollingLeftAlone plans an unconfigured jwks_polling_disabled as its state
+// value, null included (an imported issuer), instead of unknown; a new
+// issuer's is known after apply.
+type pollingLeftAlone struct{}
+
+func (pollingLeftAlone) Description(context.Context) string {
+	return "an unconfigured value keeps its state value"
+}
+
+func (m pollingLeftAlone) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (pollingLeftAlone) PlanModifyBool(_ context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
+	if req.ConfigValue.IsNull() && !req.State.Raw.IsNull() {
+		resp.PlanValue = req.StateValue
+	}
 }
 
 func (m *federationIssuerModel) jwksModel(ctx context.Context, diags *diag.Diagnostics) *issuerJWKSModel {
@@ -356,7 +380,10 @@ func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationI
 	// Sent only to resume a pause: an OAuth caller may not send it at all
 	// for an issuer backing a privileged rule, so an unneeded false would
 	// break unrelated updates.
-	if resumeWanted(m.JWKSPollingDisabled) && state.JWKSPollingDisabled.ValueBool() {
+	// An imported issuer's state has no jwks_polling_disabled; its
+	// jwks_polling_disabled_at tells whether polling is paused.
+	paused := state.JWKSPollingDisabled.ValueBool() || (state.JWKSPollingDisabled.IsNull() && !state.JWKSPollingDisabledAt.IsNull())
+	if resumeWanted(m.JWKSPollingDisabled) && paused {
 		p.JWKSPollingDisabled, changed = client.Set(false), true
 	}
 	return p, changed

@@ -215,11 +215,14 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			// Import by ID reproduces the state.
+			// Import by ID reproduces the state, except the write-only
+			// jwks_polling_disabled, which an import leaves unset (null)
+			// so that generated configuration does not set it.
 			{
-				ResourceName:      addr,
-				ImportState:       true,
-				ImportStateVerify: true,
+				ResourceName:            addr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"jwks_polling_disabled"},
 			},
 			// Anthropic paused polling (after repeated fetch failures); with
 			// jwks_polling_disabled omitted, that is no change to make.

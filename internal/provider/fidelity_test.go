@@ -125,7 +125,7 @@ resource "anthropic_service_account" "admin" {
 							return err
 						}
 						ruleID = rule.ID
-						return env.exchangeGoogle(ruleID, saID)
+						return env.exchangeGoogleAsTestAccount(ruleID, saID)
 					},
 				),
 			},
@@ -138,7 +138,7 @@ resource "anthropic_service_account" "admin" {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("organization_role"), knownvalue.StringExact("developer")),
 				},
 				Check: func(*terraform.State) error {
-					if err := env.exchangeGoogle(ruleID, saID); err == nil {
+					if err := env.exchangeGoogleAsTestAccount(ruleID, saID); err == nil {
 						return fmt.Errorf("the org:admin rule of a demoted service account still mints")
 					}
 					if hist := env.emu.AuthHistory(); len(hist) == 0 || hist[0].Reason != emulator.ReasonTargetNotAdmin {
@@ -165,9 +165,9 @@ resource "anthropic_service_account" "admin" {
 	})
 }
 
-// exchangeGoogle exchanges a fresh Google ID token of the metadata server's
+// exchangeGoogleAsTestAccount exchanges a fresh Google ID token of the metadata server's
 // default account through the rule.
-func (e *testEnv) exchangeGoogle(ruleID, saID string) error {
+func (e *testEnv) exchangeGoogleAsTestAccount(ruleID, saID string) error {
 	e.google.AddServiceAccount(googleemu.ServiceAccount{Email: testGoogleEmail, UniqueID: testGoogleSub})
 	tok, err := e.google.Mint(testGoogleEmail, testAudience, true, nil)
 	if err != nil {

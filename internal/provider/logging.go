@@ -26,15 +26,31 @@ func maskSecrets(ctx context.Context) context.Context {
 	return ctx
 }
 
-// tflogAdapter routes the API client's logs to tflog, masked.
+// apiLogSubsystem is the tflog subsystem of the API client's lines (one
+// per HTTP attempt, one per retry). They follow TF_LOG / TF_LOG_PROVIDER;
+// TF_LOG_PROVIDER_ANTHROPIC_API sets their level on its own.
+const apiLogSubsystem = "api"
+
+// tflogAdapter routes the API client's logs to the api subsystem, masked.
 type tflogAdapter struct{}
 
 func (tflogAdapter) Debug(ctx context.Context, msg string, kv ...any) {
-	tflog.Debug(maskSecrets(ctx), msg, kvToFields(kv))
+	tflog.SubsystemDebug(apiLogContext(ctx), apiLogSubsystem, msg, kvToFields(kv))
 }
 
 func (tflogAdapter) Warn(ctx context.Context, msg string, kv ...any) {
-	tflog.Warn(maskSecrets(ctx), msg, kvToFields(kv))
+	tflog.SubsystemWarn(apiLogContext(ctx), apiLogSubsystem, msg, kvToFields(kv))
+}
+
+// apiLogContext gives ctx the api subsystem logger with the same masking
+// as the provider's own lines (a subsystem does not inherit the root
+// logger's masks).
+func apiLogContext(ctx context.Context) context.Context {
+	ctx = tflog.NewSubsystem(ctx, apiLogSubsystem, tflog.WithLevelFromEnv("TF_LOG_PROVIDER_ANTHROPIC", apiLogSubsystem))
+	ctx = tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, apiLogSubsystem, secretFieldKeys...)
+	ctx = tflog.SubsystemMaskAllFieldValuesRegexes(ctx, apiLogSubsystem, secretPatterns...)
+	ctx = tflog.SubsystemMaskMessageRegexes(ctx, apiLogSubsystem, secretPatterns...)
+	return ctx
 }
 
 func kvToFields(kv []any) map[string]any {
