@@ -78,7 +78,8 @@ func Inspect(token string) (*Claims, error) {
 	}
 	var std jwt.Claims
 	var raw map[string]any
-	if err := tok.UnsafeClaimsWithoutVerification(&raw); err != nil {
+	// A payload of JSON null decodes without error into a nil map.
+	if err := tok.UnsafeClaimsWithoutVerification(&raw); err != nil || raw == nil {
 		return nil, errors.New("not a JWT: payload is not a JSON object")
 	}
 	if err := tok.UnsafeClaimsWithoutVerification(&std); err != nil {

@@ -150,44 +150,6 @@ resource "anthropic_service_account" "test" {
 	env.expectHistory(t, admin.rule.ID, emulator.AuthOutcomeSuccess)
 }
 
-// Two credential kinds in the provider block is an error, raised before
-// any request; so is a federation that cannot work.
-func TestAccProviderFederation_invalidConfiguration(t *testing.T) {
-	t.Parallel()
-	env := newTestEnv(t)
-	rule := "fdrl_01" + strings.Repeat("a", 24)
-	sa := "svac_01" + strings.Repeat("b", 24)
-	provider := func(attrs string) string {
-		return fmt.Sprintf("provider \"anthropic\" {\n  base_url = %q\n  organization_id = %q\n%s\n}\n", env.server.URL, env.emu.OrganizationID(), attrs) +
-			serviceAccountConfig("never-created", "")
-	}
-	steps := []resource.TestStep{
-		{
-			Config:      provider(fmt.Sprintf("auth_token = %q\nfederation = { rule_id = %q, service_account_id = %q, identity_token_file = \"/t\" }", env.emu.AdminToken(), rule, sa)),
-			ExpectError: wrapTolerant(`(?s)Conflicting Anthropic credentials.*auth_token and federation are both set`),
-		},
-		{
-			Config:      provider(fmt.Sprintf("federation = { rule_id = %q, service_account_id = %q, identity_token_file = \"/t\", gce_metadata = {} }", rule, sa)),
-			ExpectError: wrapTolerant(`(?s)Conflicting identity sources`),
-		},
-		{
-			Config:      provider(fmt.Sprintf("federation = { rule_id = \"fdrl_bad\", service_account_id = %q, gce_metadata = {} }", sa)),
-			ExpectError: wrapTolerant(`(?s)federation\.rule_id`),
-		},
-		{
-			Config:      provider(fmt.Sprintf("federation = { rule_id = %q, service_account_id = %q, organization_id = %q, gce_metadata = {} }", rule, sa, "00000000-0000-4000-8000-000000000000")),
-			ExpectError: wrapTolerant(`(?s)Conflicting organization IDs`),
-		},
-	}
-	for i := range steps {
-		steps[i].PlanOnly = true
-	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
-	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid configurations reached the API: %d requests", n)
-	}
-}
-
 // Precedence: auth_token, then federation, then ANTHROPIC_AUTH_TOKEN, then
 // the federation environment variables.
 func TestResolveAdminCredential(t *testing.T) {

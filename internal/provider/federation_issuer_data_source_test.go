@@ -108,34 +108,6 @@ data "anthropic_federation_issuer" "by_url" {
 	})
 }
 
-func TestAccFederationIssuerDataSource_invalidConfig(t *testing.T) {
-	env := newTestEnv(t)
-	cases := []struct{ body, want string }{
-		{`data "anthropic_federation_issuer" "x" {}`, `(?s)Exactly one of these attributes must be configured: \[id,name,issuer_url\]`},
-		{`data "anthropic_federation_issuer" "x" {
-  name       = "google"
-  issuer_url = "https://accounts.google.com"
-}`, `(?s)Invalid Attribute Combination`},
-		{`data "anthropic_federation_issuer" "x" {
-  id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
-}`, `(?s)id: must look like fdis_`},
-		{`data "anthropic_federation_issuer" "x" {
-  name = "Google"
-}`, `(?s)name: must contain only lowercase letters`},
-		{`data "anthropic_federation_issuer" "x" {
-  issuer_url = ""
-}`, `(?s)issuer_url.*length`},
-	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, tc := range cases {
-		steps = append(steps, resource.TestStep{Config: env.config(tc.body), PlanOnly: true, ExpectError: regexp.MustCompile(tc.want)})
-	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
-	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid configurations reached the API: %d requests", n)
-	}
-}
-
 func TestAccFederationIssuersDataSource_paging(t *testing.T) {
 	env := newTestEnv(t)
 	const total, archived = 130, 10

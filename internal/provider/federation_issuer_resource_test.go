@@ -559,62 +559,6 @@ func TestAccFederationIssuer_conflictingName(t *testing.T) {
 	})
 }
 
-func TestAccFederationIssuer_invalidConfig(t *testing.T) {
-	env := newTestEnv(t)
-	key := testPublicJWK(t, 0, "k")
-	inline := func(keys string) string {
-		return fmt.Sprintf("  jwks = {\n    type = \"inline\"\n    keys = %q\n  }\n", keys)
-	}
-	ok := "https://idp.example.com"
-	cases := []struct {
-		name, config, want string
-	}{
-		{"bad name", issuerConfig("Corp_IdP", ok, ""), `(?s)name: must contain only lowercase letters`},
-		{"http issuer_url", issuerConfig("x", "http://idp.example.com", ""), `(?s)issuer_url: url must use https`},
-		{"IP literal issuer_url fetched by discovery", issuerConfig("x", "https://203.0.113.10", ""), `(?s)issuer_url: url host must be a DNS name, not an IP`},
-		{"port 8443 fetched by discovery", issuerConfig("x", "https://idp.example.com:8443", ""), `(?s)issuer_url: url must use the default https port 443`},
-		{"localhost fetched by discovery", issuerConfig("x", "https://localhost", ""), `(?s)issuer_url: url host must be a public DNS name`},
-		{"issuer_url with a query", issuerConfig("x", "https://idp.example.com/?tenant=1", inline("["+key+"]")), `(?s)issuer_url: url must not have a query`},
-		{"inline without keys", issuerConfig("x", ok, "  jwks = { type = \"inline\" }\n"), `(?s)jwks.keys is required when jwks.type is "inline"`},
-		{"inline with url", issuerConfig("x", ok, fmt.Sprintf("  jwks = {\n    type = \"inline\"\n    keys = %q\n    url = \"https://idp.example.com/k\"\n  }\n", "["+key+"]")), `(?s)jwks.url is not allowed when jwks.type is "inline"`},
-		{"inline with ca_cert_pem", issuerConfig("x", ok, fmt.Sprintf("  jwks = {\n    type = \"inline\"\n    keys = %q\n    ca_cert_pem = %q\n  }\n", "["+key+"]", testCACertPEM(t))), `(?s)jwks.ca_cert_pem is not allowed`},
-		{"discovery with keys", issuerConfig("x", ok, fmt.Sprintf("  jwks = {\n    type = \"discovery\"\n    keys = %q\n  }\n", "["+key+"]")), `(?s)jwks.keys is not allowed when jwks.type is "discovery"`},
-		{"explicit_url without url", issuerConfig("x", ok, "  jwks = { type = \"explicit_url\" }\n"), `(?s)jwks.url is required when jwks.type is\s+"explicit_url"`},
-		{"explicit_url with an IP", issuerConfig("x", ok, "  jwks = {\n    type = \"explicit_url\"\n    url = \"https://[2001:db8::1]/keys\"\n  }\n"), `(?s)jwks.url: url host must be a DNS name, not an IP`},
-		{"http discovery_base", issuerConfig("x", ok, "  jwks = {\n    type = \"discovery\"\n    discovery_base = \"http://idp.example.com\"\n  }\n"), `(?s)jwks.discovery_base: url must use https`},
-		{"keys not JSON", issuerConfig("x", ok, inline("[{not json")), `(?s)jwks.keys is not valid JSON`},
-		{"keys as a JWK Set document", issuerConfig("x", ok, inline(`{"keys":[`+key+`]}`)), `(?s)jwks.keys must be a JSON array of keys, not a JWK Set`},
-		{"private key in keys", issuerConfig("x", ok, inline("["+testPrivateJWK(t, "p")+"]")), `(?s)jwks.keys\[0\]: contains private key material`},
-		{"symmetric key in keys", issuerConfig("x", ok, inline(`[{"kty":"oct","kid":"s","k":"c2VjcmV0"}]`)), `(?s)jwks.keys\[0\]: is a symmetric`},
-		{"duplicate kid", issuerConfig("x", ok, inline("["+key+","+testPublicJWK(t, 1, "k")+"]")), `(?s)jwks.keys\[1\]: kid "k" is also used`},
-		{"max lifetime 0", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 0\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
-		{"max lifetime 176401", issuerConfig("x", ok, "  max_jwt_lifetime_seconds = 176401\n"), `(?s)max_jwt_lifetime_seconds.*between 1 and 176400`},
-		{"bad jwks.type", issuerConfig("x", ok, "  jwks = { type = \"jwks_uri\" }\n"), `(?s)jwks.type.*value must be one of`},
-		{"polling disabled by the configuration", issuerConfig("x", ok, "  jwks_polling_disabled = true\n"), `(?s)jwks_polling_disabled can only be false.*Anthropic\s+pauses key polling by itself`},
-		{"100 KB issuer_url", issuerConfig("x", "https://idp.example.com/"+strings.Repeat("a", 100*1024), ""), `(?s)issuer_url: url must be at most 2048 bytes \(got 102424\)`},
-		{"control character in issuer_url", issuerConfig("x", "https://idp.example.com/\u202e", inline("["+key+"]")), `(?s)issuer_url: url must not contain bidirectional formatting characters`},
-		{"RSA key with a 1-byte modulus", issuerConfig("x", ok, inline(`[{"kty":"RSA","kid":"tiny","e":"AQAB","n":"-w"}]`)), `(?s)jwks.keys\[0\]: is a 8-bit RSA key; RSA keys must have at least 2048 bits`},
-		{"EC key on secp256k1", issuerConfig("x", ok, inline(`[{"kty":"EC","crv":"secp256k1","kid":"k1","x":"AA","y":"AA"}]`)), `(?s)jwks.keys\[0\]: is an EC key on curve "secp256k1".*P-256, P-384, P-521`},
-		{"ANSI escape in a kid", issuerConfig("x", ok, inline("["+strings.Replace(key, `"kid":"k"`, `"kid":"k\u001b[31m"`, 1)+"]")), `(?s)jwks.keys\[0\]: kid must not contain control characters \(character 2 is U\+001B ESC\)`},
-		{"ca_cert_pem garbage", issuerConfig("x", ok, "  jwks = {\n    type = \"discovery\"\n    ca_cert_pem = \"not a certificate\"\n  }\n"), `(?s)jwks.ca_cert_pem: must contain at least one PEM certificate`},
-	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, tc := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      env.config(tc.config),
-			PlanOnly:    true,
-			ExpectError: wrapTolerant(tc.want),
-		})
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
-	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid configurations reached the API: %d requests", n)
-	}
-}
-
 func (e *testEnv) checkIssuerAPI(id *string, check func(*client.FederationIssuer) error) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		iss, err := e.client.GetFederationIssuer(bg, *id)

@@ -478,44 +478,6 @@ func TestAccFederationToken_denialWithoutAdminCredential(t *testing.T) {
 	}
 }
 
-// Bad configurations fail at plan time, before any request.
-func TestAccFederationToken_invalidConfiguration(t *testing.T) {
-	t.Parallel()
-	env := newTestEnv(t)
-	rule := "fdrl_01" + strings.Repeat("a", 24)
-	sa := "svac_01" + strings.Repeat("b", 24)
-	cfg := func(lines string) string {
-		return env.config(fmt.Sprintf(`
-ephemeral "anthropic_federation_token" "t" {
-  federation_rule_id = %q
-  service_account_id = %q
-  %s
-}
-`, rule, sa, lines) + echoOf("test", "t"))
-	}
-	steps := []resource.TestStep{
-		{Config: cfg(`identity_token_file = "/a"
-  gce_metadata = {}`), ExpectError: wrapTolerant(`(?s)Conflicting identity sources.*identity_token_file and gce_metadata`)},
-		{Config: cfg(``), ExpectError: wrapTolerant(`(?s)Missing identity source.*Set exactly one identity source`)},
-		{Config: cfg(`gce_metadata = {}
-  workspace_id = "prod"`), ExpectError: wrapTolerant(`(?s)workspace_id`)},
-		{Config: cfg(`google_impersonation = { service_account = "not-an-email" }`), ExpectError: wrapTolerant(`(?s)google_impersonation\.service_account.*not a service account email`)},
-		{Config: cfg(`executable = { command = [] }`), ExpectError: wrapTolerant(`(?s)executable\.command`)},
-		{Config: cfg(`executable = { command = ["/bin/true"], timeout = "forever" }`), ExpectError: wrapTolerant(`(?s)executable\.timeout.*not a duration`)},
-	}
-	for i := range steps {
-		steps[i].PlanOnly = true
-	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   ephemeralVersions,
-		ProtoV6ProviderFactories: testAccEchoFactories,
-		Steps:                    steps,
-	})
-	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid configurations reached the API: %d requests", n)
-	}
-}
-
 // The end-to-end path a user takes: the Google service account is looked
 // up, the rule pins it, and in a later apply a workload's metadata-server
 // token is exchanged and handed to another provider. The minted token works

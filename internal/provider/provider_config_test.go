@@ -53,30 +53,23 @@ func TestCredentialProblem(t *testing.T) {
 	}
 }
 
-// The provider refuses bad configuration at plan time, before any request.
-func TestAccProvider_invalidConfiguration(t *testing.T) {
+// Without any credential, in the configuration or the environment, the
+// provider refuses to plan, before any request. (The mistakes the provider
+// block alone shows are rows of TestAccInvalidConfigurations.)
+func TestAccProvider_missingCredential(t *testing.T) {
 	env := newTestEnv(t)
 	t.Setenv(envAuthToken, "")
 	t.Setenv(envBaseURL, "")
 	t.Setenv(envOrganizationID, "")
 	t.Setenv("ANTHROPIC_API_KEY", "")
 	t.Setenv("ANTHROPIC_ADMIN_KEY", "")
-	res := serviceAccountConfig("cfg-check", "")
-	provider := func(attrs string) string { return "provider \"anthropic\" {\n" + attrs + "\n}\n" + res }
-	steps := []resource.TestStep{
-		{Config: provider(fmt.Sprintf("base_url = %q", env.server.URL)), ExpectError: regexp.MustCompile(`Missing Anthropic credential`)},
-		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"sk-ant-admin01-xyz\"", env.server.URL)), ExpectError: regexp.MustCompile(`(?s)Admin API key cannot manage.*OAuth`)},
-		{Config: provider("base_url = \"http://api.example.com\"\nauth_token = \"tok\""), ExpectError: regexp.MustCompile(`(?s)refuses to send a bearer\s+token`)},
-		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"tok\"\norganization_id = \"not-a-uuid\"", env.server.URL)), ExpectError: regexp.MustCompile(`organization_id`)},
-		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"tok\"\nrequest_timeout = \"soon\"", env.server.URL)), ExpectError: regexp.MustCompile(`(?s)request_timeout.*not a duration`)},
-		{Config: provider(fmt.Sprintf("base_url = %q\nauth_token = \"tok\"\nmax_retries = 99", env.server.URL)), ExpectError: regexp.MustCompile(`(?s)max_retries.*between 0 and 10`)},
-	}
-	for i := range steps {
-		steps[i].PlanOnly = true
-	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{{
+		Config:      fmt.Sprintf("provider \"anthropic\" {\nbase_url = %q\n}\n", env.server.URL) + serviceAccountConfig("cfg-check", ""),
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`Missing Anthropic credential`),
+	}}})
 	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid provider configurations reached the API: %d requests", n)
+		t.Errorf("an unconfigured provider reached the API: %d requests", n)
 	}
 }
 

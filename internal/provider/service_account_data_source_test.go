@@ -68,28 +68,3 @@ data "anthropic_service_account" "by_name" {
 		},
 	})
 }
-
-func TestAccServiceAccountDataSource_invalidConfig(t *testing.T) {
-	env := newTestEnv(t)
-	cases := []struct{ body, want string }{
-		{`data "anthropic_service_account" "x" {}`, `(?s)Exactly one of these attributes must be configured: \[id,name\]`},
-		{`data "anthropic_service_account" "x" {
-  id   = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  name = "ci"
-}`, `(?s)Invalid Attribute Combination`},
-		{`data "anthropic_service_account" "x" {
-  id = "fdis_01ABCDEFGHIJKLMNOPQRSTUVWX"
-}`, `(?s)id: must look like svac_`},
-		{`data "anthropic_service_account" "x" {
-  name = "CI Deployer"
-}`, `(?s)name: must contain only lowercase letters`},
-	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, tc := range cases {
-		steps = append(steps, resource.TestStep{Config: env.config(tc.body), PlanOnly: true, ExpectError: regexp.MustCompile(tc.want)})
-	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
-	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid configurations reached the API: %d requests", n)
-	}
-}

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -216,64 +215,6 @@ func TestAccServiceAccount_conflictingName(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)A service account named "taken" already exists.*terraform import`),
 		}},
 	})
-}
-
-func TestAccServiceAccount_invalidConfig(t *testing.T) {
-	env := newTestEnv(t)
-	cases := []struct {
-		name, config string
-		want         string
-	}{
-		{"uppercase name", serviceAccountConfig("CI_Deployer", ""), `(?s)name.*lowercase letters, digits and hyphens`},
-		{"empty name", serviceAccountConfig("", ""), `(?s)name`},
-		{"name too long", serviceAccountConfig(strings.Repeat("a", 256), ""), `(?s)name.*255`},
-		{"empty description", serviceAccountConfig("ok", `  description = ""`), `(?s)description.*length`},
-		{"description too long", serviceAccountConfig("ok", fmt.Sprintf("  description = %q", strings.Repeat("d", 2001))), `(?s)description.*2000`},
-		{"unknown role", serviceAccountConfig("ok", `  organization_role = "owner"`), `(?s)organization_role.*value must be one of`},
-		{"ANSI escape in description", serviceAccountConfig("ok", `  description = "deploy \u001b[31mred"`), `(?s)description: must not contain control characters \(character 8 is U\+001B ESC\)`},
-		{"right-to-left override in description", serviceAccountConfig("ok", `  description = "invoice\u202egpj.exe"`), `(?s)description: must not contain bidirectional formatting characters.*\(character 8 is U\+202E RIGHT-TO-LEFT OVERRIDE\)`},
-		{"multi-line description with a NUL", serviceAccountConfig("ok", "  description = <<-EOT\n    first line\n    second ${\"\\u0000\"}\n  EOT"), `(?s)description: must not contain control characters \(character 19 is U\+0000 NUL\)`},
-		{"bidirectional formatting character in name", serviceAccountConfig("ci\u202e", ""), `(?s)name.*character 3 is U\+202E`},
-		{"membership bad role", `
-resource "anthropic_service_account_workspace" "m" {
-  service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_id       = "wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_role     = "workspace_owner"
-}`, `(?s)workspace_role.*value must be one of`},
-		{"membership bad service account id", `
-resource "anthropic_service_account_workspace" "m" {
-  service_account_id = "user_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_id       = "wrkspc_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_role     = "workspace_user"
-}`, `(?s)service_account_id.*svac_`},
-		{"membership bad workspace id", `
-resource "anthropic_service_account_workspace" "m" {
-  service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_id       = "production"
-  workspace_role     = "workspace_user"
-}`, `(?s)workspace_id.*wrkspc_`},
-		{"membership literal default workspace", `
-resource "anthropic_service_account_workspace" "m" {
-  service_account_id = "svac_01ABCDEFGHIJKLMNOPQRSTUVWX"
-  workspace_id       = "default"
-  workspace_role     = "workspace_user"
-}`, `(?s)workspace_id.*"default" is not stored by the API`},
-	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, tc := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      env.config(tc.config),
-			PlanOnly:    true,
-			ExpectError: wrapTolerant(tc.want),
-		})
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
-	if n := env.emu.TotalRequests(); n != 0 {
-		t.Errorf("invalid configurations reached the API: %d requests", n)
-	}
 }
 
 // captureID stores the resource's id for later steps.
