@@ -123,6 +123,7 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 			"Import the membership with `terraform import` and ID %s to manage it.", existing.WorkspaceRole, membershipID(saID, wsID)))
 		return
 	}
+	defer r.data.reads.forget(serviceAccountKey(saID))
 	mem, err := r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, plan.WorkspaceRole.ValueString())
 	if err != nil {
 		addAPIError(&resp.Diagnostics, what, err)
@@ -192,6 +193,7 @@ func (r *serviceAccountWorkspaceResource) Delete(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	defer r.data.reads.forget(serviceAccountKey(state.ServiceAccountID.ValueString()))
 	err := r.data.client.RemoveServiceAccountWorkspace(ctx, state.ServiceAccountID.ValueString(), state.WorkspaceID.ValueString())
 	if err != nil && !client.IsNotFound(err) {
 		addAPIError(&resp.Diagnostics, "Unable to remove workspace membership "+state.ID.ValueString(), err)
