@@ -231,7 +231,7 @@ type server struct {
 	// (identity tokens) included.
 	requests atomic.Int64
 	stop     context.CancelFunc
-	done    chan struct{}
+	done     chan struct{}
 }
 
 func startServer(opts emulator.Options) (*server, error) {
@@ -807,10 +807,12 @@ func firstError(out string) string {
 	if i := strings.Index(out, "Error:"); i >= 0 {
 		out = out[i:]
 	}
-	return tail(out, 600)[:min(len(tail(out, 600)), 600)]
+	return tail(out, 600)
 }
 
-func indent(s string) string { return "      " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n      ") }
+func indent(s string) string {
+	return "      " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n      ")
+}
 
 // interrupts sends SIGINT to terraform while it creates service accounts
 // and counts the ones that exist on the API but not in the state.

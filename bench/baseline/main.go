@@ -42,7 +42,8 @@ func (baselineProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 	resp.Schema = pschema.Schema{}
 }
 
-func (baselineProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {}
+func (baselineProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
 
 func (baselineProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{func() resource.Resource { return thing{} }}

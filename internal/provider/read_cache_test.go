@@ -118,7 +118,10 @@ func TestReadCache_errorsAreNotKeptAndNilReadsThrough(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
-	block := func(context.Context) (*cachedThing, error) { time.Sleep(10 * time.Millisecond); return &cachedThing{}, nil }
+	block := func(context.Context) (*cachedThing, error) {
+		time.Sleep(10 * time.Millisecond)
+		return &cachedThing{}, nil
+	}
 	if _, err := get(ctx, c, "other", block); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled caller: err = %v, want context.Canceled", err)
 	}
