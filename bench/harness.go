@@ -807,7 +807,7 @@ func firstError(out string) string {
 	if i := strings.Index(out, "Error:"); i >= 0 {
 		out = out[i:]
 	}
-	return tail(out, 600)
+	return out[:min(len(out), 600)]
 }
 
 func indent(s string) string {
