@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -27,6 +28,15 @@ import (
 const Address = "registry.terraform.io/wiflabs/baseline"
 
 func main() {
+	// The same log policy as the real provider (see
+	// provider.QuietUncollectedLogs), so the floor is not inflated by logs
+	// Terraform discards.
+	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" && os.Getenv("TF_LOG_SDK") == "" &&
+		os.Getenv("TF_LOG_SDK_PROTO") == "" && os.Getenv("TF_LOG_SDK_FRAMEWORK") == "" {
+		for _, name := range []string{"TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
+			_ = os.Setenv(name, "OFF")
+		}
+	}
 	if err := providerserver.Serve(context.Background(), func() provider.Provider { return baselineProvider{} }, providerserver.ServeOpts{Address: Address}); err != nil {
 		log.Fatal(err)
 	}
