@@ -133,7 +133,11 @@ func (h *harness) logf(format string, args ...any) {
 // results.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	h := &harness{cfg: cfg}
-	if err := h.setup(); err != nil {
+	err := h.setup()
+	if cfg.WorkDir == "" && h.work != "" {
+		defer os.RemoveAll(h.work)
+	}
+	if err != nil {
 		return nil, err
 	}
 	res := &Results{Date: time.Now().UTC().Format(time.RFC3339), Machine: h.machine(), Keys: map[string]float64{}, Details: map[string]float64{},
@@ -704,8 +708,13 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 		if err != nil {
 			return err
 		}
+		// The same headers the typed client sends, so both make the same
+		// request and the emulator does the same work for each.
 		req.Header.Set("Authorization", "Bearer "+s.emu.AdminToken())
 		req.Header.Set("anthropic-version", client.APIVersion)
+		req.Header.Set("anthropic-beta", "oauth-2025-04-20")
+		req.Header.Set("accept", "application/json")
+		req.Header.Set("user-agent", "terraform-provider-anthropic/bench")
 		resp, err := raw.Do(req)
 		if err != nil {
 			return err

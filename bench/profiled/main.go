@@ -36,9 +36,15 @@ func main() {
 		cpu.Close()
 		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", os.Getpid()))); err == nil {
 			runtime.GC()
+			runtime.GC()
 			_ = pprof.Lookup("heap").WriteTo(f, 0)
 			f.Close()
 		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("memstats-%d.txt", os.Getpid())),
+			fmt.Appendf(nil, "Sys %d\nHeapSys %d\nHeapInuse %d\nHeapReleased %d\nStackSys %d\nTotalAlloc %d\nNumGC %d\n",
+				ms.Sys, ms.HeapSys, ms.HeapInuse, ms.HeapReleased, ms.StackSys, ms.TotalAlloc, ms.NumGC), 0o644)
 		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("goroutine-%d.txt", os.Getpid()))); err == nil {
 			_ = pprof.Lookup("goroutine").WriteTo(f, 1)
 			f.Close()

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"golang.org/x/sync/singleflight"
@@ -46,9 +47,9 @@ func get[T any](ctx context.Context, c *readCache, key string, fetch func(contex
 		return fetch(ctx)
 	}
 	c.mu.Lock()
-	if v, ok := c.entries[key]; ok {
+	if v, ok := c.entries[key].(*T); ok {
 		c.mu.Unlock()
-		return v.(*T), nil
+		return v, nil
 	}
 	c.mu.Unlock()
 	ch := c.group.DoChan(key, func() (any, error) {
@@ -73,7 +74,11 @@ func get[T any](ctx context.Context, c *readCache, key string, fetch func(contex
 		if r.Err != nil {
 			return nil, r.Err
 		}
-		return r.Val.(*T), nil
+		v, ok := r.Val.(*T)
+		if !ok {
+			return nil, errUnexpectedCached
+		}
+		return v, nil
 	}
 }
 
@@ -126,3 +131,8 @@ func shareRead[T any](c *readCache, key string, v *T, err error) {
 		c.forget(key)
 	}
 }
+
+// errUnexpectedCached reports a value of the wrong type under a key, which
+// the key prefixes rule out; it is an error rather than a panic all the
+// same.
+var errUnexpectedCached = errors.New("internal error: unexpected value in the read cache")
