@@ -11,7 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -30,6 +33,28 @@ func main() {
 	if os.Getenv("BENCH_PROFILE_LOGS") == "" {
 		provider.QuietUncollectedLogs()
 	}
+	var peakGoroutines, peakHeapInuse atomic.Uint64
+	go func() {
+		var ms runtime.MemStats
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peakLive uint64
+		for {
+			runtime.ReadMemStats(&ms)
+			peakHeapInuse.Store(max(peakHeapInuse.Load(), ms.HeapInuse))
+			peakGoroutines.Store(max(peakGoroutines.Load(), uint64(runtime.NumGoroutine())))
+			metrics.Read(live)
+			// The heap profile is as of the last GC, like the live heap
+			// metric: keep the one of the largest live heap.
+			if v := live[0].Value.Uint64(); dir != "" && v > peakLive+1<<20 {
+				peakLive = v
+				if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("peakheap-%d.pprof", os.Getpid()))); err == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
 	err := providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{Address: provider.Address})
 	if cpu != nil {
 		pprof.StopCPUProfile()
@@ -43,8 +68,8 @@ func main() {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("memstats-%d.txt", os.Getpid())),
-			fmt.Appendf(nil, "Sys %d\nHeapSys %d\nHeapInuse %d\nHeapReleased %d\nStackSys %d\nTotalAlloc %d\nNumGC %d\n",
-				ms.Sys, ms.HeapSys, ms.HeapInuse, ms.HeapReleased, ms.StackSys, ms.TotalAlloc, ms.NumGC), 0o644)
+			fmt.Appendf(nil, "PeakGoroutines %d\nPeakHeapInuse %d\nSys %d\nHeapSys %d\nHeapInuse %d\nHeapReleased %d\nStackSys %d\nTotalAlloc %d\nNumGC %d\n",
+				peakGoroutines.Load(), peakHeapInuse.Load(), ms.Sys, ms.HeapSys, ms.HeapInuse, ms.HeapReleased, ms.StackSys, ms.TotalAlloc, ms.NumGC), 0o644)
 		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("goroutine-%d.txt", os.Getpid()))); err == nil {
 			_ = pprof.Lookup("goroutine").WriteTo(f, 1)
 			f.Close()
