@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -234,8 +235,11 @@ type server struct {
 	// requests counts everything served, the local Google's answers
 	// (identity tokens) included.
 	requests atomic.Int64
-	stop     context.CancelFunc
-	done     chan struct{}
+	// conns counts accepted connections: a client that does not reuse
+	// them pays a handshake per request.
+	conns atomic.Int64
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
 func startServer(opts emulator.Options) (*server, error) {
@@ -245,6 +249,7 @@ func startServer(opts emulator.Options) (*server, error) {
 		return nil, err
 	}
 	s := &server{emu: emu, url: emulator.BaseURL(l.Addr()), done: make(chan struct{})}
+	l = &countingListener{Listener: l, n: &s.conns}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	go func() {
@@ -279,6 +284,20 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *server) reset() {
 	s.emu.ResetCounters()
 	s.requests.Store(0)
+	s.conns.Store(0)
+}
+
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.n.Add(1)
+	}
+	return c, err
 }
 
 func (s *server) close() {
@@ -539,6 +558,7 @@ func (h *harness) plans(ctx context.Context, res *Results) error {
 		}
 		if i == 0 {
 			requests = int(s.requests.Load())
+			res.Details["connections_refresh_plan"] = float64(s.conns.Load())
 		}
 		refresh, cpuRefresh, peak = append(refresh, r.wall), append(cpuRefresh, r.cpu), max(peak, r.peakRSSKiB)
 		if r, err = h.mustSucceed(ctx, nil, baseDir, plan...); err != nil {
