@@ -77,7 +77,7 @@ type Config struct {
 
 // DefaultConfig is the configuration `make bench` runs.
 func DefaultConfig() Config {
-	return Config{Objects: 500, Latency: 20 * time.Millisecond, Parallelism: 10, Reps: 3, Rules: 20,
+	return Config{Objects: 500, Latency: 20 * time.Millisecond, Parallelism: 10, Reps: 5, Rules: 20,
 		ClientRequests: 10000, FaultRuns: 5, FaultRate: 0.3, SigintRuns: 3, SigintObjects: 20}
 }
 
@@ -760,7 +760,7 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 	if err := errors.Join(rawGet(), typedGet()); err != nil {
 		return err
 	}
-	const batches = 10
+	const batches = 20
 	per := max(1, h.cfg.ClientRequests/batches)
 	var typed, plain time.Duration
 	for range batches {
