@@ -548,7 +548,8 @@ func (h *harness) plans(ctx context.Context, res *Results) error {
 	plan := []string{"plan", "-input=false", "-lock=false", "-no-color", "-detailed-exitcode", h.par()}
 	noop := append(slices.Clone(plan), "-refresh=false")
 	var refresh, baseRefresh, noopT, baseNoop, cpuRefresh, cpuNoop []time.Duration
-	var peak int64
+	var baseCPURefresh, baseCPUNoop []time.Duration
+	var peak, basePeak int64
 	requests := 0
 	for i := range h.cfg.Reps {
 		s.reset()
@@ -564,7 +565,8 @@ func (h *harness) plans(ctx context.Context, res *Results) error {
 		if r, err = h.mustSucceed(ctx, nil, baseDir, plan...); err != nil {
 			return err
 		}
-		baseRefresh = append(baseRefresh, r.wall)
+		baseRefresh, baseCPURefresh = append(baseRefresh, r.wall), append(baseCPURefresh, r.cpu)
+		basePeak = max(basePeak, r.peakRSSKiB)
 		if r, err = h.mustSucceed(ctx, s, saDir, noop...); err != nil {
 			return err
 		}
@@ -572,7 +574,8 @@ func (h *harness) plans(ctx context.Context, res *Results) error {
 		if r, err = h.mustSucceed(ctx, nil, baseDir, noop...); err != nil {
 			return err
 		}
-		baseNoop = append(baseNoop, r.wall)
+		baseNoop, baseCPUNoop = append(baseNoop, r.wall), append(baseCPUNoop, r.cpu)
+		basePeak = max(basePeak, r.peakRSSKiB)
 		h.logf("    rep %d: refresh %v (baseline %v), no-op %v (baseline %v)", i+1, refresh[i], baseRefresh[i], noopT[i], baseNoop[i])
 	}
 	floor := time.Duration(n) * h.cfg.Latency / time.Duration(h.cfg.Parallelism)
@@ -588,6 +591,9 @@ func (h *harness) plans(ctx context.Context, res *Results) error {
 	d["baseline_noop_plan_seconds"] = round(median(baseNoop).Seconds())
 	d["provider_cpu_seconds_refresh_plan"] = round(median(cpuRefresh).Seconds())
 	d["provider_cpu_seconds_noop_plan"] = round(median(cpuNoop).Seconds())
+	d["baseline_cpu_seconds_refresh_plan"] = round(median(baseCPURefresh).Seconds())
+	d["baseline_cpu_seconds_noop_plan"] = round(median(baseCPUNoop).Seconds())
+	d["baseline_peak_rss_mb"] = round(float64(basePeak) / 1024)
 	d["provider_cpu_ms_per_object_refresh_plan"] = round(median(cpuRefresh).Seconds() * 1000 / float64(n))
 	return nil
 }

@@ -1,7 +1,9 @@
 // Command baseline is the benchmark's floor: the smallest framework
 // provider that does what a resource of the real provider does per object,
-// with no network. One resource, baseline_thing, with the same handful of
-// attribute kinds as a service account; Read returns the state unchanged.
+// with no network. One resource, baseline_thing, shaped like a service
+// account (the same eight attributes: required, optional, optional+computed
+// and computed strings, with the same plan modifiers), without validators or
+// API calls; Read returns the state unchanged.
 // The harness times terraform against it side by side with the real
 // provider, so what terraform and the plugin protocol cost per object is
 // divided out of the provider's numbers.
@@ -69,7 +71,9 @@ type thingModel struct {
 	Description      types.String `tfsdk:"description"`
 	OrganizationRole types.String `tfsdk:"organization_role"`
 	CreatedAt        types.String `tfsdk:"created_at"`
+	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
 	UpdatedAt        types.String `tfsdk:"updated_at"`
+	UpdatedByActorID types.String `tfsdk:"updated_by_actor_id"`
 }
 
 func (thing) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -85,8 +89,10 @@ func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.
 		"name":              schema.StringAttribute{Required: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 		"description":       schema.StringAttribute{Optional: true},
 		"organization_role": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
-		"created_at":        computed(),
-		"updated_at":        computed(),
+		"created_at":          computed(),
+		"created_by_actor_id": computed(),
+		"updated_at":          computed(),
+		"updated_by_actor_id": computed(),
 	}}
 }
 
@@ -102,6 +108,8 @@ func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resou
 	}
 	m.CreatedAt = types.StringValue("2026-01-01T00:00:00Z")
 	m.UpdatedAt = m.CreatedAt
+	m.CreatedByActorID = types.StringValue("user_baseline")
+	m.UpdatedByActorID = m.CreatedByActorID
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
