@@ -85,10 +85,10 @@ func (thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.
 		return schema.StringAttribute{Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	}
 	resp.Schema = schema.Schema{Attributes: map[string]schema.Attribute{
-		"id":                computed(),
-		"name":              schema.StringAttribute{Required: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-		"description":       schema.StringAttribute{Optional: true},
-		"organization_role": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+		"id":                  computed(),
+		"name":                schema.StringAttribute{Required: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+		"description":         schema.StringAttribute{Optional: true},
+		"organization_role":   schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 		"created_at":          computed(),
 		"created_by_actor_id": computed(),
 		"updated_at":          computed(),
