@@ -13,6 +13,7 @@ import (
 	"context"
 	"log"
 	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -33,8 +34,13 @@ func main() {
 	// The same log policy as the real provider (see
 	// provider.QuietUncollectedLogs), so the floor is not inflated by logs
 	// Terraform discards.
-	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_PROVIDER") == "" && os.Getenv("TF_LOG_SDK") == "" &&
-		os.Getenv("TF_LOG_SDK_PROTO") == "" && os.Getenv("TF_LOG_SDK_FRAMEWORK") == "" {
+	quiet := true
+	for _, kv := range os.Environ() {
+		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && value != "" {
+			quiet = false
+		}
+	}
+	if quiet {
 		for _, name := range []string{"TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
 			_ = os.Setenv(name, "OFF")
 		}
