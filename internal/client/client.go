@@ -147,6 +147,10 @@ type Client struct {
 }
 
 // New validates opts and builds a Client.
+// maxIdleConnsPerHost keeps a connection per concurrent call for
+// Terraform's default -parallelism (10), with room to spare.
+const maxIdleConnsPerHost = 32
+
 func New(opts Options) (*Client, error) {
 	base, err := normalizeBaseURL(opts.BaseURL)
 	if err != nil {
@@ -211,6 +215,12 @@ func New(opts Options) (*Client, error) {
 		hc = *opts.HTTPClient
 	} else {
 		hc = *cleanhttp.DefaultPooledClient()
+		// cleanhttp keeps GOMAXPROCS+1 idle connections per host; Terraform
+		// runs 10 operations at once by default, so most requests of a
+		// refresh would open (and TLS-handshake) a new connection.
+		if t, ok := hc.Transport.(*http.Transport); ok {
+			t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+		}
 	}
 	// http.Client.Timeout spans one Do call including the body read, which
 	// is exactly one attempt under retryablehttp.

@@ -99,7 +99,7 @@ var celEnv = sync.OnceValues(func() (*celToolkit, error) {
 	return &celToolkit{env: env}, nil
 })
 
-// CompileCondition compiles a rule condition: a CEL expression over the one
+// compileCondition compiles a rule condition: a CEL expression over the one
 // variable `claims` (map(string, dyn)), using CEL's standard library.
 //
 // It rejects syntax and type errors (CEL's message, with line and column), a
@@ -124,7 +124,7 @@ var celEnv = sync.OnceValues(func() (*celToolkit, error) {
 // A condition that is constant false is accepted (ValidateMatch warns): it
 // fails closed, admitting no token, so it is a mistake to point out rather
 // than a hole to refuse, and the service stores such rules.
-func CompileCondition(expr string) (*Condition, error) {
+func compileCondition(expr string) (*Condition, error) {
 	kit, err := celEnv()
 	if err != nil {
 		return nil, fmt.Errorf("building the CEL environment: %w", err)

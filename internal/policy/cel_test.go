@@ -351,7 +351,7 @@ func BenchmarkCompileCondition(b *testing.B) {
 	} {
 		b.Run(strings.SplitN(expr, " ", 2)[0], func(b *testing.B) {
 			for b.Loop() {
-				if _, err := CompileCondition(expr); err != nil {
+				if _, err := compileCondition(expr); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -495,9 +495,10 @@ type exchangeFunc func(context.Context, client.TokenExchangeParams) (*client.Tok
 // service's opaque 401), and exchanges it exactly once: the client never
 // retries an exchange, since a re-sent assertion with a jti is a replay.
 // The checks that need nothing but the token (size, shape, algorithm,
-// expiry) run before any request: readView, which reads the rule with the
-// provider's admin credential for the checks against it, is called only
-// for a token that could work. readView may be nil.
+// expiry) run before any request. readView, which reads the rule with the
+// provider's admin credential, is called only after a 401, to explain it
+// (and before sending only for a Google token without email, which most
+// rules refuse). readView may be nil.
 func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.Source, target exchangeTarget, readView func(context.Context) *ruleView, now func() time.Time) (*exchangeResult, *exchangeFailure) {
 	assertion, err := src.Token(ctx)
 	if err != nil {
@@ -507,8 +508,12 @@ func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.S
 	if fail != nil {
 		return nil, fail
 	}
+	// The rule is read only to explain a failure: on success an exchange
+	// costs the identity token and the exchange request, nothing more. The
+	// one exception is a Google token without email, which most rules
+	// refuse: the rule is read first to know whether this one needs email.
 	var view *ruleView
-	if readView != nil {
+	if readView != nil && claims.Issuer == policy.GoogleIssuer && claims.Email == "" {
 		view = readView(ctx)
 	}
 	if fail := preflightRule(claims, src, view); fail != nil {
@@ -525,6 +530,9 @@ func exchangeIdentity(ctx context.Context, exchange exchangeFunc, src identity.S
 	if err != nil {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 401 {
+			if view == nil && readView != nil {
+				view = readView(ctx)
+			}
 			return nil, &exchangeFailure{summary: "Token exchange denied", detail: explainDenial(claims, src, target, view, apiErr.RequestID, sentAt), denied: true}
 		}
 		detail := apiErrorDetail(err)
@@ -587,10 +595,7 @@ func preflightRule(claims *identity.Claims, src identity.Source, view *ruleView)
 				"(includeEmail), or request the token with --include-email / format=full.", from)}
 	}
 	if view != nil && view.rule != nil {
-		want := policy.DefaultAudience
-		if a := view.rule.Match.Audience; a != nil && *a != "" {
-			want = *a
-		}
+		want := ruleAudience(view.rule)
 		if !policy.MatchAudience(want, claims.Audience) {
 			return &exchangeFailure{summary: "Identity token audience does not match the rule",
 				detail: fmt.Sprintf("Federation rule %s accepts tokens whose aud contains %q (its match.audience%s); the token from %s has aud %s. "+
@@ -599,6 +604,14 @@ func preflightRule(claims *identity.Claims, src identity.Source, view *ruleView)
 		}
 	}
 	return nil
+}
+
+// ruleAudience is the audience a rule requires of tokens.
+func ruleAudience(r *client.FederationRule) string {
+	if a := r.Match.Audience; a != nil && *a != "" {
+		return *a
+	}
+	return policy.DefaultAudience
 }
 
 func audienceDefaultNote(r *client.FederationRule) string {
@@ -755,6 +768,11 @@ func ruleMismatches(c *identity.Claims, target exchangeTarget, view *ruleView, n
 		out = append(out, fmt.Sprintf("The token's iat (%s) is in the future; check the clocks.", c.IssuedAt.UTC().Format(time.RFC3339)))
 	}
 	m := r.Match
+	if want := ruleAudience(r); !policy.MatchAudience(want, c.Audience) {
+		out = append(out, fmt.Sprintf("match.audience: the rule accepts tokens whose aud contains %q (its match.audience%s); the token's aud is %s. "+
+			"Request the token for that audience (gce_metadata.audience, google_impersonation.audience, or the issuer's setting), or change the rule's match.audience.",
+			want, audienceDefaultNote(r), quoteList(c.Audience)))
+	}
 	if p := m.SubjectPrefix; p != nil && !policy.MatchSubject(*p, c.Subject) {
 		out = append(out, fmt.Sprintf("match.subject_prefix %q does not match the token's sub %q.", *p, c.Subject))
 	}

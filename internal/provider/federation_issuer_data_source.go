@@ -86,6 +86,7 @@ func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.Re
 
 func (d *federationIssuerDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.FederationIssuer {
 	iss, err := d.data.client.GetFederationIssuer(ctx, id)
+	shareRead(d.data.reads, issuerKey(id), iss, err)
 	switch {
 	case client.IsNotFound(err):
 		diags.AddAttributeError(path.Root("id"), "Federation issuer not found",

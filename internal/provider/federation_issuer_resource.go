@@ -493,6 +493,7 @@ func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRe
 		return
 	}
 	iss, err := r.data.client.GetFederationIssuer(ctx, state.ID.ValueString())
+	shareRead(r.data.reads, issuerKey(state.ID.ValueString()), iss, err)
 	if client.IsNotFound(err) || (err == nil && iss.IsArchived()) {
 		tflog.Warn(ctx, "federation issuer is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -519,6 +520,7 @@ func (r *federationIssuerResource) Update(ctx context.Context, req resource.Upda
 		return
 	}
 	id := state.ID.ValueString()
+	defer r.data.reads.forget(issuerKey(id))
 	params, changed := plan.toUpdate(ctx, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -556,6 +558,7 @@ func (r *federationIssuerResource) Delete(ctx context.Context, req resource.Dele
 		return
 	}
 	id := state.ID.ValueString()
+	defer r.data.reads.forget(issuerKey(id))
 	_, err := r.data.client.ArchiveFederationIssuer(ctx, id)
 	switch {
 	case err == nil, client.IsNotFound(err):

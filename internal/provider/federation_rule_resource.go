@@ -422,7 +422,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	var guard ruleGuardResult
 	if r.data != nil && r.data.client != nil {
-		guard = planRuleGuards(ctx, r.data.client, ruleGuardInput{
+		guard = planRuleGuards(ctx, r.data, ruleGuardInput{
 			issuerID:    plan.IssuerID,
 			match:       match,
 			matchKnown:  matchOK && matchKnown,
@@ -502,7 +502,7 @@ func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federati
 		stateTarget, _ := targetFromObject(ctx, state.Target, diags)
 		checkTarget = !target.ServiceAccountID.Equal(stateTarget.ServiceAccountID) || !plan.OAuthScope.Equal(state.OAuthScope)
 	}
-	remoteRuleGuards(ctx, r.data.client, ruleGuardInput{
+	remoteRuleGuards(ctx, r.data, ruleGuardInput{
 		issuerID:    plan.IssuerID,
 		match:       match,
 		matchKnown:  true,

@@ -724,3 +724,44 @@ resource "anthropic_federation_issuer" "google" {
 		t.Errorf("destroy did not archive the issuer: %+v, %v", is, err)
 	}
 }
+
+// Rules share the reads of their issuer and target service account within
+// one Terraform operation: creating six rules on one issuer and service
+// account reads each no more often than creating one, so a rule create
+// costs its write and its read-back.
+func TestAccFederationRule_createsShareGuardReads(t *testing.T) {
+	t.Parallel()
+	guardReads := func(t *testing.T, rules int) (reads, creates int) {
+		env := newTestEnv(t)
+		is := env.issuer(t, "google", policy.GoogleIssuer)
+		sa := env.serviceAccount(t, "agent")
+		var body strings.Builder
+		for i := range rules {
+			fmt.Fprintf(&body, `
+resource "anthropic_federation_rule" "r%d" {
+  name          = "rule-%d"
+  issuer_id     = %q
+  match         = %s
+  target        = { service_account_id = %q }
+  oauth_scope   = "workspace:developer"
+  workspace_ids = ["default"]
+}
+`, i, i, is.ID, googleMatch(testGoogleEmail), sa.ID)
+		}
+		env.emu.ResetCounters()
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps:                    []resource.TestStep{{Config: env.config(body.String())}},
+		})
+		return env.emu.RequestCount(emulator.RouteGetIssuer) + env.emu.RequestCount(emulator.RouteGetServiceAccount),
+			env.emu.RequestCount(emulator.RouteCreateRule)
+	}
+	oneReads, oneCreates := guardReads(t, 1)
+	sixReads, sixCreates := guardReads(t, 6)
+	if oneCreates != 1 || sixCreates != 6 {
+		t.Fatalf("created %d and %d rules, want 1 and 6", oneCreates, sixCreates)
+	}
+	if sixReads != oneReads {
+		t.Errorf("issuer and service account reads: %d for six rules, %d for one; want the same (each read once per provider instance)", sixReads, oneReads)
+	}
+}

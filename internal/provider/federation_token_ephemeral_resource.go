@@ -129,8 +129,9 @@ func (r *federationTokenEphemeralResource) Schema(_ context.Context, _ ephemeral
 		MarkdownDescription: "Exchanges a workload identity token (a JWT from Google, a CI system or any OIDC issuer) for a short-lived Anthropic access " +
 			"token through a federation rule (`POST /v1/oauth/token`). The token is **ephemeral**: never written to plan or state. Requires Terraform 1.10 or later.\n\n" +
 			"Before sending, the identity token is checked (signed with an asymmetric algorithm, not about to expire, at most 16 KiB, Google tokens carry " +
-			"`email`, and — when the provider's credential can read the rule — the audience the rule expects), so a token that cannot work fails with a reason " +
-			"instead of the service's opaque `401`. A denied exchange is never retried.",
+			"`email`), so a token that cannot work fails with a reason instead of the service's opaque `401`. A successful exchange costs two requests " +
+			"(the identity token and the exchange); only after a denial, when the provider's credential can read the rule, are the rule and its issuer " +
+			"read to explain it (the audience the rule expects, its matchers, the workspace choice). A denied exchange is never retried.",
 		Attributes: attrs,
 	}
 }
@@ -179,8 +180,8 @@ func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemer
 	}
 
 	tflog.Debug(ctx, "exchanging an identity token", map[string]any{"federation_rule_id": target.ruleID, "source": src.Describe()})
-	// The rule is read only once the token passed the checks that need
-	// nothing but the token: a token that cannot work costs no request.
+	// The rule is read only to explain a denial: a successful exchange
+	// costs the identity token and the exchange, nothing more.
 	readView := func(ctx context.Context) *ruleView { return readRuleView(ctx, pd, target.ruleID) }
 	res, fail := exchangeIdentity(ctx, pd.client.ExchangeToken, src, target, readView, r.now)
 	if fail != nil {

@@ -420,8 +420,9 @@ func TestAccFederationToken_denials(t *testing.T) {
 			// The same literal token is opened at plan and again at apply:
 			// the second exchange is a replay of its jti.
 			step(replay, literal(ciToken("repo:acme/app", "jti-2")), opaque+`Replayed token.*literal identity_token`),
+			// The rule is read only after the denial, to explain it.
+			step(otherAudience, literal(mint(nil)), opaque+`match\.audience: the rule accepts tokens whose aud contains "https://api\.anthropic\.com/wif/other".*aud is \["https://api\.anthropic\.com"\]`),
 			// Pre-flight: these never reach the service.
-			step(otherAudience, literal(mint(nil)), `(?s)Identity token audience does not match the rule.*"https://api\.anthropic\.com/wif/other".*aud \["https://api\.anthropic\.com"\]`),
 			step(expiring, literal(expired), `(?s)Identity token expired.*expired at`),
 			step(noEmail, literal(mustMint(t, env.google, workload, policy.DefaultAudience, false, nil)), `(?s)Google identity token has no email claim.*format_full`),
 		},
@@ -437,13 +438,14 @@ func TestAccFederationToken_denials(t *testing.T) {
 		{twoWorkspaces, "denied:workspace_id_required"},
 		{archived, "denied:rule_archived"},
 		{ci, "denied:match_subject_prefix"},
+		{otherAudience, "denied:match_audience"},
 	} {
 		env.expectHistory(t, c.r.rule.ID, c.want)
 	}
 	if got := outcomes(env.historyFor(replay.rule.ID)); len(got) < 2 || got[0] != "success" || got[len(got)-1] != "denied:jti_reused" {
 		t.Errorf("replayed literal token: exchanges %v, want a success then jti_reused", got)
 	}
-	for _, r := range []tokenRule{otherAudience, expiring, noEmail} {
+	for _, r := range []tokenRule{expiring, noEmail} {
 		env.expectNoExchange(t, r.rule.ID)
 	}
 }
@@ -813,4 +815,29 @@ func TestAccFederationToken_localMistakesMakeNoRequest(t *testing.T) {
 			env.emu.RequestCount(emulator.RouteGetRule), env.emu.RequestCount(emulator.RouteOAuthToken))
 	}
 	env.expectNoExchange(t, r.rule.ID)
+}
+
+// A successful exchange costs two requests, the identity token and the
+// exchange, even with an admin credential that could read the rule: the
+// rule and its issuer are read only to explain a denial.
+// Not parallel: GCE_METADATA_HOST is process environment.
+func TestAccFederationToken_successCostsTwoRequests(t *testing.T) {
+	env, requests := newCountingTestEnv(t)
+	env.metadataHost(t)
+	r := env.workloadRule(t, "two-requests", nil)
+	requests.Store(0)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   ephemeralVersions,
+		ProtoV6ProviderFactories: testAccEchoFactories,
+		Steps:                    []resource.TestStep{{Config: env.config(tokenBlock("t", r, "gce_metadata = {}") + echoOf("test", "t"))}},
+	})
+	env.expectHistory(t, r.rule.ID, emulator.AuthOutcomeSuccess)
+	exchanges := int64(env.emu.RequestCount(emulator.RouteOAuthToken))
+	if exchanges == 0 {
+		t.Fatal("no exchange was made")
+	}
+	if n := requests.Load(); n != 2*exchanges {
+		t.Errorf("%d requests for %d exchanges (%d rule reads, %d issuer reads), want 2 per exchange", n, exchanges,
+			env.emu.RequestCount(emulator.RouteGetRule), env.emu.RequestCount(emulator.RouteGetIssuer))
+	}
 }

@@ -88,6 +88,9 @@ type providerData struct {
 	// adminAuth names the admin credential in use (authFrom*), "" when
 	// there is none: the provider then only exchanges tokens.
 	adminAuth string
+	// reads shares issuer and service account reads between resources for
+	// the life of this provider instance (one Terraform operation).
+	reads *readCache
 }
 
 func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -231,7 +234,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries, "credential": orNone(cred.from)})
 
-	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: google, adminAuth: cred.from}
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: google, adminAuth: cred.from, reads: newReadCache()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data

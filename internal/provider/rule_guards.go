@@ -235,15 +235,16 @@ type ruleGuardResult struct {
 }
 
 // remoteRuleGuards runs the checks that need the issuer or the target
-// service account, reading each (GET only) when its ID is known. The
+// service account, reading each (GET only, through the provider instance's
+// read cache, so many rules on one issuer read it once) when its ID is known. The
 // service applies the same tenant-pinning and organization-role rules and
 // answers 400; checking first turns that into a plan-time error on the
 // attribute to fix, with no write attempted.
-func remoteRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, diags *diag.Diagnostics, withWarnings bool) ruleGuardResult {
+func remoteRuleGuards(ctx context.Context, pd *providerData, in ruleGuardInput, diags *diag.Diagnostics, withWarnings bool) ruleGuardResult {
 	var res ruleGuardResult
 	if !in.issuerID.IsUnknown() && !in.issuerID.IsNull() {
 		issuerID := in.issuerID.ValueString()
-		is, err := c.GetFederationIssuer(ctx, issuerID)
+		is, err := pd.federationIssuer(ctx, issuerID)
 		switch {
 		case client.IsNotFound(err):
 			diags.AddAttributeError(path.Root("issuer_id"), "Federation issuer not found",
@@ -261,7 +262,7 @@ func remoteRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, 
 	if in.checkTarget && !in.target.IsUnknown() && !in.target.IsNull() {
 		saID := in.target.ValueString()
 		targetPath := path.Root("target").AtName("service_account_id")
-		sa, err := c.GetServiceAccount(ctx, saID)
+		sa, err := pd.serviceAccount(ctx, saID)
 		switch {
 		case client.IsNotFound(err):
 			diags.AddAttributeError(targetPath, "Target service account not found",
@@ -298,9 +299,9 @@ const planGuardNote = "This check depends on the issuer or the target service ac
 // other. The same checks run as errors in Create and Update, before any
 // write. Checks whose inputs are not known yet are announced, so a rule
 // that will be checked only at apply does not look verified.
-func planRuleGuards(ctx context.Context, c *client.Client, in ruleGuardInput, diags *diag.Diagnostics) ruleGuardResult {
+func planRuleGuards(ctx context.Context, pd *providerData, in ruleGuardInput, diags *diag.Diagnostics) ruleGuardResult {
 	var found diag.Diagnostics
-	res := remoteRuleGuards(ctx, c, in, &found, true)
+	res := remoteRuleGuards(ctx, pd, in, &found, true)
 	for _, d := range found {
 		if d.Severity() != diag.SeverityError {
 			diags.Append(d)

@@ -372,7 +372,7 @@ func TestPlanRuleGuardsWarn(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var d diag.Diagnostics
-			planRuleGuards(bg, env.client, tc.input, &d)
+			planRuleGuards(bg, &providerData{client: env.client}, tc.input, &d)
 			if d.HasError() {
 				t.Fatalf("plan-time guard failed: %v", d)
 			}
@@ -390,13 +390,13 @@ func TestPlanRuleGuardsWarn(t *testing.T) {
 	}
 	// The same input fails at apply.
 	var d diag.Diagnostics
-	remoteRuleGuards(bg, env.client, in(nil), &d, true)
+	remoteRuleGuards(bg, &providerData{client: env.client}, in(nil), &d, true)
 	if !d.HasError() {
 		t.Error("the apply-time guard let the rule through")
 	}
 	// A rule that passes every check: no diagnostics at all.
 	d = nil
-	planRuleGuards(bg, env.client, in(func(g *ruleGuardInput) {
+	planRuleGuards(bg, &providerData{client: env.client}, in(func(g *ruleGuardInput) {
 		g.match.Claims = types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringValue(testGoogleSub), "email": types.StringValue(testGoogleEmail)})
 	}), &d)
 	if len(d) != 0 {

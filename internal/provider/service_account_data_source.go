@@ -135,6 +135,7 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 
 func (d *serviceAccountDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.ServiceAccount {
 	sa, err := d.data.client.GetServiceAccount(ctx, id)
+	shareRead(d.data.reads, serviceAccountKey(id), sa, err)
 	switch {
 	case client.IsNotFound(err):
 		diags.AddAttributeError(path.Root("id"), "Service account not found",

@@ -201,6 +201,7 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	sa, err := r.data.client.GetServiceAccount(ctx, state.ID.ValueString())
+	shareRead(r.data.reads, serviceAccountKey(state.ID.ValueString()), sa, err)
 	if client.IsNotFound(err) || (err == nil && sa.IsArchived()) {
 		tflog.Warn(ctx, "service account is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -239,6 +240,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	if !plan.OrganizationRole.Equal(state.OrganizationRole) {
 		params.OrganizationRole = client.Set(plan.OrganizationRole.ValueString())
 	}
+	defer r.data.reads.forget(serviceAccountKey(state.ID.ValueString()))
 	sa, err := r.data.client.UpdateServiceAccount(ctx, state.ID.ValueString(), params)
 	if err != nil {
 		addServiceAccountWriteError(&resp.Diagnostics, "Unable to update service account "+state.ID.ValueString(), plan.OrganizationRole.ValueString(), err)
@@ -260,6 +262,7 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	id := state.ID.ValueString()
+	defer r.data.reads.forget(serviceAccountKey(id))
 	_, err := r.data.client.ArchiveServiceAccount(ctx, id)
 	switch {
 	case err == nil, client.IsNotFound(err):

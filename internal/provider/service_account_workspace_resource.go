@@ -129,6 +129,7 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 			existing.WorkspaceRole, membershipID(saID, wsID), membershipID(saID, wsID)))
 		return
 	}
+	defer r.data.reads.forget(serviceAccountKey(saID))
 	// A membership is unique by service account and workspace, and there
 	// was none a moment ago: one found after an ambiguous failure is ours.
 	role := plan.WorkspaceRole.ValueString()
@@ -234,6 +235,7 @@ func (r *serviceAccountWorkspaceResource) Delete(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	defer r.data.reads.forget(serviceAccountKey(state.ServiceAccountID.ValueString()))
 	err := r.data.client.RemoveServiceAccountWorkspace(ctx, state.ServiceAccountID.ValueString(), state.WorkspaceID.ValueString())
 	if err != nil && !client.IsNotFound(err) {
 		addAPIError(&resp.Diagnostics, "Unable to remove workspace membership "+state.ID.ValueString(), err)
