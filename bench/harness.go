@@ -625,14 +625,17 @@ func (h *harness) ruleCreates(ctx context.Context, res *Results) error {
 		return err
 	}
 	count := func(tag string, k int) (int, error) {
-		dir, err := h.dir("rules-"+tag, fmt.Sprintf(`resource "anthropic_federation_rule" "r" {
+		dir, err := h.dir("rules-"+tag, fmt.Sprintf(`data "anthropic_workspace" "default" {
+  default = true
+}
+resource "anthropic_federation_rule" "r" {
   count         = %d
   name          = "bench-%s-${count.index}"
   issuer_id     = %q
   match         = { subject_prefix = "repo:acme/app-${count.index}:*" }
   target        = { service_account_id = %q }
   oauth_scope   = "workspace:developer"
-  workspace_ids = ["default"]
+  workspace_ids = [data.anthropic_workspace.default.id]
 }
 `, k, tag, is.ID, sa.ID))
 		if err != nil {
@@ -791,7 +794,10 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 
 // faultConfig is a small but complete configuration: service accounts, an
 // issuer and a rule on them.
-const faultConfig = `resource "anthropic_service_account" "sa" {
+const faultConfig = `data "anthropic_workspace" "default" {
+  default = true
+}
+resource "anthropic_service_account" "sa" {
   count = 3
   name  = "bench-fault-${count.index}"
 }
@@ -805,7 +811,7 @@ resource "anthropic_federation_rule" "r" {
   match         = { subject_prefix = "repo:acme/app:*" }
   target        = { service_account_id = anthropic_service_account.sa[0].id }
   oauth_scope   = "workspace:developer"
-  workspace_ids = ["default"]
+  workspace_ids = [data.anthropic_workspace.default.id]
 }
 `
 

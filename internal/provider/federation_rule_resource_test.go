@@ -744,9 +744,9 @@ resource "anthropic_federation_rule" "r%d" {
   match         = %s
   target        = { service_account_id = %q }
   oauth_scope   = "workspace:developer"
-  workspace_ids = ["default"]
+  workspace_ids = [%q]
 }
-`, i, i, is.ID, googleMatch(testGoogleEmail), sa.ID)
+`, i, i, is.ID, googleMatch(testGoogleEmail), sa.ID, env.emu.DefaultWorkspaceID())
 		}
 		env.emu.ResetCounters()
 		resource.Test(t, resource.TestCase{

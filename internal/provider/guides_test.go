@@ -501,16 +501,16 @@ func TestAccGuide_troubleshootingExchanges(t *testing.T) {
 				ConfigVariables: try(noMemberRule, noMemberSA),
 				ExpectError:     wrapTolerant(`(?s)Token exchange denied.*Everything the provider can check against rule ` + noMemberRule + ` matches.*Workspace membership: service account ` + noMemberSA),
 			},
-			// A token for another audience is stopped before it is sent.
+			// A token for another audience: the denial names the audience
+			// the rule accepts (the rule is read only after the 401).
 			{
 				ConfigFile:      config.StaticFile(file),
 				ConfigVariables: try(goodRule, goodSA, "audience", "https://example.com"),
-				ExpectError:     wrapTolerant(`(?s)Identity token audience does not match the rule.*accepts tokens whose aud contains "https://api.anthropic.com"`),
+				ExpectError:     wrapTolerant(`(?s)Token exchange denied.*match.audience: the rule accepts tokens whose aud contains "https://api.anthropic.com"`),
 			},
 		}),
 	})
 	for rule, want := range map[string]string{
-		goodRule:     emulator.AuthOutcomeSuccess,
 		otherRule:    emulator.AuthOutcomeDenied + ":" + emulator.ReasonMatchClaims,
 		noMemberRule: emulator.AuthOutcomeDenied + ":" + emulator.ReasonNotWorkspaceMember,
 	} {
@@ -522,6 +522,19 @@ func TestAccGuide_troubleshootingExchanges(t *testing.T) {
 		}
 		if len(env.historyFor(rule)) == 0 {
 			t.Errorf("rule %s: no exchange reached the service", rule)
+		}
+	}
+	// The good rule's exchanges succeed; the one with the wrong audience
+	// is sent (the rule is read only to explain a denial) and is the last,
+	// denied for its audience.
+	good := outcomes(env.historyFor(goodRule))
+	if len(good) < 2 || good[len(good)-1] != emulator.AuthOutcomeDenied+":"+emulator.ReasonMatchAudience {
+		t.Errorf("rule %s: history %v, want successes then one %s denial", goodRule, good, emulator.ReasonMatchAudience)
+	}
+	for _, o := range good[:max(len(good)-1, 0)] {
+		if o != emulator.AuthOutcomeSuccess {
+			t.Errorf("rule %s: history %v, want every entry but the last a success", goodRule, good)
+			break
 		}
 	}
 }
