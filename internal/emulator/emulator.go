@@ -38,8 +38,8 @@
 // first; adding an existing explicit membership replaces its
 // workspace_role; deleting the implicit default membership is a 200 no-op;
 // an archived service account lists no memberships; memberships page with
-// limit/next_page (the implicit entry rides on top of the first page, outside the limit; a cursor names a
-// membership and is a 400 once it no longer matches one); a rule update's
+// limit/next_page (the implicit entry rides on top of the first page,
+// outside the limit; a cursor names a membership and is a 400 once it no longer matches one); a rule update's
 // workspace_id replaces the single enablement (400 when there are several);
 // applies_to_all_workspaces: false that would leave no workspace enabled is a
 // 400; target.service_account_name is ignored on writes; organization_role:
