@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
@@ -104,7 +105,7 @@ type federationSettings struct {
 
 // federationFromModel resolves the federation attribute. providerOrg is the
 // provider's organization_id (attribute or environment).
-func federationFromModel(ctx context.Context, obj types.Object, g *googleConfig, providerOrg string, getenv func(string) string, diags *diag.Diagnostics) *federationSettings {
+func federationFromModel(ctx context.Context, obj types.Object, g *google.Config, providerOrg string, getenv func(string) string, diags *diag.Diagnostics) *federationSettings {
 	var m providerFederationModel
 	if d := obj.As(ctx, &m, basetypes.ObjectAsOptions{}); d.HasError() {
 		diags.Append(d...)

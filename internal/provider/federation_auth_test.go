@@ -19,6 +19,7 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
@@ -175,7 +176,7 @@ func TestResolveAdminCredential(t *testing.T) {
 		identitySourceModel: identitySourceModel{IdentityTokenFile: types.StringValue("/block/token")},
 	})
 	sourceless := federationBlock(t, providerFederationModel{RuleID: types.StringValue(rule), ServiceAccountID: types.StringValue(sa)})
-	g := newGoogleConfig(bg, googleSettings{}, "test")
+	g := newGoogleConfig(bg, google.Settings{}, "test", 0, nil)
 
 	for _, tc := range []struct {
 		name       string

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
@@ -84,7 +86,7 @@ type providerData struct {
 	lookups        lookups
 	baseURL        string
 	// google builds Google API clients on first use; never nil once configured.
-	google *googleConfig
+	google *google.Config
 	// adminAuth names the admin credential in use (authFrom*), "" when
 	// there is none: the provider then only exchanges tokens.
 	adminAuth string
@@ -189,8 +191,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	if !cfg.MaxRetries.IsNull() {
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
-	google := googleConfigFromModel(ctx, cfg.Google, p.version)
-	google.timeout = timeout
+	googleConfig := googleConfigFromModel(ctx, cfg.Google, p.version, timeout)
 
 	opts := client.Options{
 		BaseURL:        baseURL,
@@ -202,7 +203,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	if p.tuneClient != nil {
 		p.tuneClient(&opts)
 	}
-	cred := resolveAdminCredential(ctx, cfg, google, orgID, os.Getenv, &resp.Diagnostics)
+	cred := resolveAdminCredential(ctx, cfg, googleConfig, orgID, os.Getenv, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -231,7 +232,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries, "credential": orNone(cred.from)})
 
-	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: google, adminAuth: cred.from}
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: googleConfig, adminAuth: cred.from}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
@@ -311,7 +312,7 @@ type adminCredential struct {
 // provider still exchanges tokens (anthropic_federation_token needs no
 // admin credential) provided the organization is known; admin calls then
 // fail with the explanation.
-func resolveAdminCredential(ctx context.Context, cfg providerModel, g *googleConfig, orgID string, getenv func(string) string, diags *diag.Diagnostics) adminCredential {
+func resolveAdminCredential(ctx context.Context, cfg providerModel, g *google.Config, orgID string, getenv func(string) string, diags *diag.Diagnostics) adminCredential {
 	attrSet, fedSet := !cfg.AuthToken.IsNull(), !cfg.Federation.IsNull()
 	if attrSet && fedSet {
 		diags.AddAttributeError(path.Root(federationAttributeKey), "Conflicting Anthropic credentials",
@@ -410,4 +411,14 @@ func checkBaseURL(raw string) error {
 	default:
 		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
+}
+
+// isLoopbackHost reports whether plain http to host stays on this machine,
+// the only case where the provider sends credentials without TLS.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
