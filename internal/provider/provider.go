@@ -210,25 +210,19 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	if cred.federation != nil && orgID == "" {
 		orgID = cred.federation.target.organizationID
 	}
-	var tokenSource *federationTokenSource
 	switch {
 	case cred.token != "":
 		opts.AuthToken = cred.token
 	case cred.federation != nil:
-		tokenSource = newFederationTokenSource(cred.federation, nil)
-		opts.TokenSource = tokenSource
-		opts.HTTPClient = adminHTTPClient(tokenSource)
+		// newAPIClient sets the token source.
 	default:
 		opts.TokenSource = missingCredential{detail: cred.missing}
 	}
 
-	c, err := client.New(opts)
+	c, err := newAPIClient(opts, cred.federation, nil)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Anthropic API client", err.Error())
 		return
-	}
-	if tokenSource != nil {
-		tokenSource.exchange = c.ExchangeToken
 	}
 	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries, "credential": orNone(cred.from)})
 
