@@ -328,7 +328,7 @@ func New(opts Options) *Emulator {
 	e.mux, e.pathMux = e.routes()
 	e.root = http.NewServeMux()
 	googleHandler := e.logged(e.google.Handler())
-	for _, p := range googleemu.Routes {
+	for _, p := range googleemu.Routes() {
 		e.root.Handle(p, googleHandler)
 	}
 	e.root.HandleFunc("/", e.serveAPI)

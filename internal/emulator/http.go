@@ -129,7 +129,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // ServeHTTP serves the emulated Anthropic API and, on the paths of
-// googleemu.Routes, the local Google.
+// googleemu.Routes(), the local Google.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.root.ServeHTTP(w, r)
 }
