@@ -63,6 +63,9 @@ type anthropicProvider struct {
 	// tuneClient lets tests shorten the client's waits without changing
 	// what users get; nil in production.
 	tuneClient func(*client.Options)
+	// now is the clock handed to resources (the ephemeral token's expiry
+	// checks); nil means time.Now. Tests set it.
+	now func() time.Time
 }
 
 type providerModel struct {
@@ -90,6 +93,8 @@ type providerData struct {
 	// adminAuth names the admin credential in use (authFrom*), "" when
 	// there is none: the provider then only exchanges tokens.
 	adminAuth string
+	// now is the provider's clock; never nil once configured.
+	now func() time.Time
 }
 
 func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -226,7 +231,11 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries, "credential": orNone(cred.from)})
 
-	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: googleConfig, adminAuth: cred.from}
+	now := p.now
+	if now == nil {
+		now = time.Now
+	}
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: googleConfig, adminAuth: cred.from, now: now}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
