@@ -1,6 +1,10 @@
 // Package provider implements the Terraform surface of the Anthropic
 // Workload Identity Federation provider: schema, validation, plan
 // modifiers and the mapping between Terraform values and API objects.
+// It wires the packages that do the work (internal/client for the
+// Anthropic API, internal/auth for the keyless admin token,
+// internal/google and internal/identity for Google and identity tokens)
+// and turns their errors into diagnostics.
 package provider
 
 import (
