@@ -6,7 +6,7 @@ import (
 )
 
 // Names are unique among the live (non-archived) service accounts, issuers
-// and rules of an organization (shared/api §2-4), so a name finds at most
+// and rules of an organization (the service enforces it), so a name finds at most
 // one live object. These lookups recover an object whose create failed
 // ambiguously, and name the object behind a 409.
 

@@ -74,7 +74,7 @@ const maxIDLength = 128
 // checkID reports whether id is a well-formed id of its kind: the kind's
 // prefix then base62 characters. The length after the prefix is not
 // checked: the documented shape ("01" + 24 characters) is inferred, and the
-// client stays tolerant where the public material is (shared/api §1).
+// client stays tolerant where the API's public documentation is silent.
 func checkID(field, prefix, id string) error {
 	rest, ok := strings.CutPrefix(id, prefix)
 	if ok && rest != "" && len(id) <= maxIDLength && isBase62(rest) {

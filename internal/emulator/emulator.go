@@ -1,8 +1,8 @@
 // Package emulator is an in-memory, faithful emulator of Anthropic's Workload
-// Identity Federation API (see shared/api/README.md sections 1-5): the admin
-// endpoints, the token exchange POST /v1/oauth/token, and a minimal
-// POST /v1/messages that proves a minted token works. Tests serve it with
-// httptest; cmd/anthropic-emulator serves it for demos.
+// Identity Federation API: the admin endpoints, the token exchange
+// POST /v1/oauth/token, and a minimal POST /v1/messages that proves a
+// minted token works. Tests serve it with httptest; cmd/anthropic-emulator
+// serves it for demos.
 //
 // It validates like the real service (sharing internal/policy with the
 // provider so both sides agree), answers with the real error envelope and
@@ -33,13 +33,13 @@
 // plain http) unless Options.AllowLoopbackFetch is set for tests.
 //
 // Where the official Go SDK (anthropic-sdk-go v1.84.0, the wire-format
-// reference) documents behaviour, the emulator follows it, also over the
-// contract: service accounts list newest first; adding an existing explicit
-// membership replaces its workspace_role; deleting the implicit default
-// membership is a 200 no-op; an archived service account lists no
-// memberships; memberships page with limit/next_page (the implicit entry
-// rides on top of the first page, outside the limit; a cursor names a
-// membership and is a 400 once it no longer matches one); a rule update's
+// reference) documents behaviour, the emulator follows it, also where the
+// API's prose documentation says otherwise: service accounts list newest
+// first; adding an existing explicit membership replaces its
+// workspace_role; deleting the implicit default membership is a 200 no-op;
+// an archived service account lists no memberships; memberships page with
+// limit/next_page (the implicit entry rides on top of the first page,
+// outside the limit; a cursor names a membership and is a 400 once it no longer matches one); a rule update's
 // workspace_id replaces the single enablement (400 when there are several);
 // applies_to_all_workspaces: false that would leave no workspace enabled is a
 // 400; target.service_account_name is ignored on writes; organization_role:
@@ -77,7 +77,7 @@
 //   - issuers and rules list oldest first (the SDK documents no order for them);
 //   - a reference to an unknown workspace in a membership or enablement body
 //     is a 404 naming the field; a reference to an archived object, a 400;
-//   - null is accepted only where the contract or the SDK says it clears or
+//   - null is accepted only where the API documentation or the SDK says it clears or
 //     leaves unchanged (description, jwks.discovery_base, jwks.ca_cert_pem,
 //     match members, attributes, organization_role on update,
 //     target.service_account_name) and for the write-only workspace_id /
@@ -328,7 +328,7 @@ func New(opts Options) *Emulator {
 	e.mux, e.pathMux = e.routes()
 	e.root = http.NewServeMux()
 	googleHandler := e.logged(e.google.Handler())
-	for _, p := range googleemu.Routes {
+	for _, p := range googleemu.Routes() {
 		e.root.Handle(p, googleHandler)
 	}
 	e.root.HandleFunc("/", e.serveAPI)

@@ -33,7 +33,7 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.typ, e.msg) }
 
-// errorType maps a status to the envelope's error.type as the contract does.
+// errorType maps a status to the envelope's error.type as the service does.
 func errorType(status int) string {
 	switch status {
 	case http.StatusBadRequest:
@@ -129,7 +129,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // ServeHTTP serves the emulated Anthropic API and, on the paths of
-// googleemu.Routes, the local Google.
+// googleemu.Routes(), the local Google.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.root.ServeHTTP(w, r)
 }

@@ -399,7 +399,7 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 	if !c.caller.console {
 		if ids := e.liveRuleIDs(func(r *rule) bool { return r.issuerID == is.id && privileged(r.scope) }); len(ids) > 0 {
 			return nil, forbidden("federation issuer %s backs federation rules with a scope beyond %s (%s); only a Console session can update it",
-				is.id, strings.Join(policy.OAuthCallerScopes, " and "), strings.Join(ids, ", "))
+				is.id, strings.Join(policy.OAuthCallerScopes(), " and "), strings.Join(ids, ", "))
 		}
 	}
 	name := is.name

@@ -213,7 +213,7 @@ func parseScope(o opt[string], who caller) (string, *apiError) {
 	}
 	if privileged(scope) && !who.console {
 		return "", forbidden("oauth_scope: %s can only be granted from a Console session; an OAuth access token may create rules with %s",
-			scope, strings.Join(policy.OAuthCallerScopes, " and/or "))
+			scope, strings.Join(policy.OAuthCallerScopes(), " and/or "))
 	}
 	return scope, nil
 }

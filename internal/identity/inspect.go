@@ -13,12 +13,15 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// AsymmetricAlgorithms are the signature algorithms the exchange accepts.
-var AsymmetricAlgorithms = []jose.SignatureAlgorithm{
+// asymmetricAlgorithms are the signature algorithms the exchange accepts.
+var asymmetricAlgorithms = []jose.SignatureAlgorithm{
 	jose.RS256, jose.RS384, jose.RS512,
 	jose.PS256, jose.PS384, jose.PS512,
 	jose.ES256, jose.ES384, jose.ES512,
 }
+
+// AsymmetricAlgorithms returns a copy of asymmetricAlgorithms.
+func AsymmetricAlgorithms() []jose.SignatureAlgorithm { return slices.Clone(asymmetricAlgorithms) }
 
 const acceptedAlgs = "the exchange only accepts RS/PS/ES 256/384/512"
 
@@ -68,11 +71,11 @@ func Inspect(token string) (*Claims, error) {
 		return nil, fmt.Errorf("alg none: the token is unsigned; %s", acceptedAlgs)
 	case strings.HasPrefix(alg, "HS"):
 		return nil, fmt.Errorf("alg %s is symmetric; %s", alg, acceptedAlgs)
-	case !slices.Contains(AsymmetricAlgorithms, jose.SignatureAlgorithm(alg)):
+	case !slices.Contains(asymmetricAlgorithms, jose.SignatureAlgorithm(alg)):
 		return nil, fmt.Errorf("alg %q is not accepted; %s", snippet([]byte(alg), 40), acceptedAlgs)
 	}
 
-	tok, err := jwt.ParseSigned(token, AsymmetricAlgorithms)
+	tok, err := jwt.ParseSigned(token, asymmetricAlgorithms)
 	if err != nil {
 		return nil, fmt.Errorf("not a JWT: %v", err)
 	}

@@ -37,7 +37,7 @@ func checkInspected(t *testing.T, token string, c *identity.Claims, err error) {
 	if c == nil || c.Raw == nil {
 		t.Fatalf("Inspect(%q) = nil claims, nil error", token)
 	}
-	if !slices.Contains(identity.AsymmetricAlgorithms, jose.SignatureAlgorithm(c.Algorithm)) {
+	if !slices.Contains(identity.AsymmetricAlgorithms(), jose.SignatureAlgorithm(c.Algorithm)) {
 		t.Fatalf("Inspect accepted algorithm %q", c.Algorithm)
 	}
 	// The typed fields are the raw claims, read once.

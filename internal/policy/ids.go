@@ -48,7 +48,7 @@ func IDRegexp(prefix string) *regexp.Regexp {
 
 // IDPattern is IDRegexp under the other name the API sketch used; both stay
 // so callers written against either compile.
-var IDPattern = IDRegexp
+func IDPattern(prefix string) *regexp.Regexp { return IDRegexp(prefix) }
 
 // ValidateID reports whether id has the shape of an id with the given prefix.
 func ValidateID(prefix, id string) error {

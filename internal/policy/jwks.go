@@ -129,9 +129,12 @@ const (
 	MaxJWKSKeys = 100
 )
 
-// ECCurves are the curves of the EC keys the exchange can use, one per
+// ecCurves are the curves of the EC keys the exchange can use, one per
 // ES* algorithm.
-var ECCurves = []string{"P-256", "P-384", "P-521"}
+var ecCurves = []string{"P-256", "P-384", "P-521"}
+
+// ECCurves returns a copy of ecCurves.
+func ECCurves() []string { return slices.Clone(ecCurves) }
 
 func validateJWK(raw json.RawMessage) (kid string, err error) {
 	if n := len(raw); n > MaxJWKBytes {
@@ -164,9 +167,9 @@ func validateJWK(raw json.RawMessage) (kid string, err error) {
 		}
 	}
 	if kty == "EC" {
-		if err := json.Unmarshal(members["crv"], &crv); err == nil && !slices.Contains(ECCurves, crv) {
+		if err := json.Unmarshal(members["crv"], &crv); err == nil && !slices.Contains(ecCurves, crv) {
 			return "", fmt.Errorf(`is an EC key on curve %s; the exchange verifies ES256, ES384 and ES512 signatures only, so use a key on %s`,
-				quoteForMessage(crv), strings.Join(ECCurves, ", "))
+				quoteForMessage(crv), strings.Join(ecCurves, ", "))
 		}
 	}
 	var k jose.JSONWebKey

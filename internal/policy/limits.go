@@ -7,24 +7,36 @@ import (
 	"time"
 )
 
-// OAuthScopes are the scopes a federation rule may grant.
-var OAuthScopes = []string{"workspace:developer", "workspace:inference", "workspace:manage_tunnels", "org:admin"}
+// oauthScopes are the scopes a federation rule may grant.
+var oauthScopes = []string{"workspace:developer", "workspace:inference", "workspace:manage_tunnels", "org:admin"}
 
-// OAuthCallerScopes are the scopes an OAuth (non-Console) caller may create or
+// OAuthScopes returns a copy of oauthScopes.
+func OAuthScopes() []string { return slices.Clone(oauthScopes) }
+
+// oauthCallerScopes are the scopes an OAuth (non-Console) caller may create or
 // change rules with; the others need a Console session.
-var OAuthCallerScopes = []string{"workspace:developer", "workspace:inference"}
+var oauthCallerScopes = []string{"workspace:developer", "workspace:inference"}
+
+// OAuthCallerScopes returns a copy of oauthCallerScopes.
+func OAuthCallerScopes() []string { return slices.Clone(oauthCallerScopes) }
 
 // ScopeOrgAdmin is the scope whose rules must target an admin service account.
 const ScopeOrgAdmin = "org:admin"
 
-// OrganizationRoles are the organization roles of a service account.
-var OrganizationRoles = []string{"developer", "admin"}
+// organizationRoles are the organization roles of a service account.
+var organizationRoles = []string{"developer", "admin"}
+
+// OrganizationRoles returns a copy of organizationRoles.
+func OrganizationRoles() []string { return slices.Clone(organizationRoles) }
 
 // DefaultOrganizationRole is the role a service account gets when none is set.
 const DefaultOrganizationRole = "developer"
 
-// WorkspaceRoles are the roles of a workspace membership.
-var WorkspaceRoles = []string{"workspace_admin", "workspace_developer", "workspace_restricted_developer", "workspace_user"}
+// workspaceRoles are the roles of a workspace membership.
+var workspaceRoles = []string{"workspace_admin", "workspace_developer", "workspace_restricted_developer", "workspace_user"}
+
+// WorkspaceRoles returns a copy of workspaceRoles.
+func WorkspaceRoles() []string { return slices.Clone(workspaceRoles) }
 
 // Lifetimes in seconds, and other bounds of the API.
 const (
@@ -50,14 +62,14 @@ func SplitOAuthScope(s string) []string { return strings.Fields(s) }
 func ValidateOAuthScope(s string) error {
 	scopes := SplitOAuthScope(s)
 	if len(scopes) == 0 {
-		return fmt.Errorf("must name at least one of %s", strings.Join(OAuthScopes, ", "))
+		return fmt.Errorf("must name at least one of %s", strings.Join(oauthScopes, ", "))
 	}
 	if strings.Join(scopes, " ") != s {
 		return fmt.Errorf("must be scopes separated by single spaces, without leading or trailing whitespace (got %s)", quoteForMessage(s))
 	}
 	seen := map[string]bool{}
 	for _, sc := range scopes {
-		if err := oneOf(sc, OAuthScopes); err != nil {
+		if err := oneOf(sc, oauthScopes); err != nil {
 			return err
 		}
 		if seen[sc] {
@@ -81,7 +93,7 @@ func SameOAuthScope(a, b string) bool {
 func HasOAuthScope(s, scope string) bool { return slices.Contains(SplitOAuthScope(s), scope) }
 
 // IsOAuthCallerScope reports whether an OAuth caller may create or change a
-// rule with this oauth_scope: every scope in it is one of OAuthCallerScopes
+// rule with this oauth_scope: every scope in it is one of oauthCallerScopes
 // (the others need a Console session).
 func IsOAuthCallerScope(s string) bool {
 	scopes := SplitOAuthScope(s)
@@ -89,7 +101,7 @@ func IsOAuthCallerScope(s string) bool {
 		return false
 	}
 	for _, sc := range scopes {
-		if !slices.Contains(OAuthCallerScopes, sc) {
+		if !slices.Contains(oauthCallerScopes, sc) {
 			return false
 		}
 	}
@@ -97,10 +109,10 @@ func IsOAuthCallerScope(s string) bool {
 }
 
 // ValidateOrganizationRole checks a service account's organization_role.
-func ValidateOrganizationRole(s string) error { return oneOf(s, OrganizationRoles) }
+func ValidateOrganizationRole(s string) error { return oneOf(s, organizationRoles) }
 
 // ValidateWorkspaceRole checks a membership's workspace_role.
-func ValidateWorkspaceRole(s string) error { return oneOf(s, WorkspaceRoles) }
+func ValidateWorkspaceRole(s string) error { return oneOf(s, workspaceRoles) }
 
 // ValidateTokenLifetime checks a rule's token_lifetime_seconds.
 func ValidateTokenLifetime(n int64) error {

@@ -45,12 +45,12 @@ func TestMintedLifetime(t *testing.T) {
 }
 
 func TestEnumsAndRanges(t *testing.T) {
-	for _, s := range OAuthScopes {
+	for _, s := range OAuthScopes() {
 		checkErr(t, "ValidateOAuthScope", s, ValidateOAuthScope(s), "")
 	}
 	checkErr(t, "ValidateOAuthScope", "org:read", ValidateOAuthScope("org:read"), "must be one of workspace:developer, workspace:inference, workspace:manage_tunnels, org:admin")
-	for _, s := range OAuthCallerScopes {
-		if !slices.Contains(OAuthScopes, s) || !IsOAuthCallerScope(s) {
+	for _, s := range OAuthCallerScopes() {
+		if !slices.Contains(OAuthScopes(), s) || !IsOAuthCallerScope(s) {
 			t.Errorf("caller scope %q", s)
 		}
 	}
@@ -59,14 +59,14 @@ func TestEnumsAndRanges(t *testing.T) {
 			t.Errorf("IsOAuthCallerScope(%q) = true", s)
 		}
 	}
-	for _, r := range OrganizationRoles {
+	for _, r := range OrganizationRoles() {
 		checkErr(t, "ValidateOrganizationRole", r, ValidateOrganizationRole(r), "")
 	}
 	checkErr(t, "ValidateOrganizationRole", "owner", ValidateOrganizationRole("owner"), "must be one of developer, admin")
-	if !slices.Contains(OrganizationRoles, DefaultOrganizationRole) {
+	if !slices.Contains(OrganizationRoles(), DefaultOrganizationRole) {
 		t.Error("default organization role is not a role")
 	}
-	for _, r := range WorkspaceRoles {
+	for _, r := range WorkspaceRoles() {
 		checkErr(t, "ValidateWorkspaceRole", r, ValidateWorkspaceRole(r), "")
 	}
 	checkErr(t, "ValidateWorkspaceRole", "admin", ValidateWorkspaceRole("admin"), "must be one of")
@@ -107,5 +107,28 @@ func TestMultiScope(t *testing.T) {
 	}
 	if !SameOAuthScope("workspace:developer workspace:inference", "workspace:inference workspace:developer") || SameOAuthScope("workspace:developer", "workspace:developer workspace:inference") {
 		t.Error("SameOAuthScope")
+	}
+}
+
+// The exported lists are copies: a caller changing one changes no rule.
+func TestExportedListsAreCopies(t *testing.T) {
+	t.Parallel()
+	for name, list := range map[string]func() []string{
+		"OAuthScopes": OAuthScopes, "OAuthCallerScopes": OAuthCallerScopes, "OrganizationRoles": OrganizationRoles,
+		"WorkspaceRoles": WorkspaceRoles, "ECCurves": ECCurves,
+	} {
+		l := list()
+		want := l[0]
+		l[0] = "tampered"
+		if got := list()[0]; got != want {
+			t.Errorf("%s()[0] = %q after a caller changed its copy, want %q", name, got, want)
+		}
+	}
+	scopes := OAuthScopes()
+	for i := range scopes {
+		scopes[i] = "tampered"
+	}
+	if err := ValidateOAuthScope("tampered"); err == nil {
+		t.Error("a changed copy of OAuthScopes changed validation")
 	}
 }

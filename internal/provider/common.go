@@ -86,7 +86,7 @@ func optionalString(s string) types.String {
 }
 
 // readYourWriteBudget bounds how long a write waits to become visible.
-var readYourWriteBudget = 5 * time.Second
+const readYourWriteBudget = 5 * time.Second
 
 // waitForWrite polls updatedAt until it reaches want. The API may serve a
 // stale copy for a short while after a write; state is always set from the

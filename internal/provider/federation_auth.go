@@ -9,10 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,6 +20,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/auth"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
@@ -104,7 +104,7 @@ type federationSettings struct {
 
 // federationFromModel resolves the federation attribute. providerOrg is the
 // provider's organization_id (attribute or environment).
-func federationFromModel(ctx context.Context, obj types.Object, g *googleConfig, providerOrg string, getenv func(string) string, diags *diag.Diagnostics) *federationSettings {
+func federationFromModel(ctx context.Context, obj types.Object, g *google.Config, providerOrg string, getenv func(string) string, diags *diag.Diagnostics) *federationSettings {
 	var m providerFederationModel
 	if d := obj.As(ctx, &m, basetypes.ObjectAsOptions{}); d.HasError() {
 		diags.Append(d...)
@@ -220,248 +220,61 @@ func (m missingCredential) Token(context.Context) (string, error) {
 	return "", errors.New("Missing Anthropic credential: " + m.detail)
 }
 
-// Refresh timing of the admin access token, as the Anthropic SDKs do it.
-const (
-	// backgroundRefreshLeft: with this much left, the cached token is still
-	// handed out while one caller exchanges a new one.
-	backgroundRefreshLeft = 120 * time.Second
-	// syncRefreshLeft: with less than this left, callers wait for a new token.
-	syncRefreshLeft = 30 * time.Second
-	// backgroundRetryDelay spaces failed background refreshes.
-	backgroundRetryDelay = 10 * time.Second
-	// failureHold: after a failed exchange, callers within this window get
-	// the same error instead of starting another exchange, so parallel
-	// resources do not hammer the service with doomed exchanges.
-	failureHold = 5 * time.Second
-	// backgroundRefreshTimeout bounds a refresh no caller waits for.
-	backgroundRefreshTimeout = 2 * time.Minute
-	// freshTokenAge: a token refused this soon after it was minted is not
-	// replaced again, since a new exchange would fare no better.
-	freshTokenAge = 30 * time.Second
-)
-
-// federationTokenSource is the provider's admin credential when it
-// authenticates by federation: a client.TokenSource that exchanges an
-// identity token on first use, caches the access token, refreshes it in
-// the background with 30-120 s left and synchronously under 30 s (shorter
-// windows for short-lived tokens), and re-exchanges once when the API
-// refuses a token it handed out (see reauthTransport).
-type federationTokenSource struct {
-	target   exchangeTarget
-	source   identity.Source
-	exchange exchangeFunc
-	now      func() time.Time
-
-	// exchangeMu serializes exchanges; mu guards the fields below and is
-	// never held during an exchange.
-	exchangeMu sync.Mutex
-	mu         sync.Mutex
-	token      string
-	expiresAt  time.Time
-	lifetime   time.Duration
-	// used is set once a non-renewable (literal) assertion was sent: it is
-	// never sent again.
-	used bool
-	// mintedAt is when the current token was obtained.
-	mintedAt       time.Time
-	refreshing     bool
-	nextBackground time.Time
-	lastErr        error
-	lastErrAt      time.Time
-	background     sync.WaitGroup
-}
-
-func newFederationTokenSource(s *federationSettings, exchange exchangeFunc) *federationTokenSource {
-	return &federationTokenSource{target: s.target, source: s.source, exchange: exchange, now: time.Now}
-}
-
-// windows are the refresh thresholds for the current token: the SDKs'
-// 120 s / 30 s, scaled down for tokens that live only minutes.
-func (s *federationTokenSource) windows() (background, wait time.Duration) {
-	return min(backgroundRefreshLeft, s.lifetime/2), min(syncRefreshLeft, s.lifetime/4)
-}
-
-// Token implements client.TokenSource.
-func (s *federationTokenSource) Token(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	if s.token != "" {
-		now := s.now()
-		left := s.expiresAt.Sub(now)
-		bg, wait := s.windows()
-		if left > wait {
-			tok := s.token
-			if left <= bg && s.source.Renewable() && !s.refreshing && !now.Before(s.nextBackground) {
-				s.refreshing = true
-				s.background.Add(1)
-				go s.refreshInBackground(ctx, tok)
+// newFederationTokenSource is the provider's admin credential when it
+// authenticates by federation: an auth.TokenSource whose exchange sends an
+// identity token from the configured source through the org:admin rule
+// (exchangeIdentity: pre-flight checks, exactly one attempt). exchange is
+// the token exchange of a client that holds no credential; now is the
+// clock (time.Now when nil).
+func newFederationTokenSource(s *federationSettings, exchange exchangeFunc, now func() time.Time) *auth.TokenSource {
+	if now == nil {
+		now = time.Now
+	}
+	return auth.NewTokenSource(auth.Options{
+		Renewable: s.source.Renewable(),
+		Now:       now,
+		Log:       tflogFields{},
+		Spent: func(expiredAt time.Time) error {
+			return fmt.Errorf("the admin access token from federation rule %s expired at %s, and the identity token from %s cannot be exchanged again (re-sending it "+
+				"would be a replay). Use a source that yields fresh tokens (identity_token_file, gce_metadata, google_impersonation, executable, "+
+				"or %s) for runs longer than the token's lifetime", s.target.ruleID, expiredAt.UTC().Format(time.RFC3339), s.source.Describe(), envIdentityTokenFile)
+		},
+		Exchange: func(ctx context.Context) (auth.Token, error) {
+			res, fail := exchangeIdentity(ctx, exchange, s.source, s.target, nil, now)
+			if fail != nil {
+				return auth.Token{}, fmt.Errorf("keyless authentication through federation rule %s: %w", s.target.ruleID, fail)
 			}
-			s.mu.Unlock()
-			return tok, nil
-		}
-	}
-	s.mu.Unlock()
-	return s.refresh(ctx, "")
-}
-
-func (s *federationTokenSource) refreshInBackground(ctx context.Context, stale string) {
-	defer s.background.Done()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundRefreshTimeout)
-	defer cancel()
-	_, err := s.refresh(ctx, stale)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refreshing = false
-	if err != nil {
-		s.nextBackground = s.now().Add(backgroundRetryDelay)
-		tflog.Warn(ctx, "refreshing the Anthropic admin access token failed; the current token is used until it nearly expires", map[string]any{"error": err.Error()})
-	}
-}
-
-// refresh exchanges a new identity token unless another caller already
-// replaced the token being refreshed. stale is the token known to be bad
-// or expiring ("" when there is none worth keeping).
-func (s *federationTokenSource) refresh(ctx context.Context, stale string) (string, error) {
-	s.exchangeMu.Lock()
-	defer s.exchangeMu.Unlock()
-
-	s.mu.Lock()
-	now := s.now()
-	if s.token != "" && s.token != stale {
-		_, wait := s.windows()
-		if s.expiresAt.Sub(now) > wait {
-			tok := s.token
-			s.mu.Unlock()
-			return tok, nil
-		}
-	}
-	if s.lastErr != nil && now.Sub(s.lastErrAt) < failureHold {
-		err := s.lastErr
-		s.mu.Unlock()
-		return "", err
-	}
-	if !s.source.Renewable() && s.used {
-		var err error
-		if s.token == "" && s.lastErr != nil {
-			// The one exchange it had failed; that failure is the answer.
-			err = s.lastErr
-			s.mu.Unlock()
-			return "", err
-		}
-		if s.token != "" && now.Before(s.expiresAt) {
-			// Still valid, merely close to expiry: nothing better exists.
-			tok := s.token
-			s.mu.Unlock()
-			return tok, nil
-		}
-		err = fmt.Errorf("the admin access token from federation rule %s expired at %s, and the identity token from %s cannot be exchanged again (re-sending it "+
-			"would be a replay). Use a source that yields fresh tokens (identity_token_file, gce_metadata, google_impersonation, executable, "+
-			"or %s) for runs longer than the token's lifetime", s.target.ruleID, s.expiresAt.UTC().Format(time.RFC3339), s.source.Describe(), envIdentityTokenFile)
-		s.mu.Unlock()
-		return "", err
-	}
-	s.used = true
-	s.mu.Unlock()
-
-	res, fail := exchangeIdentity(ctx, s.exchange, s.source, s.target, nil, s.now)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if fail != nil {
-		err := fmt.Errorf("keyless authentication through federation rule %s: %w", s.target.ruleID, fail)
-		s.lastErr, s.lastErrAt = err, s.now()
-		return "", err
-	}
-	s.lastErr = nil
-	s.token, s.expiresAt = res.token.AccessToken, res.expiresAt
-	s.lifetime = time.Duration(res.token.ExpiresIn) * time.Second
-	s.mintedAt = s.now()
-	tflog.Debug(ctx, "exchanged an identity token for the admin access token", map[string]any{
-		"federation_rule_id": s.target.ruleID, "scope": res.token.Scope, "expires_in": res.token.ExpiresIn, "source": s.source.Describe(),
+			tflog.Debug(ctx, "exchanged an identity token for the admin access token", map[string]any{
+				"federation_rule_id": s.target.ruleID, "scope": res.token.Scope, "expires_in": res.token.ExpiresIn, "source": s.source.Describe(),
+			})
+			return auth.Token{Value: res.token.AccessToken, ExpiresAt: res.expiresAt, Lifetime: time.Duration(res.token.ExpiresIn) * time.Second}, nil
+		},
 	})
-	return s.token, nil
 }
 
-// afterUnauthorized is called when the API answered 401 to a request sent
-// with token sent. It returns a token to retry with: one another caller
-// already obtained, or a newly exchanged one. ok is false when the request
-// should not be retried: the source cannot yield a new identity token, the
-// refused token was itself just minted, or the exchange failed.
-func (s *federationTokenSource) afterUnauthorized(ctx context.Context, sent string) (string, bool) {
-	s.mu.Lock()
-	if !s.source.Renewable() || sent == "" || (s.token == sent && s.now().Sub(s.mintedAt) < freshTokenAge) {
-		s.mu.Unlock()
-		return "", false
+// newAPIClient builds the provider's Anthropic client, once. With
+// federation, the exchanges go through a client that holds no credential,
+// and the admin client is built with its token source and a transport that
+// re-sends a request refused with 401 once with a newly exchanged token.
+func newAPIClient(opts client.Options, fed *federationSettings, now func() time.Time) (*client.Client, error) {
+	if fed == nil {
+		return client.New(opts)
 	}
-	s.mu.Unlock()
-	tok, err := s.refresh(ctx, sent)
+	exchanger := opts
+	exchanger.AuthToken, exchanger.TokenSource = "", nil
+	ec, err := client.New(exchanger)
 	if err != nil {
-		tflog.Warn(ctx, "the API refused the admin access token and a new exchange failed", map[string]any{"error": err.Error()})
-		return "", false
+		return nil, err
 	}
-	return tok, tok != sent
+	ts := newFederationTokenSource(fed, ec.ExchangeToken, now)
+	opts.AuthToken, opts.TokenSource = "", ts
+	opts.HTTPClient = auth.HTTPClient(ts, func(ctx context.Context, msg string, fields map[string]any) { tflog.Debug(ctx, msg, fields) })
+	return client.New(opts)
 }
 
-// reauthTransport re-sends a request once with a fresh admin access token
-// when the API answers 401 to the token the source handed out (revoked, or
-// expired early by a skewed clock). A 401 means the request was not
-// processed, so re-sending cannot duplicate a write. The exchange itself
-// carries no Authorization header and is never touched.
-type reauthTransport struct {
-	next   http.RoundTripper
-	source *federationTokenSource
-}
+// tflogFields is an auth.Logger writing to the provider's log.
+type tflogFields struct{}
 
-func (t *reauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
-	}
-	sent, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-	if !ok || sent == "" || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
-		return resp, nil
-	}
-	tok, ok := t.source.afterUnauthorized(req.Context(), sent)
-	if !ok {
-		return resp, nil
-	}
-	retry, ok := cloneForRetry(req, tok)
-	if !ok {
-		return resp, nil
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-	tflog.Debug(req.Context(), "the API refused the admin access token; re-sending once with a newly exchanged token", map[string]any{"path": req.URL.EscapedPath()})
-	return t.next.RoundTrip(retry)
-}
-
-// cloneForRetry copies req with a new bearer token and a fresh copy of its
-// body; ok is false when the body cannot be replayed.
-func cloneForRetry(req *http.Request, token string) (*http.Request, bool) {
-	retry := req.Clone(req.Context())
-	retry.Header.Set("Authorization", "Bearer "+token)
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, false
-		}
-		retry.Body = body
-	}
-	return retry, true
-}
-
-// CloseIdleConnections lets the client close the pooled connections.
-func (t *reauthTransport) CloseIdleConnections() {
-	if ci, ok := t.next.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
-}
-
-// adminHTTPClient is the HTTP client of a provider that authenticates by
-// federation.
-func adminHTTPClient(ts *federationTokenSource) *http.Client {
-	base := http.DefaultTransport
-	if t, ok := base.(*http.Transport); ok {
-		base = t.Clone()
-	}
-	return &http.Client{Transport: &reauthTransport{next: base, source: ts}}
+func (tflogFields) Warn(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Warn(ctx, msg, fields)
 }

@@ -16,9 +16,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/auth"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
@@ -175,7 +177,7 @@ func TestResolveAdminCredential(t *testing.T) {
 		identitySourceModel: identitySourceModel{IdentityTokenFile: types.StringValue("/block/token")},
 	})
 	sourceless := federationBlock(t, providerFederationModel{RuleID: types.StringValue(rule), ServiceAccountID: types.StringValue(sa)})
-	g := newGoogleConfig(bg, googleSettings{}, "test")
+	g := newGoogleConfig(bg, google.Settings{}, "test", 0, nil)
 
 	for _, tc := range []struct {
 		name       string
@@ -355,17 +357,15 @@ func (f *fakeExchange) setFail(err error) {
 	f.fail = err
 }
 
-func newTestTokenSource(t *testing.T, clock *testClock, src identity.Source, ex *fakeExchange) *federationTokenSource {
+func newTestTokenSource(t *testing.T, clock *testClock, src identity.Source, ex *fakeExchange) *auth.TokenSource {
 	t.Helper()
-	s := newFederationTokenSource(&federationSettings{
+	return newFederationTokenSource(&federationSettings{
 		target: exchangeTarget{ruleID: "fdrl_01" + strings.Repeat("a", 24), organizationID: "9b0f2d4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"},
 		source: src,
-	}, ex.exchange)
-	s.now = clock.Now
-	return s
+	}, ex.exchange, clock.Now)
 }
 
-func mustToken(t *testing.T, s *federationTokenSource) string {
+func mustToken(t *testing.T, s *auth.TokenSource) string {
 	t.Helper()
 	tok, err := s.Token(bg)
 	if err != nil {
@@ -386,7 +386,7 @@ func TestFederationTokenSource_refreshTiming(t *testing.T) {
 		if got := mustToken(t, s); got != want {
 			t.Errorf("token %q, want %q", got, want)
 		}
-		s.background.Wait()
+		s.Wait()
 		if n := ex.count(); n != exchanges {
 			t.Errorf("%d exchanges, want %d", n, exchanges)
 		}
@@ -400,12 +400,12 @@ func TestFederationTokenSource_refreshTiming(t *testing.T) {
 	expect("tok-2", 2)
 
 	// A failing background refresh keeps the valid token and is retried
-	// no sooner than backgroundRetryDelay later.
+	// no sooner than auth.BackgroundRetryDelay later.
 	ex.setFail(errors.New("exchange down"))
 	clock.Advance(3500 * time.Second) // tok-2 has 100 s left
 	expect("tok-2", 3)
 	expect("tok-2", 3)
-	clock.Advance(backgroundRetryDelay)
+	clock.Advance(auth.BackgroundRetryDelay)
 	expect("tok-2", 4)
 
 	// Under 30 s left the caller waits, and gets the error if it fails;
@@ -417,10 +417,10 @@ func TestFederationTokenSource_refreshTiming(t *testing.T) {
 		}
 	}
 	if n := ex.count(); n != 5 {
-		t.Errorf("%d exchanges, want 5 (failures are held for %s)", n, failureHold)
+		t.Errorf("%d exchanges, want 5 (failures are held for %s)", n, auth.FailureHold)
 	}
 	ex.setFail(nil)
-	clock.Advance(failureHold)
+	clock.Advance(auth.FailureHold)
 	expect("tok-6", 6)
 
 	// Short-lived tokens refresh at half and a quarter of their lifetime.
@@ -484,7 +484,7 @@ func TestFederationTokenSource_literalIsNeverResent(t *testing.T) {
 		t.Errorf("%d exchanges of %d assertions, want 1 of 1", n, src.calls.Load())
 	}
 	// A 401 does not make it re-send either.
-	if _, ok := s.afterUnauthorized(bg, "tok-1"); ok {
+	if _, ok := s.AfterUnauthorized(bg, "tok-1"); ok {
 		t.Error("a literal token was re-exchanged after a 401")
 	}
 
@@ -532,16 +532,13 @@ func TestFederationTokenSource_reauthenticatesOn401(t *testing.T) {
 	}
 
 	newClient := func(src identity.Source) *client.Client {
-		ts := newFederationTokenSource(&federationSettings{
+		c, err := newAPIClient(client.Options{BaseURL: env.server.URL, Version: "test", MaxRetries: 0}, &federationSettings{
 			target: exchangeTarget{ruleID: admin.rule.ID, organizationID: env.emu.OrganizationID(), serviceAccountID: admin.sa.ID},
 			source: src,
-		}, nil)
-		ts.now = providerClock.Now
-		c, err := client.New(client.Options{BaseURL: env.server.URL, TokenSource: ts, HTTPClient: adminHTTPClient(ts), Version: "test", MaxRetries: 0})
+		}, providerClock.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts.exchange = c.ExchangeToken
 		return c
 	}
 	c := newClient(mintingSource{google: env.google})

@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
@@ -178,14 +179,14 @@ func identitySourceSpec(flavor sourceFlavor) map[string]sourceAttr {
 					required:    true,
 					description: "Email of the Google service account whose ID token is minted.",
 					markdown:    "Email of the Google service account whose ID token is minted.",
-					strings:     []validator.String{stringCheck{description: "service account email", check: checkServiceAccountEmail}},
+					strings:     []validator.String{stringCheck{description: "service account email", check: google.CheckServiceAccountEmail}},
 				},
 				"audience": audience("ID token"),
 				"delegates": {
 					kind:        kindStringList,
 					description: "Delegation chain (service account emails, caller side first); each hop needs roles/iam.serviceAccountTokenCreator on the next.",
 					markdown:    "Delegation chain (service account emails, caller side first); each hop needs `roles/iam.serviceAccountTokenCreator` on the next.",
-					lists:       []validator.List{listvalidator.ValueStringsAre(stringCheck{description: "service account email", check: checkServiceAccountEmail})},
+					lists:       []validator.List{listvalidator.ValueStringsAre(stringCheck{description: "service account email", check: google.CheckServiceAccountEmail})},
 				},
 				"include_email": {
 					kind:        kindBool,
@@ -338,7 +339,7 @@ func (m identitySourceModel) isUnknown() bool {
 // source builds the configured identity source; nil (without error) when
 // none is set. at is the path of the attribute holding the sources, for
 // diagnostics; g is the provider's Google side (google_impersonation).
-func (m identitySourceModel) source(ctx context.Context, g *googleConfig, at path.Path, diags *diag.Diagnostics) identity.Source {
+func (m identitySourceModel) source(ctx context.Context, g *google.Config, at path.Path, diags *diag.Diagnostics) identity.Source {
 	child := func(name string) path.Path {
 		if len(at.Steps()) == 0 {
 			return path.Root(name)
@@ -359,7 +360,7 @@ func (m identitySourceModel) source(ctx context.Context, g *googleConfig, at pat
 		return identity.Metadata(identity.MetadataOptions{
 			Audience:    stringDefault(gm.Audience, policy.DefaultAudience),
 			FormatFull:  boolDefault(gm.FormatFull, true),
-			Timeout:     g.requestTimeout(),
+			Timeout:     g.RequestTimeout(),
 			TimeoutHint: "the provider's request_timeout bounds each Google request, raise it if the metadata server is slow",
 		})
 	case !m.GoogleImpersonation.IsNull():
@@ -423,7 +424,7 @@ func boolDefault(v types.Bool, def bool) bool {
 // first use, so configuring a federation that impersonates costs nothing
 // until a token is needed.
 type googleImpersonationSource struct {
-	google *googleConfig
+	google *google.Config
 	opts   identity.ImpersonationOptions
 }
 
@@ -431,7 +432,7 @@ func (s *googleImpersonationSource) Token(ctx context.Context) (string, error) {
 	if s.google == nil {
 		return "", errors.New("google_impersonation: the provider's google settings are not configured")
 	}
-	clientOptions, err := s.google.iamCredentialsOptions(ctx)
+	clientOptions, err := s.google.IAMCredentialsOptions(ctx)
 	if err != nil {
 		return "", fmt.Errorf("google_impersonation of %s: the provider's Google credentials: %w", s.opts.ServiceAccount, redact.Error(err))
 	}
@@ -439,7 +440,7 @@ func (s *googleImpersonationSource) Token(ctx context.Context) (string, error) {
 	opts.ClientOptions = clientOptions
 	tok, err := identity.Impersonation(opts).Token(ctx)
 	if err != nil {
-		if t := s.google.explainTimeout(ctx, err, "IAM Credentials", s.google.settings.iamCredentialsEndpoint, defaultIAMCredentialsEndpoint); t != err {
+		if t := s.google.ExplainTimeout(ctx, err, "IAM Credentials", s.google.Settings().IAMCredentialsEndpoint, google.DefaultIAMCredentialsEndpoint); t != err {
 			return "", fmt.Errorf("service account impersonation of %s: %w", s.opts.ServiceAccount, t)
 		}
 		return "", redact.Error(err)

@@ -163,16 +163,15 @@ func checkInOrder(t *testing.T, got string, want []string) {
 
 // Open, Renew and Close through the plugin protocol: the result carries
 // the token, the private state does not, Renew warns before expiry and
-// fails after it, and nothing is exchanged again. Not parallel: it moves
-// the ephemeral resource's clock.
+// fails after it, and nothing is exchanged again. The provider's clock is
+// injected, so the test can run in parallel.
 func TestFederationTokenEphemeral_openRenewClose(t *testing.T) {
+	t.Parallel()
 	env, rec := newRecordingTestEnv(t)
 	r := env.workloadRule(t, "protocol", nil)
 	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
-	federationTokenClock = clock.Now
-	t.Cleanup(func() { federationTokenClock = time.Now })
 
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(&anthropicProvider{version: "test", now: clock.Now})()
 	schemas, err := server.GetProviderSchema(bg, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(schemas.Diagnostics) > 0 {
 		t.Fatalf("schema: %v %v", err, schemas.Diagnostics)

@@ -181,10 +181,10 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				},
 			},
 			"oauth_scope": schema.StringAttribute{
-				Description: "Space-separated scopes of the minted tokens, each at most once, out of " + strings.Join(policy.OAuthScopes, ", ") +
+				Description: "Space-separated scopes of the minted tokens, each at most once, out of " + strings.Join(policy.OAuthScopes(), ", ") +
 					"; the order does not matter. org:admin needs a target service account with organization_role admin. " +
 					"Only workspace:developer and/or workspace:inference can be managed with an OAuth access token; the others need a Console session.",
-				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes, "`, `") +
+				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes(), "`, `") +
 					"` (for example `\"workspace:developer workspace:inference\"`); the order does not matter and reordering plans no change. " +
 					"`org:admin` needs a target service account with `organization_role = \"admin\"`. The API lets an OAuth access token (what this " +
 					"provider uses) create and change only rules whose scopes are `workspace:developer` and/or `workspace:inference`; the others need a Console session (`403`).",
@@ -417,7 +417,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if scope := plan.OAuthScope; !scope.IsUnknown() && privilegedScope(scope.ValueString()) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("oauth_scope"), "oauth_scope "+scope.ValueString()+" needs a Console session",
 			fmt.Sprintf("oauth_scope: the API lets an OAuth access token manage only %s rules; creating or changing a %s rule with one is refused (403). "+
-				"Apply this change with Console credentials, or make it in the Console.", strings.Join(policy.OAuthCallerScopes, " and "), scope.ValueString()))
+				"Apply this change with Console credentials, or make it in the Console.", strings.Join(policy.OAuthCallerScopes(), " and "), scope.ValueString()))
 	}
 
 	var guard ruleGuardResult

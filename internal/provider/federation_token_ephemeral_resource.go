@@ -27,11 +27,8 @@ var (
 // Renew needs to know about the token: never the token itself.
 const privateTokenKey = "token"
 
-// federationTokenClock is the clock of new ephemeral resources; tests move it.
-var federationTokenClock = time.Now
-
 func newFederationTokenEphemeralResource() ephemeral.EphemeralResource {
-	return &federationTokenEphemeralResource{now: func() time.Time { return federationTokenClock() }}
+	return &federationTokenEphemeralResource{now: time.Now}
 }
 
 type federationTokenEphemeralResource struct {
@@ -138,6 +135,9 @@ func (r *federationTokenEphemeralResource) Schema(_ context.Context, _ ephemeral
 
 func (r *federationTokenEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+	if r.data != nil && r.data.now != nil {
+		r.now = r.data.now
+	}
 }
 
 func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 )
 
@@ -76,9 +77,9 @@ func TestGoogleServiceAccountErrorsNeverLeakCredentials(t *testing.T) {
 		for _, style := range []string{"text", "json", "upper"} {
 			t.Run(token[:6]+"/"+style, func(t *testing.T) {
 				srv := echoingGoogle(t, style)
-				pd := &providerData{google: newGoogleConfig(bg, googleSettings{
-					accessToken: token, accessTokenFrom: "google.access_token", iamEndpoint: srv.URL + "/",
-				}, "test")}
+				pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+					AccessToken: token, AccessTokenFrom: "google.access_token", IAMEndpoint: srv.URL + "/",
+				}, "test", 0, nil)}
 				_, diags := readGoogleServiceAccount(t, pd, googleemu.WorkloadAccount)
 				if !diags.HasError() || !strings.Contains(diagText(diags), "500") {
 					t.Fatalf("want a 500 error, got %s", diagText(diags))
@@ -96,19 +97,19 @@ func TestGoogleImpersonationErrorsNeverLeakCredentials(t *testing.T) {
 	for _, style := range []string{"text", "json", "upper"} {
 		t.Run(style, func(t *testing.T) {
 			srv := echoingGoogle(t, style)
-			pd := &providerData{google: newGoogleConfig(bg, googleSettings{
-				accessToken: leakyGoogleToken, accessTokenFrom: "google.access_token", impersonate: googleemu.WorkloadAccount,
-				iamEndpoint: env.server.URL + googleemu.IAMPathPrefix, iamCredentialsEndpoint: srv.URL + "/",
-			}, "test")}
+			pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", Impersonate: googleemu.WorkloadAccount,
+				IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: srv.URL + "/",
+			}, "test", 0, nil)}
 			_, diags := readGoogleServiceAccount(t, pd, googleemu.WorkloadAccount)
 			if !diags.HasError() || !strings.Contains(diagText(diags), "500") {
 				t.Fatalf("want a 500 error, got %s", diagText(diags))
 			}
 			noLeak(t, "diagnostic", diagText(diags), leakSecrets(leakyGoogleToken)...)
 
-			src := &googleImpersonationSource{google: newGoogleConfig(bg, googleSettings{
-				accessToken: leakyGoogleToken, accessTokenFrom: "google.access_token", iamCredentialsEndpoint: srv.URL + "/",
-			}, "test"), opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
+			src := &googleImpersonationSource{google: newGoogleConfig(bg, google.Settings{
+				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMCredentialsEndpoint: srv.URL + "/",
+			}, "test", 0, nil), opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
 			_, err := src.Token(bg)
 			if err == nil {
 				t.Fatal("want an error")
@@ -166,7 +167,7 @@ func (f *redirectingGoogle) check(t *testing.T, what string, text string) {
 	noLeak(t, what, text, leakyGoogleToken)
 }
 
-// No Google client of the provider follows a redirect with credentials: not
+// No Google client of the provider follows a redirect with Credentials: not
 // IAM (the data source), not IAM Credentials (the provider's impersonation,
 // google_impersonation identity tokens).
 func TestGoogleClientsRefuseRedirects(t *testing.T) {
@@ -174,24 +175,24 @@ func TestGoogleClientsRefuseRedirects(t *testing.T) {
 	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			f := newRedirectingGoogle(t, status)
-			pd := &providerData{google: newGoogleConfig(bg, googleSettings{
-				accessToken: leakyGoogleToken, accessTokenFrom: "google.access_token", iamEndpoint: f.redirector.URL + "/",
-			}, "test")}
+			pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMEndpoint: f.redirector.URL + "/",
+			}, "test", 0, nil)}
 			_, diags := readGoogleServiceAccount(t, pd, googleemu.WorkloadAccount)
 			f.check(t, "IAM", diagText(diags))
 
 			f = newRedirectingGoogle(t, status)
-			pd = &providerData{google: newGoogleConfig(bg, googleSettings{
-				accessToken: leakyGoogleToken, accessTokenFrom: "google.access_token", impersonate: googleemu.WorkloadAccount,
-				iamEndpoint: env.server.URL + googleemu.IAMPathPrefix, iamCredentialsEndpoint: f.redirector.URL + "/",
-			}, "test")}
+			pd = &providerData{google: newGoogleConfig(bg, google.Settings{
+				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", Impersonate: googleemu.WorkloadAccount,
+				IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: f.redirector.URL + "/",
+			}, "test", 0, nil)}
 			_, diags = readGoogleServiceAccount(t, pd, googleemu.WorkloadAccount)
 			f.check(t, "generateAccessToken", diagText(diags))
 
 			f = newRedirectingGoogle(t, status)
-			src := &googleImpersonationSource{google: newGoogleConfig(bg, googleSettings{
-				accessToken: leakyGoogleToken, accessTokenFrom: "google.access_token", iamCredentialsEndpoint: f.redirector.URL + "/",
-			}, "test"), opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
+			src := &googleImpersonationSource{google: newGoogleConfig(bg, google.Settings{
+				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMCredentialsEndpoint: f.redirector.URL + "/",
+			}, "test", 0, nil), opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
 			_, err := src.Token(bg)
 			if err == nil {
 				t.Fatal("generateIdToken: want an error")
@@ -240,25 +241,24 @@ func TestGoogleCallsHonourRequestTimeout(t *testing.T) {
 			}
 		}
 	}
-	config := func(s googleSettings) *googleConfig {
-		s.accessToken, s.accessTokenFrom = leakyGoogleToken, "google.access_token"
-		g := newGoogleConfig(bg, s, "test")
-		g.timeout = timeout
+	config := func(s google.Settings) *google.Config {
+		s.AccessToken, s.AccessTokenFrom = leakyGoogleToken, "google.access_token"
+		g := newGoogleConfig(bg, s, "test", timeout, nil)
 		return g
 	}
 
 	bounded(t, "IAM", func() string {
-		_, diags := readGoogleServiceAccount(t, &providerData{google: config(googleSettings{iamEndpoint: hang.URL + "/"})}, googleemu.WorkloadAccount)
+		_, diags := readGoogleServiceAccount(t, &providerData{google: config(google.Settings{IAMEndpoint: hang.URL + "/"})}, googleemu.WorkloadAccount)
 		return diagText(diags)
 	}, "IAM ("+hang.URL)
 	bounded(t, "generateAccessToken", func() string {
 		env := newGoogleOnlyEnv(t)
-		g := config(googleSettings{impersonate: googleemu.WorkloadAccount, iamEndpoint: env.server.URL + googleemu.IAMPathPrefix, iamCredentialsEndpoint: hang.URL + "/"})
+		g := config(google.Settings{Impersonate: googleemu.WorkloadAccount, IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: hang.URL + "/"})
 		_, diags := readGoogleServiceAccount(t, &providerData{google: g}, googleemu.WorkloadAccount)
 		return diagText(diags)
 	}, "IAM Credentials ("+hang.URL) // the impersonation timed out, not IAM
 	bounded(t, "generateIdToken", func() string {
-		src := &googleImpersonationSource{google: config(googleSettings{iamCredentialsEndpoint: hang.URL + "/"}),
+		src := &googleImpersonationSource{google: config(google.Settings{IAMCredentialsEndpoint: hang.URL + "/"}),
 			opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
 		_, err := src.Token(bg)
 		return fmt.Sprint(err)
@@ -272,7 +272,7 @@ func TestGoogleCallsHonourRequestTimeout(t *testing.T) {
 		gce := types.ObjectValueMust(map[string]attr.Type{"audience": types.StringType, "format_full": types.BoolType},
 			map[string]attr.Value{"audience": types.StringNull(), "format_full": types.BoolNull()})
 		var diags diag.Diagnostics
-		src := identitySourceModel{GCEMetadata: gce}.source(bg, config(googleSettings{}), path.Empty(), &diags)
+		src := identitySourceModel{GCEMetadata: gce}.source(bg, config(google.Settings{}), path.Empty(), &diags)
 		if diags.HasError() || src == nil {
 			t.Fatalf("source: %s", diagText(diags))
 		}
@@ -290,7 +290,7 @@ func TestGoogleCallsHonourRequestTimeout(t *testing.T) {
 func hostileGoogleConfig(t *testing.T, env *testEnv, endpoint, timeout string) string {
 	t.Helper()
 	clearGoogleEnv(t)
-	t.Setenv(envGoogleAccessToken, leakyGoogleToken)
+	t.Setenv(google.EnvAccessToken, leakyGoogleToken)
 	return fmt.Sprintf(`
 provider "anthropic" {
   base_url        = %q
@@ -352,9 +352,9 @@ func TestURLPasswordsAreNotEchoed(t *testing.T) {
 		noLeak(t, "base_url error", err.Error(), "hunter2")
 	}
 	for _, raw := range []string{"https://svc:hunter2@iam.example.com/", "http://svc:hunter2@iam.example.com/", "HTTPS://SVC:HUNTER2@IAM.EXAMPLE.COM/"} {
-		_, err := normalizeGoogleEndpoint(raw)
+		_, err := google.NormalizeEndpoint(raw)
 		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "iam.example.com") {
-			t.Fatalf("normalizeGoogleEndpoint(%q) = %v", raw, err)
+			t.Fatalf("google.NormalizeEndpoint(%q) = %v", raw, err)
 		}
 		noLeak(t, "endpoint error", err.Error(), "hunter2")
 	}
@@ -380,8 +380,7 @@ func TestGoogleADCTokenFetchHonoursRequestTimeout(t *testing.T) {
 	metadata := hangingGoogle(t, http.Header{"Metadata-Flavor": {"Google"}})
 	t.Setenv(identity.MetadataHostEnv, strings.TrimPrefix(metadata.URL, "http://"))
 	iam := newGoogleOnlyEnv(t)
-	g := newGoogleConfig(bg, googleSettings{iamEndpoint: iam.server.URL + googleemu.IAMPathPrefix}, "test")
-	g.timeout = 300 * time.Millisecond
+	g := newGoogleConfig(bg, google.Settings{IAMEndpoint: iam.server.URL + googleemu.IAMPathPrefix}, "test", 300*time.Millisecond, nil)
 	start := time.Now()
 	_, diags := readGoogleServiceAccount(t, &providerData{google: g}, googleemu.WorkloadAccount)
 	if d := time.Since(start); d > 5*time.Second {

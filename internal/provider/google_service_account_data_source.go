@@ -16,6 +16,7 @@ import (
 	"google.golang.org/api/googleapi"
 	iam "google.golang.org/api/iam/v1"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
@@ -168,10 +169,10 @@ func (d *googleServiceAccountDataSource) Read(ctx context.Context, req datasourc
 		return
 	}
 
-	opts, err := g.iamOptions(ctx)
+	opts, err := g.IAMOptions(ctx)
 	if err != nil {
 		summary := "Google credentials unavailable"
-		if g.problem != nil {
+		if g.Problem() != nil {
 			summary = "Invalid Google configuration"
 		}
 		resp.Diagnostics.AddError(summary, "Looking up a Google service account needs the provider's Google credentials (its google block): "+redact.String(err.Error()))
@@ -179,12 +180,12 @@ func (d *googleServiceAccountDataSource) Read(ctx context.Context, req datasourc
 	}
 	svc, err := iam.NewService(ctx, opts...)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to create the Google IAM client", googleErrorText(err))
+		resp.Diagnostics.AddError("Unable to create the Google IAM client", google.ErrorText(err))
 		return
 	}
 	sa, err := svc.Projects.ServiceAccounts.Get(account.resource).Context(ctx).Do()
 	if err != nil {
-		err = g.explainTimeout(ctx, err, "IAM", g.settings.iamEndpoint, defaultIAMEndpoint)
+		err = g.ExplainTimeout(ctx, err, "IAM", g.Settings().IAMEndpoint, google.DefaultIAMEndpoint)
 		addGoogleServiceAccountError(&resp.Diagnostics, account, g, err)
 		return
 	}
@@ -198,13 +199,13 @@ func (d *googleServiceAccountDataSource) Read(ctx context.Context, req datasourc
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
 
-func addGoogleServiceAccountError(diags *diag.Diagnostics, account googleAccount, g *googleConfig, err error) {
+func addGoogleServiceAccountError(diags *diag.Diagnostics, account googleAccount, g *google.Config, err error) {
 	var gerr *googleapi.Error
 	if !errors.As(err, &gerr) {
 		// Not an answer from IAM: credentials could not be obtained, or the
 		// endpoint was unreachable.
 		diags.AddError("Unable to read Google service account "+account.display,
-			fmt.Sprintf("Calling IAM with %s failed: %s", g.describe(), googleErrorText(err)))
+			fmt.Sprintf("Calling IAM with %s failed: %s", g.Describe(), google.ErrorText(err)))
 		return
 	}
 	where := fmt.Sprintf("(looked up as %s)", account.resource)
@@ -212,21 +213,21 @@ func addGoogleServiceAccountError(diags *diag.Diagnostics, account googleAccount
 	case http.StatusNotFound:
 		diags.AddAttributeError(path.Root("account_id"), "Google service account not found",
 			fmt.Sprintf("IAM has no service account %s %s. Check the email or account ID and the project; deleted accounts are not found.\n%s",
-				account.display, where, googleErrorText(err)))
+				account.display, where, google.ErrorText(err)))
 	case http.StatusForbidden:
 		diags.AddAttributeError(path.Root("account_id"), "Permission denied reading Google service account",
 			fmt.Sprintf("The provider's Google identity (%s) may not read service account %s %s: it lacks iam.serviceAccounts.get on the account's project. "+
 				"Grant it roles/iam.serviceAccountViewer on that project (or on the account). Google gives the same answer when the account does not "+
-				"exist in a project the caller cannot see, so check the project too.\n%s", g.describe(), account.display, where, googleErrorText(err)))
+				"exist in a project the caller cannot see, so check the project too.\n%s", g.Describe(), account.display, where, google.ErrorText(err)))
 	case http.StatusUnauthorized:
 		diags.AddError("Google credentials rejected",
 			fmt.Sprintf("IAM refused %s while reading service account %s: the token is invalid or expired. Check the provider's google block "+
-				"(access_token, credentials) or Application Default Credentials.\n%s", g.describe(), account.display, googleErrorText(err)))
+				"(access_token, credentials) or Application Default Credentials.\n%s", g.Describe(), account.display, google.ErrorText(err)))
 	case http.StatusBadRequest:
 		diags.AddAttributeError(path.Root("account_id"), "Invalid Google service account",
-			fmt.Sprintf("IAM rejected the lookup of %s %s.\n%s", account.display, where, googleErrorText(err)))
+			fmt.Sprintf("IAM rejected the lookup of %s %s.\n%s", account.display, where, google.ErrorText(err)))
 	default:
-		diags.AddError("Unable to read Google service account "+account.display, googleErrorText(err)+" "+where)
+		diags.AddError("Unable to read Google service account "+account.display, google.ErrorText(err)+" "+where)
 	}
 }
 
@@ -281,7 +282,7 @@ func parseGoogleAccountID(accountID, project string) (googleAccount, error) {
 		if fqnProject != "-" && !googleProjectPattern.MatchString(fqnProject) {
 			return bad("Invalid Google service account name", "account_id %q names project %q, which is not a Google Cloud project ID.", accountID, fqnProject)
 		}
-		if checkServiceAccountEmail(id) != nil && !googleUniqueIDPattern.MatchString(id) {
+		if google.CheckServiceAccountEmail(id) != nil && !googleUniqueIDPattern.MatchString(id) {
 			return bad("Invalid Google service account name",
 				"account_id %q must end in the account's email or numeric unique ID, not %q.", accountID, id)
 		}
@@ -297,7 +298,7 @@ func parseGoogleAccountID(accountID, project string) (googleAccount, error) {
 	}
 
 	if strings.Contains(accountID, "@") {
-		if err := checkServiceAccountEmail(accountID); err != nil {
+		if err := google.CheckServiceAccountEmail(accountID); err != nil {
 			return bad("Invalid Google service account email", "account_id: %s.", err)
 		}
 		return googleAccount{resource: "projects/" + scope + "/serviceAccounts/" + accountID, display: accountID}, nil

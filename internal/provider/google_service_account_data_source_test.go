@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 )
 
@@ -204,10 +205,10 @@ func readGoogleServiceAccount(t *testing.T, pd *providerData, accountID string) 
 
 func TestGoogleServiceAccountDataSource_disabledWarning(t *testing.T) {
 	env := newGoogleOnlyEnv(t)
-	pd := &providerData{google: newGoogleConfig(bg, googleSettings{
-		accessToken: env.google.AccessToken(), accessTokenFrom: "google.access_token",
-		iamEndpoint: env.server.URL + googleemu.IAMPathPrefix,
-	}, "test")}
+	pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+		AccessToken: env.google.AccessToken(), AccessTokenFrom: "google.access_token",
+		IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix,
+	}, "test", 0, nil)}
 
 	m, diags := readGoogleServiceAccount(t, pd, googleemu.DisabledAccount)
 	if diags.HasError() || len(diags.Warnings()) != 1 {
@@ -298,14 +299,14 @@ provider "anthropic" {
 	}
 }
 
-// Configurations that never use Google need no Google credentials: with
+// Configurations that never use Google need no Google Credentials: with
 // Application Default Credentials pointing at a file that does not exist,
 // they plan and apply; the first Google lookup then fails naming the file.
 func TestAccGoogleConfig_lazyCredentials(t *testing.T) {
 	env := newTestEnv(t)
 	missing := filepath.Join(t.TempDir(), "does-not-exist.json")
 	clearGoogleEnv(t)
-	t.Setenv(envGoogleApplicationCredentials, missing)
+	t.Setenv(google.EnvApplicationCredentials, missing)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -317,7 +318,7 @@ func TestAccGoogleConfig_lazyCredentials(t *testing.T) {
 			{
 				Config: env.config(serviceAccountConfig("no-google-needed", "") + googleSADataSource("x", googleemu.WorkloadAccount, "")),
 				ExpectError: regexp.MustCompile(`(?s)Google credentials unavailable.*Application Default\s+Credentials.*` +
-					regexp.QuoteMeta(envGoogleApplicationCredentials)),
+					regexp.QuoteMeta(google.EnvApplicationCredentials)),
 			},
 		},
 	})
@@ -328,9 +329,9 @@ func TestAccGoogleConfig_lazyCredentials(t *testing.T) {
 func TestAccGoogleConfig_environment(t *testing.T) {
 	env := newTestEnv(t)
 	clearGoogleEnv(t)
-	t.Setenv(envGoogleAccessToken, env.google.AccessToken())
+	t.Setenv(google.EnvAccessToken, env.google.AccessToken())
 	// The documented form with v1 is accepted: the client adds v1 itself.
-	t.Setenv(envGoogleIAMEndpoint, env.server.URL+googleemu.IAMPathPrefix+"v1")
+	t.Setenv(google.EnvIAMEndpoint, env.server.URL+googleemu.IAMPathPrefix+"v1")
 	const addr = "data.anthropic_google_service_account.x"
 
 	resource.Test(t, resource.TestCase{
@@ -364,8 +365,8 @@ data "anthropic_google_service_account" "x" {
 }
 
 func clearGoogleEnv(t *testing.T) {
-	for _, v := range []string{envGoogleCredentials, envGoogleAccessToken, envGoogleImpersonate, envGoogleIAMEndpoint,
-		envGoogleIAMCredentialsEndpoint, envGoogleApplicationCredentials, "GOOGLE_CLOUD_PROJECT", identity.MetadataHostEnv} {
+	for _, v := range []string{google.EnvCredentials, google.EnvAccessToken, google.EnvImpersonate, google.EnvIAMEndpoint,
+		google.EnvIAMCredentialsEndpoint, google.EnvApplicationCredentials, "GOOGLE_CLOUD_PROJECT", identity.MetadataHostEnv} {
 		t.Setenv(v, "")
 	}
 }

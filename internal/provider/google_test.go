@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,47 +15,17 @@ import (
 	iam "google.golang.org/api/iam/v1"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 )
-
-func TestNormalizeGoogleEndpoint(t *testing.T) {
-	for _, tc := range []struct{ in, want, err string }{
-		{in: "https://iam.googleapis.com", want: "https://iam.googleapis.com/"},
-		{in: "https://iam.googleapis.com/", want: "https://iam.googleapis.com/"},
-		{in: "https://iam.googleapis.com/v1/", want: "https://iam.googleapis.com/"},
-		{in: "https://iam.googleapis.com/v1", want: "https://iam.googleapis.com/"},
-		{in: "https://private.example.com/iam/v1/", want: "https://private.example.com/iam/"},
-		{in: "  https://private.example.com/iam  ", want: "https://private.example.com/iam/"},
-		{in: "https://private.example.com/iamv1/", want: "https://private.example.com/iamv1/"},
-		{in: "https://private.example.com/v1/v1/", want: "https://private.example.com/v1/"},
-		{in: "http://127.0.0.1:8787/google/iam/", want: "http://127.0.0.1:8787/google/iam/"},
-		{in: "http://127.0.0.1:8787/google/iam/v1", want: "http://127.0.0.1:8787/google/iam/"},
-		{in: "http://localhost:8787/google/iamcredentials", want: "http://localhost:8787/google/iamcredentials/"},
-		{in: "http://[::1]:8787/", want: "http://[::1]:8787/"},
-		{in: "http://iam.example.com/", err: "plain http"},
-		{in: "http://10.1.2.3/iam/", err: "plain http"},
-		{in: "ftp://iam.googleapis.com/", err: "not an absolute http(s) URL"},
-		{in: "iam.googleapis.com", err: "not an absolute http(s) URL"},
-		{in: "https://iam.googleapis.com/?alt=json", err: "query"},
-		{in: "https://user:pw@iam.googleapis.com/", err: "user information"},
-	} {
-		got, err := normalizeGoogleEndpoint(tc.in)
-		switch {
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("normalizeGoogleEndpoint(%q) = %q, %v; want error containing %q", tc.in, got, err, tc.err)
-		case tc.err == "" && (err != nil || got != tc.want):
-			t.Errorf("normalizeGoogleEndpoint(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-}
 
 func TestResolveGoogleSettings(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	allEnv := env(map[string]string{
-		envGoogleAccessToken:            "ya29.from-env",
-		envGoogleCredentials:            "/env/creds.json",
-		envGoogleImpersonate:            "env-sa@p-123456.iam.gserviceaccount.com",
-		envGoogleIAMEndpoint:            "https://iam.example.com/v1/",
-		envGoogleIAMCredentialsEndpoint: "https://iamcredentials.example.com",
+		google.EnvAccessToken:            "ya29.from-env",
+		google.EnvCredentials:            "/env/creds.json",
+		google.EnvImpersonate:            "env-sa@p-123456.iam.gserviceaccount.com",
+		google.EnvIAMEndpoint:            "https://iam.example.com/v1/",
+		google.EnvIAMCredentialsEndpoint: "https://iamcredentials.example.com",
 	})
 	ctx := context.Background()
 
@@ -67,11 +35,11 @@ func TestResolveGoogleSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.accessToken != "ya29.from-env" || s.accessTokenFrom != envGoogleAccessToken || s.credentials != "" {
+	if s.AccessToken != "ya29.from-env" || s.AccessTokenFrom != google.EnvAccessToken || s.Credentials != "" {
 		t.Errorf("env token: got %+v", s)
 	}
-	if s.impersonate != "env-sa@p-123456.iam.gserviceaccount.com" || s.iamEndpoint != "https://iam.example.com/" ||
-		s.iamCredentialsEndpoint != "https://iamcredentials.example.com/" {
+	if s.Impersonate != "env-sa@p-123456.iam.gserviceaccount.com" || s.IAMEndpoint != "https://iam.example.com/" ||
+		s.IAMCredentialsEndpoint != "https://iamcredentials.example.com/" {
 		t.Errorf("env defaults: got %+v", s)
 	}
 
@@ -85,82 +53,26 @@ func TestResolveGoogleSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.credentials != "/cfg/creds.json" || s.credentialsFrom != "google.credentials" || s.accessToken != "" {
+	if s.Credentials != "/cfg/creds.json" || s.CredentialsFrom != "google.credentials" || s.AccessToken != "" {
 		t.Errorf("config credentials must beat the env token: got %+v", s)
 	}
-	if s.impersonate != "" {
-		t.Errorf("impersonate_service_account = \"\" must turn impersonation off, got %q", s.impersonate)
+	if s.Impersonate != "" {
+		t.Errorf("impersonate_service_account = \"\" must turn impersonation off, got %q", s.Impersonate)
 	}
-	if s.iamEndpoint != "http://127.0.0.1:1/google/iam/" {
-		t.Errorf("iam endpoint = %q", s.iamEndpoint)
+	if s.IAMEndpoint != "http://127.0.0.1:1/google/iam/" {
+		t.Errorf("iam endpoint = %q", s.IAMEndpoint)
 	}
 
 	// Bad environment values are reported with the variable's name.
 	for name, bad := range map[string]string{
-		envGoogleIAMEndpoint:            "http://iam.example.com/",
-		envGoogleIAMCredentialsEndpoint: "not a url",
-		envGoogleImpersonate:            "not-an-email",
+		google.EnvIAMEndpoint:            "http://iam.example.com/",
+		google.EnvIAMCredentialsEndpoint: "not a url",
+		google.EnvImpersonate:            "not-an-email",
 	} {
 		_, err := resolveGoogleSettings(ctx, googleModel{}, env(map[string]string{name: bad}))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: err = %v, want one naming the variable", name, bad, err)
 		}
-	}
-}
-
-// Credentials given as content must never be echoed: they hold a key.
-func TestGoogleCredentialsErrorsDoNotEchoContent(t *testing.T) {
-	const secret = "-----BEGIN PRIVATE KEY-----SECRETSECRET"
-	for _, tc := range []struct{ value, want string }{
-		{`{"type": "service_account", "private_key": "` + secret, "not valid JSON"},
-		{`{"private_key": "` + secret + `"}`, `no "type"`},
-		{`{"type": "mystery", "private_key": "` + secret + `"}`, `unsupported type "mystery"`},
-		{`{"type": "service_account", "private_key": "` + secret + `"}`, "loading the Google credentials"},
-	} {
-		g := newGoogleConfig(bg, googleSettings{credentials: tc.value, credentialsFrom: "google.credentials"}, "test")
-		_, err := g.clientOptions(bg)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("credentials %.30q...: err = %v, want %q", tc.value, err, tc.want)
-			continue
-		}
-		if strings.Contains(err.Error(), "SECRET") {
-			t.Errorf("error repeats the credentials: %v", err)
-		}
-	}
-
-	missing := filepath.Join(t.TempDir(), "nope.json")
-	g := newGoogleConfig(bg, googleSettings{credentials: missing, credentialsFrom: envGoogleCredentials}, "test")
-	if _, err := g.clientOptions(bg); err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), envGoogleCredentials) {
-		t.Errorf("missing file: err = %v", err)
-	}
-}
-
-// A credentials file is read once, on first use, and not before.
-func TestGoogleCredentialsAreResolvedLazilyAndOnce(t *testing.T) {
-	env := newGoogleOnlyEnv(t)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "creds.json")
-	g := newGoogleConfig(bg, googleSettings{
-		credentials: file, credentialsFrom: "google.credentials",
-		iamEndpoint: env.server.URL + googleemu.IAMPathPrefix,
-	}, "test")
-	// The file is written only after the configuration exists (as after
-	// Configure): an eager read would have failed and kept the error.
-	authorizedUser := map[string]string{
-		"type": "authorized_user", "client_id": "id.apps.googleusercontent.com", "client_secret": "s", "refresh_token": "r",
-	}
-	b, _ := json.Marshal(authorizedUser)
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.iamOptions(bg); err != nil {
-		t.Fatalf("first use: %v", err)
-	}
-	if err := os.Remove(file); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.iamCredentialsOptions(bg); err != nil {
-		t.Fatalf("second use must reuse the credentials, not re-read the file: %v", err)
 	}
 }
 
@@ -237,14 +149,14 @@ func (f *fakeAccessTokenImpersonation) callCount() int {
 func TestGoogleImpersonationUsesCustomEndpointAndCaches(t *testing.T) {
 	env := newGoogleOnlyEnv(t)
 	fake := newFakeAccessTokenImpersonation(t, env.google)
-	g := newGoogleConfig(bg, googleSettings{
-		accessToken: env.google.AccessToken(), accessTokenFrom: "google.access_token",
-		impersonate: googleemu.WorkloadAccount,
-		delegates:   []string{googleemu.CIRunnerAccount},
-		iamEndpoint: env.server.URL + googleemu.IAMPathPrefix, iamCredentialsEndpoint: fake.server.URL + "/",
-	}, "test")
+	g := newGoogleConfig(bg, google.Settings{
+		AccessToken: env.google.AccessToken(), AccessTokenFrom: "google.access_token",
+		Impersonate: googleemu.WorkloadAccount,
+		Delegates:   []string{googleemu.CIRunnerAccount},
+		IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: fake.server.URL + "/",
+	}, "test", 0, nil)
 	for range 3 {
-		opts, err := g.iamOptions(bg)
+		opts, err := g.IAMOptions(bg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,16 +178,16 @@ func TestGoogleImpersonationUsesCustomEndpointAndCaches(t *testing.T) {
 	if want := "projects/-/serviceAccounts/" + googleemu.CIRunnerAccount; len(fake.delegates) != 1 || len(fake.delegates[0]) != 1 || fake.delegates[0][0] != want {
 		t.Errorf("delegates sent = %v, want [[%s]]", fake.delegates, want)
 	}
-	if d := g.describe(); !strings.Contains(d, "impersonating "+googleemu.WorkloadAccount) || strings.Contains(d, env.google.AccessToken()) {
+	if d := g.Describe(); !strings.Contains(d, "impersonating "+googleemu.WorkloadAccount) || strings.Contains(d, env.google.AccessToken()) {
 		t.Errorf("describe() = %q", d)
 	}
 
 	// A refused impersonation names the role to grant.
-	denied := newGoogleConfig(bg, googleSettings{
-		accessToken: "ya29.someone-else", accessTokenFrom: "google.access_token", impersonate: googleemu.WorkloadAccount,
-		iamEndpoint: env.server.URL + googleemu.IAMPathPrefix, iamCredentialsEndpoint: fake.server.URL + "/",
-	}, "test")
-	opts, err := denied.iamOptions(bg)
+	denied := newGoogleConfig(bg, google.Settings{
+		AccessToken: "ya29.someone-else", AccessTokenFrom: "google.access_token", Impersonate: googleemu.WorkloadAccount,
+		IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: fake.server.URL + "/",
+	}, "test", 0, nil)
+	opts, err := denied.IAMOptions(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,8 +206,8 @@ func TestGoogleImpersonationUsesCustomEndpointAndCaches(t *testing.T) {
 
 // Unknown values in the google block only matter once Google is used.
 func TestGoogleConfigUnknownIsReportedOnUse(t *testing.T) {
-	g := googleConfigFromModel(bg, types.ObjectUnknown(map[string]attr.Type{}), "test")
-	if _, err := g.clientOptions(bg); err == nil || !strings.Contains(err.Error(), "unknown until apply") {
+	g := googleConfigFromModel(bg, types.ObjectUnknown(map[string]attr.Type{}), "test", 0)
+	if _, err := g.ClientOptions(bg); err == nil || !strings.Contains(err.Error(), "unknown until apply") {
 		t.Errorf("err = %v", err)
 	}
 }

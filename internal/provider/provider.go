@@ -1,11 +1,16 @@
 // Package provider implements the Terraform surface of the Anthropic
 // Workload Identity Federation provider: schema, validation, plan
 // modifiers and the mapping between Terraform values and API objects.
+// It wires the packages that do the work (internal/client for the
+// Anthropic API, internal/auth for the keyless admin token,
+// internal/google and internal/identity for Google and identity tokens)
+// and turns their errors into diagnostics.
 package provider
 
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -26,6 +31,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
@@ -61,6 +67,9 @@ type anthropicProvider struct {
 	// tuneClient lets tests shorten the client's waits without changing
 	// what users get; nil in production.
 	tuneClient func(*client.Options)
+	// now is the clock handed to resources (the ephemeral token's expiry
+	// checks); nil means time.Now. Tests set it.
+	now func() time.Time
 }
 
 type providerModel struct {
@@ -84,13 +93,15 @@ type providerData struct {
 	lookups        lookups
 	baseURL        string
 	// google builds Google API clients on first use; never nil once configured.
-	google *googleConfig
+	google *google.Config
 	// adminAuth names the admin credential in use (authFrom*), "" when
 	// there is none: the provider then only exchanges tokens.
 	adminAuth string
 	// reads shares issuer and service account reads between resources for
 	// the life of this provider instance (one Terraform operation).
 	reads *readCache
+	// now is the provider's clock; never nil once configured.
+	now func() time.Time
 }
 
 func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -192,8 +203,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	if !cfg.MaxRetries.IsNull() {
 		retries = int(cfg.MaxRetries.ValueInt64())
 	}
-	google := googleConfigFromModel(ctx, cfg.Google, p.version)
-	google.timeout = timeout
+	googleConfig := googleConfigFromModel(ctx, cfg.Google, p.version, timeout)
 
 	opts := client.Options{
 		BaseURL:        baseURL,
@@ -205,36 +215,34 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	if p.tuneClient != nil {
 		p.tuneClient(&opts)
 	}
-	cred := resolveAdminCredential(ctx, cfg, google, orgID, os.Getenv, &resp.Diagnostics)
+	cred := resolveAdminCredential(ctx, cfg, googleConfig, orgID, os.Getenv, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if cred.federation != nil && orgID == "" {
 		orgID = cred.federation.target.organizationID
 	}
-	var tokenSource *federationTokenSource
 	switch {
 	case cred.token != "":
 		opts.AuthToken = cred.token
 	case cred.federation != nil:
-		tokenSource = newFederationTokenSource(cred.federation, nil)
-		opts.TokenSource = tokenSource
-		opts.HTTPClient = adminHTTPClient(tokenSource)
+		// newAPIClient sets the token source.
 	default:
 		opts.TokenSource = missingCredential{detail: cred.missing}
 	}
 
-	c, err := client.New(opts)
+	c, err := newAPIClient(opts, cred.federation, nil)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Anthropic API client", err.Error())
 		return
 	}
-	if tokenSource != nil {
-		tokenSource.exchange = c.ExchangeToken
-	}
 	tflog.Debug(ctx, "configured Anthropic client", map[string]any{"base_url": baseURL, "max_retries": retries, "credential": orNone(cred.from)})
 
-	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: google, adminAuth: cred.from, reads: newReadCache()}
+	now := p.now
+	if now == nil {
+		now = time.Now
+	}
+	data := &providerData{client: c, organizationID: orgID, baseURL: baseURL, google: googleConfig, adminAuth: cred.from, now: now, reads: newReadCache()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
@@ -314,7 +322,7 @@ type adminCredential struct {
 // provider still exchanges tokens (anthropic_federation_token needs no
 // admin credential) provided the organization is known; admin calls then
 // fail with the explanation.
-func resolveAdminCredential(ctx context.Context, cfg providerModel, g *googleConfig, orgID string, getenv func(string) string, diags *diag.Diagnostics) adminCredential {
+func resolveAdminCredential(ctx context.Context, cfg providerModel, g *google.Config, orgID string, getenv func(string) string, diags *diag.Diagnostics) adminCredential {
 	attrSet, fedSet := !cfg.AuthToken.IsNull(), !cfg.Federation.IsNull()
 	if attrSet && fedSet {
 		diags.AddAttributeError(path.Root(federationAttributeKey), "Conflicting Anthropic credentials",
@@ -413,4 +421,14 @@ func checkBaseURL(raw string) error {
 	default:
 		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
+}
+
+// isLoopbackHost reports whether plain http to host stays on this machine,
+// the only case where the provider sends credentials without TLS.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -344,7 +344,7 @@ func privilegedScopeDetail(scope string, err error) string {
 		"An OAuth access token, which is what this provider authenticates with, may only manage rules whose scopes are %s. "+
 		"Create or change this rule in the Console and, if you want Terraform to track it, import it (terraform import with its fdrl_ ID) "+
 		"and leave it unchanged; or use a workspace scope.\n\n%s",
-		scope, strings.Join(policy.OAuthCallerScopes, " and/or "), apiErrorDetail(err))
+		scope, strings.Join(policy.OAuthCallerScopes(), " and/or "), apiErrorDetail(err))
 }
 
 // sdkEnvironment is the environment a workload needs to exchange its

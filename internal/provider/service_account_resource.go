@@ -86,7 +86,7 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString("developer"),
-				Validators: []validator.String{stringvalidator.OneOf(policy.OrganizationRoles...)},
+				Validators: []validator.String{stringvalidator.OneOf(policy.OrganizationRoles()...)},
 			},
 			"created_at":          computedString("When the service account was created (RFC 3339).", true),
 			"created_by_actor_id": computedString("ID of the user or service account that created it.", true),

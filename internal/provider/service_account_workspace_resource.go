@@ -75,10 +75,10 @@ func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.S
 				PlanModifiers:       replace,
 			},
 			"workspace_role": schema.StringAttribute{
-				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles, ", ") + ". Changes in place.",
-				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles, "`, `") + "`. Changes in place.",
+				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles(), ", ") + ". Changes in place.",
+				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles(), "`, `") + "`. Changes in place.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles...)},
+				Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles()...)},
 			},
 			"created_by_actor_id": computedString("ID of the user or service account that added the membership.", true),
 		},

@@ -596,7 +596,7 @@ func TestRoutesMountOnSharedMux(t *testing.T) {
 	g := googleemu.New(googleemu.Options{SigningKey: sharedKey()})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
-	for _, p := range googleemu.Routes {
+	for _, p := range googleemu.Routes() {
 		mux.Handle(p, g.Handler())
 	}
 	srv := httptest.NewServer(mux)

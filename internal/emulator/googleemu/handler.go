@@ -7,18 +7,22 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// Routes are the ServeMux patterns Handler owns, for servers that share a
+// routes are the ServeMux patterns Handler owns, for servers that share a
 // mux with other handlers: mux.Handle(p, g.Handler()) for each.
-var Routes = []string{
+var routes = []string{
 	"/computeMetadata/",
 	"/.well-known/openid-configuration",
 	"/oauth2/v3/certs",
 	"/google/",
 }
+
+// Routes returns a copy of routes.
+func Routes() []string { return slices.Clone(routes) }
 
 // Handler serves every emulated Google endpoint; mount it at the server root
 // (or under each of Routes).

@@ -1,6 +1,6 @@
 //go:build unix
 
-package provider
+package google
 
 import (
 	"os"
@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// A credentials file or identity token file that is a FIFO fails at once
+// A credentials file that is a FIFO fails at once
 // instead of blocking Terraform until something writes to it.
 func TestGoogleCredentialsAndTokenFilesMustBeRegular(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "pipe")
@@ -25,8 +25,8 @@ func TestGoogleCredentialsAndTokenFilesMustBeRegular(t *testing.T) {
 	})
 	done := make(chan error, 1)
 	go func() {
-		g := newGoogleConfig(bg, googleSettings{credentials: fifo, credentialsFrom: "google.credentials"}, "test")
-		_, err := g.clientOptions(bg)
+		g := newTestConfig(Settings{Credentials: fifo, CredentialsFrom: "google.credentials"})
+		_, err := g.ClientOptions(bg)
 		done <- err
 	}()
 	select {
