@@ -23,6 +23,41 @@ func BenchmarkGetServiceAccount(b *testing.B) {
 	}
 }
 
+// BenchmarkGetServiceAccountRaw is the floor for BenchmarkGetServiceAccount:
+// plain net/http sending the same headers and decoding the same object, as
+// bench's client_overhead_ratio measures it.
+func BenchmarkGetServiceAccountRaw(b *testing.B) {
+	body, _ := json.Marshal(sampleServiceAccount("svac_01"))
+	srv := newTestServer(b, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "application/json")
+		_, _ = w.Write(body)
+	})
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/organizations/service_accounts/svac_01", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("anthropic-version", APIVersion)
+		req.Header.Set("anthropic-beta", oauthBeta)
+		req.Header.Set("accept", "application/json")
+		req.Header.Set("user-agent", "terraform-provider-anthropic/1.2.3")
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out ServiceAccount
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		_ = resp.Body.Close()
+		if err != nil || out.ID != "svac_01" {
+			b.Fatal(err, out.ID)
+		}
+	}
+}
+
 // BenchmarkListIterate walks 10 pages of 100 service accounts.
 func BenchmarkListIterate(b *testing.B) {
 	const pages, perPage = 10, 100

@@ -138,6 +138,14 @@ type Client struct {
 	maxPages    int
 	maxListTime time.Duration
 
+	// headers and noAuthHeaders are the fixed headers of an admin request
+	// and of the token exchange, canonical and built once: each request
+	// clones one (a single map and value array) instead of setting and
+	// canonicalizing every header again. headers carries the bearer when
+	// the credential is a static token.
+	headers       http.Header
+	noAuthHeaders http.Header
+
 	// Test seams: the clock for HTTP-date retry-after values, the jitter
 	// source, and a hook that sees (and may replace) each computed wait so
 	// tests neither sleep nor race.
@@ -208,6 +216,22 @@ func New(opts Options) (*Client, error) {
 		retryAfterMax:  afterMax,
 		maxPages:       defaultMaxPages,
 		maxListTime:    defaultMaxListTime,
+	}
+
+	c.headers = http.Header{
+		"Anthropic-Version": {APIVersion},
+		"Accept":            {"application/json"},
+		"User-Agent":        {ua},
+		"Anthropic-Beta":    {oauthBeta},
+	}
+	if c.tokenSource == nil && c.authToken != "" {
+		c.headers["Authorization"] = []string{"Bearer " + c.authToken}
+	}
+	c.noAuthHeaders = http.Header{
+		"Anthropic-Version": {APIVersion},
+		"Accept":            {"application/json"},
+		"User-Agent":        {ua},
+		"Anthropic-Beta":    {oauthBeta + "," + federationBeta},
 	}
 
 	var hc http.Client
@@ -571,24 +595,23 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		body = b
 	}
 
-	header := http.Header{}
-	header.Set("anthropic-version", APIVersion)
-	header.Set("accept", "application/json")
-	header.Set("user-agent", c.userAgent)
-	if body != nil {
-		header.Set("content-type", "application/json")
-	}
+	var header http.Header
 	secrets := r.secrets
 	if r.noAuth {
-		header.Set("anthropic-beta", oauthBeta+","+federationBeta)
+		header = c.noAuthHeaders.Clone()
 	} else {
 		token, err := c.token(ctx)
 		if err != nil {
 			return err
 		}
-		header.Set("authorization", "Bearer "+token)
-		header.Set("anthropic-beta", oauthBeta)
+		header = c.headers.Clone()
+		if c.tokenSource != nil {
+			header["Authorization"] = []string{"Bearer " + token}
+		}
 		secrets = append(secrets, token)
+	}
+	if body != nil {
+		header["Content-Type"] = []string{"application/json"}
 	}
 
 	u := c.baseURL + r.path
@@ -624,7 +647,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	req.Header = header
 	req.SetResponseHandler(func(resp *http.Response) error {
 		defer func() { _ = resp.Body.Close() }()
-		data, tooLarge, err := readCapped(resp.Body, c.maxBody)
+		data, tooLarge, err := readCapped(resp.Body, resp.ContentLength, c.maxBody)
 		st.body, st.tooLarge, st.bodyOf = data, tooLarge, resp
 		st.lastErr = err
 		return err
@@ -650,7 +673,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if st.bodyOf != resp {
 		// Retries ran out on a retryable status, so the handler never saw
 		// this response.
-		data, tooLarge, err = readCapped(resp.Body, c.maxBody)
+		data, tooLarge, err = readCapped(resp.Body, resp.ContentLength, c.maxBody)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A truncated or unreadable error body still yields a useful error.
@@ -726,8 +749,32 @@ func (c *Client) token(ctx context.Context) (string, error) {
 }
 
 // readCapped reads at most limit bytes and reports whether more followed.
-func readCapped(r io.Reader, limit int64) ([]byte, bool, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+// size is the announced length (-1 when unknown); a plausible one sizes
+// the buffer at once, so a typical answer is read without regrowing.
+func readCapped(r io.Reader, size, limit int64) ([]byte, bool, error) {
+	n := int64(512)
+	if size >= 0 && size < limit {
+		// One byte more than announced, so that reading to EOF does not
+		// have to grow the buffer.
+		n = size + 1
+	}
+	data := make([]byte, 0, n)
+	var err error
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		room := data[len(data):min(int64(cap(data)), limit+1)]
+		var m int
+		m, err = r.Read(room)
+		data = data[:len(data)+m]
+		if err != nil || int64(len(data)) > limit {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
 	if int64(len(data)) > limit {
 		return data[:limit], true, err
 	}
