@@ -130,7 +130,7 @@ type Client struct {
 	maxRetries  int
 	http        *retryablehttp.Client
 	maxBody     int64
-	// requestTimeout and maxRetryTime make up the deadline of one call.
+	// requestTimeout and maxRetryTime make up the time bound of one call.
 	requestTimeout time.Duration
 	maxRetryTime   time.Duration
 	retryAfterMax  time.Duration
@@ -381,7 +381,7 @@ func shouldRetry(class retryClass, resp *http.Response, err error) bool {
 	if err == nil && resp == nil {
 		return false
 	}
-	if resp != nil && strings.EqualFold(resp.Header.Get("x-should-retry"), "false") {
+	if resp != nil && strings.EqualFold(resp.Header.Get("X-Should-Retry"), "false") {
 		// The API's explicit "do not retry" hint only ever reduces retries.
 		return false
 	}
@@ -531,7 +531,7 @@ const maxRetryAfter = 1e9 * time.Second
 // parseRetryAfter reads retry-after-ms (sent by Anthropic alongside
 // retry-after) or retry-after as delta-seconds or an HTTP date.
 func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := strings.TrimSpace(h.Get("retry-after-ms")); v != "" {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(ms) && ms >= 0 {
 			if ms >= float64(maxRetryAfter/time.Millisecond) {
 				return maxRetryAfter, true
@@ -539,7 +539,7 @@ func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 			return time.Duration(ms * float64(time.Millisecond)), true
 		}
 	}
-	v := strings.TrimSpace(h.Get("retry-after"))
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
@@ -630,10 +630,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		st.caller = ctx
 		callCtx = context.WithoutCancel(ctx)
 	}
-	// One deadline for the whole call, retries included, so nothing retries
-	// for minutes.
-	callCtx, cancel := context.WithDeadline(callCtx, start.Add(c.maxRetryTime+c.requestTimeout))
-	defer cancel()
+	// The whole call, retries included, ends by start + maxRetryTime +
+	// requestTimeout without a deadline context of its own: checkRetry
+	// begins no wait that would end after st.retryUntil, so no attempt
+	// starts later, and http.Client.Timeout (requestTimeout) bounds each
+	// attempt, its body read included. A context deadline on top would
+	// only repeat that bound, at the price of a timer and a cancel context
+	// per call under the one net/http makes for every attempt.
 	callCtx = context.WithValue(callCtx, callStateKey{}, st)
 
 	var rawBody any
@@ -687,7 +690,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	// an unusable answer is ambiguous (the object may exist).
 	fail := func(problem string) error {
 		e := &InvalidResponseError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode,
-			RequestID: truncate(redact.String(resp.Header.Get("request-id"), secrets...), 128),
+			RequestID: truncate(redact.String(resp.Header.Get("Request-Id"), secrets...), 128),
 			// A hostile server may echo the bearer into a field we quote.
 			Problem: redact.String(problem, secrets...)}
 		if write {

@@ -84,7 +84,7 @@ func IsRateLimited(err error) bool { return hasStatus(err, http.StatusTooManyReq
 const maxSnippet = 512
 
 func newAPIError(resp *http.Response, body []byte, secrets []string) *APIError {
-	e := &APIError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("request-id")}
+	e := &APIError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("Request-Id")}
 	if d, ok := parseRetryAfter(resp.Header, time.Now()); ok {
 		e.RetryAfter = d
 	}

@@ -34,7 +34,7 @@ func (t *attemptTransport) logAttemptDone(ctx context.Context, req *http.Request
 	if err != nil {
 		kv = append(kv, "error", transportErrorKind(err))
 	} else {
-		kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
+		kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("Request-Id"))
 	}
 	kv = append(kv, "duration_ms", took.Milliseconds())
 	t.logger.Debug(ctx, logAttempt, kv...)
@@ -49,8 +49,8 @@ func (c *Client) logRetry(ctx context.Context, msg string, st *callState, attemp
 	}
 	kv := []any{"method", st.method, "path", st.path, "attempt", attempt}
 	if resp != nil {
-		kv = append(kv, "reason", retryReason(resp.StatusCode), "status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-		if ra := resp.Header.Get("retry-after"); ra != "" {
+		kv = append(kv, "reason", retryReason(resp.StatusCode), "status", resp.StatusCode, "request_id", resp.Header.Get("Request-Id"))
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
 			kv = append(kv, "retry_after", ra)
 		}
 	} else {
