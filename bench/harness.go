@@ -730,9 +730,14 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 	if err != nil {
 		return err
 	}
-	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	// The plain client bounds each request like the typed one does (its
+	// default per-attempt timeout, 60 s): an http.Client without a Timeout
+	// can hang forever, so that is the plain code anyone would ship. The
+	// unbounded variant is measured alongside as a detail.
+	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 60 * time.Second}
+	unbounded := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	url := s.url + "/v1/organizations/service_accounts/" + sa.ID
-	rawGet := func() error {
+	plainGet := func(raw *http.Client) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
@@ -758,6 +763,8 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 		}
 		return nil
 	}
+	rawGet := func() error { return plainGet(raw) }
+	unboundedGet := func() error { return plainGet(unbounded) }
 	typedGet := func() error {
 		got, err := c.GetServiceAccount(ctx, sa.ID)
 		if err == nil && got.ID != sa.ID {
@@ -766,17 +773,17 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 		return err
 	}
 	// Warm both connections up.
-	if err := errors.Join(rawGet(), typedGet()); err != nil {
+	if err := errors.Join(rawGet(), unboundedGet(), typedGet()); err != nil {
 		return err
 	}
 	const batches = 20
 	per := max(1, h.cfg.ClientRequests/batches)
-	var typed, plain time.Duration
+	var typed, plain, plainUnbounded time.Duration
 	for range batches {
 		for _, m := range []struct {
 			get func() error
 			d   *time.Duration
-		}{{typedGet, &typed}, {rawGet, &plain}} {
+		}{{typedGet, &typed}, {rawGet, &plain}, {unboundedGet, &plainUnbounded}} {
 			start := time.Now()
 			for range per {
 				if err := m.get(); err != nil {
@@ -789,6 +796,7 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 	res.Keys["client_overhead_ratio"] = round(typed.Seconds() / plain.Seconds())
 	res.Details["client_typed_us_per_request"] = round(float64(typed.Microseconds()) / float64(per*batches))
 	res.Details["client_raw_us_per_request"] = round(float64(plain.Microseconds()) / float64(per*batches))
+	res.Details["client_raw_no_timeout_us_per_request"] = round(float64(plainUnbounded.Microseconds()) / float64(per*batches))
 	return nil
 }
 

@@ -110,7 +110,7 @@ How each key is measured:
 - ` + "`requests_per_object_refresh`" + `: requests the emulator served during one refresh plan ÷ objects.
 - ` + "`requests_per_rule_create`" + `: two applies creating k and 2k rules on one existing issuer and service account; (requests of the larger − requests of the smaller) ÷ k, the cost of a rule create once the issuer and service account were read in the run.
 - ` + "`requests_per_exchange`" + `: requests during ` + "`terraform plan`" + ` of an ephemeral ` + "`anthropic_federation_token`" + ` with a GCE metadata identity token, the provider holding an admin credential, ÷ exchanges.
-- ` + "`client_overhead_ratio`" + `: the typed client's GetServiceAccount vs plain net/http GET + JSON decode of the same object, alternating batches, total time ratio.
+- ` + "`client_overhead_ratio`" + `: the typed client's GetServiceAccount vs plain net/http (an http.Client with the same 60 s per-request timeout) GET + JSON decode of the same object, alternating batches, total time ratio; ` + "`client_raw_no_timeout_us_per_request`" + ` is the same plain GET without a timeout.
 - ` + "`peak_rss_mb`" + `: the largest VmHWM of the provider processes during the plans of the service accounts.
 - ` + "`fault_apply_first_try`" + `: fraction of seeded applies (3 service accounts, an issuer, a rule) against an emulator faulting the configured fraction of requests that succeed on the first ` + "`terraform apply`" + `.
 - ` + "`sigint_orphans`" + `: service accounts that exist on the API but not in the state after SIGINT to ` + "`terraform apply`" + ` while it creates them, summed over the runs.
