@@ -38,8 +38,6 @@ func (d *federationIssuerDataSource) Metadata(_ context.Context, req datasource.
 
 func (d *federationIssuerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Looks up one live federation issuer by exactly one of id, name or issuer_url, so a configuration can reuse the " +
-			"organization's issuer (for example the one Google issuer) instead of creating another.",
 		MarkdownDescription: "Looks up one live federation issuer by exactly one of `id`, `name` or `issuer_url`, so a module can reuse " +
 			"the organization's issuer (for example its one Google issuer, `https://accounts.google.com`) instead of creating another. " +
 			"Archived issuers are not found.",

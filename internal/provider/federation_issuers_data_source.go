@@ -36,21 +36,17 @@ func (d *federationIssuersDataSource) Metadata(_ context.Context, req datasource
 func (d *federationIssuersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	item := issuerDataSourceAttributes(false)
 	item["archived_at"] = schema.StringAttribute{
-		Description:         "When the issuer was archived (RFC 3339); null for live issuers.",
 		MarkdownDescription: "When the issuer was archived (RFC 3339); `null` for live issuers.",
 		Computed:            true,
 	}
 	resp.Schema = schema.Schema{
-		Description:         "Lists the organization's federation issuers, live ones only unless include_archived is true.",
 		MarkdownDescription: "Lists the organization's federation issuers, live ones only unless `include_archived` is `true`. Every page of the API's list is read.",
 		Attributes: map[string]schema.Attribute{
 			"include_archived": schema.BoolAttribute{
-				Description:         "Also list archived issuers. Defaults to false.",
 				MarkdownDescription: "Also list archived issuers. Defaults to `false`.",
 				Optional:            true,
 			},
 			"issuers": schema.ListNestedAttribute{
-				Description:         "The issuers, in the API's order.",
 				MarkdownDescription: "The issuers, in the API's order.",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: item},

@@ -78,8 +78,6 @@ const ruleWorkspaceIDsDescription = "Workspaces the rule is explicitly enabled i
 
 func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived access tokens of a service account, " +
-			"with which scope and in which workspaces. Destroying it archives it (the API never hard-deletes).",
 		MarkdownDescription: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived Claude API access tokens " +
 			"of a service account, with which scope and in which workspaces.\n\n" +
 			"The provider checks the rule the way the service does, on the attribute to fix, before anything is written. Mistakes the configuration " +
@@ -92,27 +90,22 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"Destroying the rule **archives** it (the API never hard-deletes); exchanges through it stop at once.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Federation rule ID (fdrl_...).",
 				MarkdownDescription: "Federation rule ID (`fdrl_...`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Can be changed in place.",
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. Can be changed in place.",
 				Required:            true,
 				Validators:          []validator.String{nameValidator()},
 			},
 			"description": schema.StringAttribute{
-				Description: "Free-text description, up to 2000 characters. Omit it for no description; an empty string is not accepted " +
-					"because the API returns a cleared description as empty and cannot tell the two apart.",
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API returns a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, policy.MaxDescriptionLength), descriptionTextValidator()},
 			},
 			"issuer_id": schema.StringAttribute{
-				Description:         "ID of the federation issuer (fdis_...) whose tokens the rule accepts. The API cannot move a rule to another issuer, so changing it replaces the rule.",
 				MarkdownDescription: "ID of the federation issuer (`fdis_...`) whose tokens the rule accepts. The API cannot move a rule to another issuer, so changing it **replaces** the rule.",
 				Required:            true,
 				Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
@@ -120,21 +113,16 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			},
 			"issuer_name": computedString("Name of the federation issuer.", false),
 			"match": schema.SingleNestedAttribute{
-				Description: "Which tokens the rule accepts; every matcher that is set must pass. Set at least one of subject_prefix, claims or condition " +
-					"(audience alone identifies no workload). Changed in place: the API replaces the whole match.",
 				MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass. Set at least one of `subject_prefix`, `claims` or " +
 					"`condition` (`audience` alone identifies no workload). Changed in place: the API replaces the whole match.",
 				Required: true,
 				Attributes: map[string]schema.Attribute{
 					"audience": schema.StringAttribute{
-						Description: "Audience the token must carry (one of its aud values), compared exactly. When unset, tokens must carry aud https://api.anthropic.com.",
 						MarkdownDescription: "Audience the token must carry (one of its `aud` values), compared exactly. When unset, tokens must carry " +
 							"`aud = \"https://api.anthropic.com\"`. Recommended for Google-issued tokens, which any Google account can mint for any audience.",
 						Optional: true,
 					},
 					"claims": schema.MapAttribute{
-						Description: "Top-level claims the token must carry, each compared exactly as a string. For Google tokens pin sub (the service " +
-							"account's 21-digit uniqueId) and email.",
 						MarkdownDescription: "Top-level claims the token must carry, each compared exactly as a string (no wildcards). For Google tokens pin " +
 							"`sub` (the service account's 21-digit numeric uniqueId, not its email) and `email`.",
 						ElementType: types.StringType,
@@ -142,16 +130,12 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 						Validators:  []validator.Map{mapvalidator.SizeAtLeast(1)},
 					},
 					"subject_prefix": schema.StringAttribute{
-						Description: "The token's sub, exactly, or a prefix of it when it ends in *. Case-sensitive; * alone is refused. " +
-							"Not usable with Google tokens, whose sub has no stable prefix.",
 						MarkdownDescription: "The token's `sub`, exactly, or a prefix of it when it ends in `*` (e.g. `repo:my-org/my-repo:*`). Case-sensitive; " +
 							"`*` alone is refused. Not usable with Google-issued tokens, whose `sub` is a numeric uniqueId with no stable prefix " +
 							"(see `allow_google_subject_prefix`).",
 						Optional: true,
 					},
 					"condition": schema.StringAttribute{
-						Description: "CEL expression over the variable claims (the token's full claim map) that must be true, e.g. " +
-							"claims.email_verified == true && claims.email.endsWith(\"@example.com\"). Must return a bool and depend on the claims.",
 						MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
 							"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
 							"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
@@ -163,27 +147,21 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				},
 			},
 			"target": schema.SingleNestedAttribute{
-				Description:         "The service account whose access tokens the rule mints. Changed in place.",
 				MarkdownDescription: "The service account whose access tokens the rule mints. Changed in place.",
 				Required:            true,
 				Attributes: map[string]schema.Attribute{
 					"service_account_id": schema.StringAttribute{
-						Description:         "Service account ID (svac_...).",
 						MarkdownDescription: "Service account ID (`svac_...`).",
 						Required:            true,
 						Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
 					},
 					"service_account_name": schema.StringAttribute{
-						Description:         "Name of the target service account.",
 						MarkdownDescription: "Name of the target service account.",
 						Computed:            true,
 					},
 				},
 			},
 			"oauth_scope": schema.StringAttribute{
-				Description: "Space-separated scopes of the minted tokens, each at most once, out of " + strings.Join(policy.OAuthScopes(), ", ") +
-					"; the order does not matter. org:admin needs a target service account with organization_role admin. " +
-					"Only workspace:developer and/or workspace:inference can be managed with an OAuth access token; the others need a Console session.",
 				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes(), "`, `") +
 					"` (for example `\"workspace:developer workspace:inference\"`); the order does not matter and reordering plans no change. " +
 					"`org:admin` needs a target service account with `organization_role = \"admin\"`. The API lets an OAuth access token (what this " +
@@ -193,7 +171,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				PlanModifiers: []planmodifier.String{sameScopesKeepState{}},
 			},
 			"workspace_ids": schema.SetAttribute{
-				Description: ruleWorkspaceIDsDescription,
 				MarkdownDescription: "Workspaces the rule is explicitly enabled in: workspace IDs (`wrkspc_...`), at least one. The default " +
 					"workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`. Required unless " +
 					"`applies_to_all_workspaces = true`; both may be set, and then the API keeps these enablements but ignores them at exchange " +
@@ -212,15 +189,12 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				},
 			},
 			"applies_to_all_workspaces": schema.BoolAttribute{
-				Description:         "Enable the rule in every workspace of the organization, present and future; workspace_ids are then kept but ignored at exchange. Defaults to false.",
 				MarkdownDescription: "Enable the rule in every workspace of the organization, present and future; `workspace_ids`, if set, are then kept but ignored at exchange. Set this to `true`, `workspace_ids`, or both. Defaults to `false`.",
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(false),
 			},
 			"token_lifetime_seconds": schema.Int64Attribute{
-				Description: fmt.Sprintf("Upper bound of the minted access tokens' lifetime, %d-%d seconds. Defaults to %d. A token never outlives twice the remaining validity of the identity token it was exchanged for.",
-					policy.MinTokenLifetime, policy.MaxTokenLifetime, policy.DefaultTokenLifetime),
 				MarkdownDescription: fmt.Sprintf("Upper bound of the minted access tokens' lifetime, %d–%d seconds. Defaults to `%d`. A token never outlives twice the remaining validity of the identity token it was exchanged for.",
 					policy.MinTokenLifetime, policy.MaxTokenLifetime, policy.DefaultTokenLifetime),
 				Optional:   true,
@@ -229,8 +203,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators: []validator.Int64{int64validator.Between(policy.MinTokenLifetime, policy.MaxTokenLifetime)},
 			},
 			"allow_google_subject_prefix": schema.BoolAttribute{
-				Description: "Opt-out: turn the plan-time error for match.subject_prefix on Google's issuer into a warning. Google sub values are numeric " +
-					"uniqueIds with no stable prefix, so a prefix can match service accounts in every Google project. Not sent to the API. Defaults to false.",
 				MarkdownDescription: "Opt-out: turn the plan-time error for `match.subject_prefix` on Google's issuer (`https://accounts.google.com`) into a " +
 					"warning. Google `sub` values are numeric uniqueIds with no stable prefix, so a prefix can match service accounts in every Google " +
 					"project; prefer `claims.sub` and `claims.email`. Only the provider's own check is relaxed: the service may still refuse the rule. " +
@@ -240,9 +212,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Default:  booldefault.StaticBool(false),
 			},
 			"sdk_environment": schema.MapAttribute{
-				Description: "Environment variables for a workload using this rule with an Anthropic SDK: ANTHROPIC_FEDERATION_RULE_ID, " +
-					"ANTHROPIC_ORGANIZATION_ID (the provider's organization_id, when set), ANTHROPIC_SERVICE_ACCOUNT_ID and, when the rule is enabled in " +
-					"exactly one workspace, ANTHROPIC_WORKSPACE_ID. Add the identity token source (ANTHROPIC_IDENTITY_TOKEN_FILE) yourself.",
 				MarkdownDescription: "Environment variables for a workload using this rule with an Anthropic SDK: `ANTHROPIC_FEDERATION_RULE_ID`, " +
 					"`ANTHROPIC_ORGANIZATION_ID` (the provider's `organization_id`, when set), `ANTHROPIC_SERVICE_ACCOUNT_ID` and, when the rule is " +
 					"enabled in exactly one workspace, `ANTHROPIC_WORKSPACE_ID`. Feed it to a container's `env` with a `dynamic` block; add the identity " +

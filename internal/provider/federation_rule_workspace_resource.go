@@ -45,9 +45,6 @@ func (r *federationRuleWorkspaceResource) Metadata(_ context.Context, req resour
 func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
-		Description: "Enables a federation rule in one workspace. The rule's workspace_ids attribute is authoritative: when you manage " +
-			"enablements with this resource, add lifecycle { ignore_changes = [workspace_ids] } to the anthropic_federation_rule, " +
-			"or each resource undoes the other's changes.",
 		MarkdownDescription: "Enables a federation rule in one workspace, so workloads can exchange tokens through the rule for that workspace.\n\n" +
 			"~> **Use either this resource or the rule's `workspace_ids`, not both for the same workspaces.** `workspace_ids` on " +
 			"`anthropic_federation_rule` is authoritative: it reverts enablements it does not list. To manage enablements with this resource " +
@@ -57,20 +54,17 @@ func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.S
 			"Every change replaces the enablement (disable, then enable). A rule with `applies_to_all_workspaces = true` cannot have individual enablements.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Composite ID: <federation_rule_id>:<workspace_id>.",
 				MarkdownDescription: "Composite ID: `<federation_rule_id>:<workspace_id>`.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"federation_rule_id": schema.StringAttribute{
-				Description:         "Federation rule ID (fdrl_...).",
 				MarkdownDescription: "Federation rule ID (`fdrl_...`).",
 				Required:            true,
 				Validators:          []validator.String{idValidator(policy.PrefixRule, "federation rule")},
 				PlanModifiers:       replace,
 			},
 			"workspace_id": schema.StringAttribute{
-				Description:         "Workspace ID (wrkspc_...). The default workspace has its own ID too: look it up with data.anthropic_workspace (default = true).",
 				MarkdownDescription: "Workspace ID (`wrkspc_...`). The default workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`.",
 				Required:            true,
 				Validators:          []validator.String{storedWorkspaceIDValidator()},

@@ -35,17 +35,14 @@ func (d *federationRulesDataSource) Schema(_ context.Context, _ datasource.Schem
 	ruleAttrs["id"] = computedDSString("Federation rule ID (fdrl_...).")
 	ruleAttrs["name"] = computedDSString("Name of the rule.")
 	resp.Schema = schema.Schema{
-		Description:         "Lists the organization's live federation rules, optionally only those of one issuer.",
 		MarkdownDescription: "Lists the organization's live (not archived) federation rules, optionally only those of one issuer. Follows every page of the API's list.",
 		Attributes: map[string]schema.Attribute{
 			"issuer_id": schema.StringAttribute{
-				Description:         "Only list the rules of this federation issuer (fdis_...).",
 				MarkdownDescription: "Only list the rules of this federation issuer (`fdis_...`).",
 				Optional:            true,
 				Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
 			},
 			"rules": schema.ListNestedAttribute{
-				Description:         "The rules, in the API's order.",
 				MarkdownDescription: "The rules, in the API's order.",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: ruleAttrs},

@@ -50,35 +50,27 @@ func (r *serviceAccountResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. Destroying it archives it (the API never hard-deletes).",
 		MarkdownDescription: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. " +
 			"Destroying it **archives** it (the API never hard-deletes); a service account targeted by a live federation rule cannot be archived.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Service account ID (svac_...).",
 				MarkdownDescription: "Service account ID (`svac_...`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Changing it replaces the service account.",
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. The API cannot rename a service account, so changing it **replaces** it.",
 				Required:            true,
 				Validators:          []validator.String{nameValidator()},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
-				Description: "Free-text description, up to 2000 characters. Omit it for no description; an empty string is not accepted " +
-					"because the API stores a cleared description as empty and cannot tell the two apart.",
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API stores a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 2000), descriptionTextValidator()},
 			},
 			"organization_role": schema.StringAttribute{
-				Description: "Organization role: developer (default) or admin. Setting admin, on create or by promotion, needs an interactive credential: " +
-					"a user's OAuth token (ANTHROPIC_AUTH_TOKEN); a token minted by a federation exchange (the federation block) is refused (403). " +
-					"Demoting an admin to developer is allowed; an org:admin federation rule that targets it is then refused at exchange.",
 				MarkdownDescription: "Organization role: `developer` (default) or `admin`. Setting `admin`, on create or by promotion, needs an " +
 					"interactive credential: a user's OAuth token (what `ANTHROPIC_AUTH_TOKEN` holds); a token minted by a federation exchange " +
 					"(the provider's `federation` block) is refused with `403`. Demoting an `admin` to `developer` is allowed; an `org:admin` " +
@@ -99,7 +91,7 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 // computedString is a read-only string attribute; stable ones keep their
 // state value in plans so unrelated updates do not show them as unknown.
 func computedString(description string, stable bool) schema.StringAttribute {
-	a := schema.StringAttribute{Description: description, MarkdownDescription: description, Computed: true}
+	a := schema.StringAttribute{MarkdownDescription: description, Computed: true}
 	if stable {
 		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	}

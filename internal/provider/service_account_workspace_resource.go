@@ -47,35 +47,29 @@ func (r *serviceAccountWorkspaceResource) Metadata(_ context.Context, req resour
 func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
-		Description: "Explicit membership of a service account in a workspace. A federated token for a non-default workspace needs one. " +
-			"workspace_role changes in place; another service account or workspace replaces the membership.",
 		MarkdownDescription: "Explicit membership of a service account in a workspace. A federated token for a workspace other than the default one " +
 			"needs an explicit membership; every service account is implicitly a `workspace_user` of the default workspace.\n\n" +
 			"`workspace_role` changes in place; another service account or workspace replaces the membership. Destroying an explicit membership " +
 			"of the default workspace reverts the service account to the implicit `workspace_user` membership there.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Composite ID: <service_account_id>:<workspace_id>.",
 				MarkdownDescription: "Composite ID: `<service_account_id>:<workspace_id>`.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"service_account_id": schema.StringAttribute{
-				Description:         "Service account ID (svac_...).",
 				MarkdownDescription: "Service account ID (`svac_...`).",
 				Required:            true,
 				Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
 				PlanModifiers:       replace,
 			},
 			"workspace_id": schema.StringAttribute{
-				Description:         "Workspace ID (wrkspc_...). The default workspace has its own ID too: look it up with data.anthropic_workspace (default = true).",
 				MarkdownDescription: "Workspace ID (`wrkspc_...`). The default workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`.",
 				Required:            true,
 				Validators:          []validator.String{storedWorkspaceIDValidator()},
 				PlanModifiers:       replace,
 			},
 			"workspace_role": schema.StringAttribute{
-				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles(), ", ") + ". Changes in place.",
 				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles(), "`, `") + "`. Changes in place.",
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles()...)},

@@ -36,21 +36,17 @@ func (d *serviceAccountsDataSource) Metadata(_ context.Context, req datasource.M
 func (d *serviceAccountsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	item := serviceAccountDataSourceAttributes(false)
 	item["archived_at"] = schema.StringAttribute{
-		Description:         "When the service account was archived (RFC 3339); null for live ones.",
 		MarkdownDescription: "When the service account was archived (RFC 3339); `null` for live ones.",
 		Computed:            true,
 	}
 	resp.Schema = schema.Schema{
-		Description:         "Lists the organization's service accounts, live ones only unless include_archived is true.",
 		MarkdownDescription: "Lists the organization's service accounts, live ones only unless `include_archived` is `true`. Every page of the API's list is read.",
 		Attributes: map[string]schema.Attribute{
 			"include_archived": schema.BoolAttribute{
-				Description:         "Also list archived service accounts. Defaults to false.",
 				MarkdownDescription: "Also list archived service accounts. Defaults to `false`.",
 				Optional:            true,
 			},
 			"service_accounts": schema.ListNestedAttribute{
-				Description:         "The service accounts, in the API's order (newest first).",
 				MarkdownDescription: "The service accounts, in the API's order (newest first).",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: item},
