@@ -6,12 +6,30 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
+
+// configuredResource is embedded by every resource and list resource: its
+// Configure keeps what the provider's Configure produced in data (nil until
+// the provider is configured).
+type configuredResource struct{ data *providerData }
+
+func (c *configuredResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	c.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// configuredDataSource is configuredResource for data sources.
+type configuredDataSource struct{ data *providerData }
+
+func (c *configuredDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	c.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
 
 // providerDataFrom unpacks what Configure produced. A nil value means the
 // provider is not configured yet (unknown values at plan time).

@@ -26,7 +26,7 @@ const listPageSize = 100
 
 func newFederationIssuerDataSource() datasource.DataSource { return &federationIssuerDataSource{} }
 
-type federationIssuerDataSource struct{ data *providerData }
+type federationIssuerDataSource struct{ configuredDataSource }
 
 type federationIssuerDataSourceModel struct {
 	federationIssuerFields
@@ -49,10 +49,6 @@ func (d *federationIssuerDataSource) ConfigValidators(context.Context) []datasou
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name"), path.MatchRoot("issuer_url")),
 	}
-}
-
-func (d *federationIssuerDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

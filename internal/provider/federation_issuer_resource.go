@@ -36,7 +36,7 @@ var (
 
 func newFederationIssuerResource() resource.Resource { return &federationIssuerResource{} }
 
-type federationIssuerResource struct{ data *providerData }
+type federationIssuerResource struct{ configuredResource }
 
 type federationIssuerModel struct {
 	federationIssuerFields
@@ -170,10 +170,6 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
 		},
 	}
-}
-
-func (r *federationIssuerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *federationIssuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

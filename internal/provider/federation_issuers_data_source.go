@@ -17,7 +17,7 @@ var (
 
 func newFederationIssuersDataSource() datasource.DataSource { return &federationIssuersDataSource{} }
 
-type federationIssuersDataSource struct{ data *providerData }
+type federationIssuersDataSource struct{ configuredDataSource }
 
 type federationIssuersDataSourceModel struct {
 	IncludeArchived types.Bool                 `tfsdk:"include_archived"`
@@ -53,10 +53,6 @@ func (d *federationIssuersDataSource) Schema(_ context.Context, _ datasource.Sch
 			},
 		},
 	}
-}
-
-func (d *federationIssuersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationIssuersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -22,7 +22,7 @@ var (
 
 func newFederationRuleDataSource() datasource.DataSource { return &federationRuleDataSource{} }
 
-type federationRuleDataSource struct{ data *providerData }
+type federationRuleDataSource struct{ configuredDataSource }
 
 func (d *federationRuleDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
@@ -111,10 +111,6 @@ func (d *federationRuleDataSource) Schema(_ context.Context, _ datasource.Schema
 		MarkdownDescription: "Reads one federation rule by `id` or by `name`, for example to feed its `sdk_environment` to a workload managed in another configuration.",
 		Attributes:          attrs,
 	}
-}
-
-func (d *federationRuleDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

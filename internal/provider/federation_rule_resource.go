@@ -39,7 +39,7 @@ var (
 
 func newFederationRuleResource() resource.Resource { return &federationRuleResource{} }
 
-type federationRuleResource struct{ data *providerData }
+type federationRuleResource struct{ configuredResource }
 
 // federationRuleFields are the attributes a rule has on the API; the
 // resource and the data sources share them.
@@ -225,10 +225,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed the rule.", false),
 		},
 	}
-}
-
-func (r *federationRuleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // organizationID is the organization for sdk_environment: configured, or

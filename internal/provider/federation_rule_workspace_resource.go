@@ -27,7 +27,7 @@ func newFederationRuleWorkspaceResource() resource.Resource {
 	return &federationRuleWorkspaceResource{}
 }
 
-type federationRuleWorkspaceResource struct{ data *providerData }
+type federationRuleWorkspaceResource struct{ configuredResource }
 
 type federationRuleWorkspaceModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -75,10 +75,6 @@ func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.S
 			"created_by_actor_id": computedString("ID of the user or service account that enabled the rule in the workspace.", true),
 		},
 	}
-}
-
-func (r *federationRuleWorkspaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func enablementID(ruleID, workspaceID string) string { return ruleID + ":" + workspaceID }

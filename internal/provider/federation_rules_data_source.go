@@ -19,7 +19,7 @@ var (
 
 func newFederationRulesDataSource() datasource.DataSource { return &federationRulesDataSource{} }
 
-type federationRulesDataSource struct{ data *providerData }
+type federationRulesDataSource struct{ configuredDataSource }
 
 type federationRulesModel struct {
 	IssuerID types.String           `tfsdk:"issuer_id"`
@@ -49,10 +49,6 @@ func (d *federationRulesDataSource) Schema(_ context.Context, _ datasource.Schem
 			},
 		},
 	}
-}
-
-func (d *federationRulesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

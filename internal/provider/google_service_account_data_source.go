@@ -30,7 +30,7 @@ func newGoogleServiceAccountDataSource() datasource.DataSource {
 	return &googleServiceAccountDataSource{}
 }
 
-type googleServiceAccountDataSource struct{ data *providerData }
+type googleServiceAccountDataSource struct{ configuredDataSource }
 
 type googleServiceAccountModel struct {
 	AccountID        types.String `tfsdk:"account_id"`
@@ -112,10 +112,6 @@ func (d *googleServiceAccountDataSource) Schema(_ context.Context, _ datasource.
 			},
 		},
 	}
-}
-
-func (d *googleServiceAccountDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *googleServiceAccountDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {

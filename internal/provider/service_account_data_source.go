@@ -24,7 +24,7 @@ var (
 
 func newServiceAccountDataSource() datasource.DataSource { return &serviceAccountDataSource{} }
 
-type serviceAccountDataSource struct{ data *providerData }
+type serviceAccountDataSource struct{ configuredDataSource }
 
 // serviceAccountFields are what both service account data sources show.
 type serviceAccountFields struct {
@@ -99,10 +99,6 @@ func (d *serviceAccountDataSource) ConfigValidators(context.Context) []datasourc
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
 	}
-}
-
-func (d *serviceAccountDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

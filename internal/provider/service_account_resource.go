@@ -31,7 +31,7 @@ var (
 
 func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
 
-type serviceAccountResource struct{ data *providerData }
+type serviceAccountResource struct{ configuredResource }
 
 type serviceAccountModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -96,10 +96,6 @@ func computedString(description string, stable bool) schema.StringAttribute {
 		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	}
 	return a
-}
-
-func (r *serviceAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {

@@ -30,7 +30,7 @@ func newServiceAccountWorkspaceResource() resource.Resource {
 	return &serviceAccountWorkspaceResource{}
 }
 
-type serviceAccountWorkspaceResource struct{ data *providerData }
+type serviceAccountWorkspaceResource struct{ configuredResource }
 
 type serviceAccountWorkspaceModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -77,10 +77,6 @@ func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.S
 			"created_by_actor_id": computedString("ID of the user or service account that added the membership.", true),
 		},
 	}
-}
-
-func (r *serviceAccountWorkspaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func membershipID(serviceAccountID, workspaceID string) string {

@@ -17,7 +17,7 @@ var (
 
 func newServiceAccountsDataSource() datasource.DataSource { return &serviceAccountsDataSource{} }
 
-type serviceAccountsDataSource struct{ data *providerData }
+type serviceAccountsDataSource struct{ configuredDataSource }
 
 type serviceAccountsDataSourceModel struct {
 	IncludeArchived types.Bool               `tfsdk:"include_archived"`
@@ -53,10 +53,6 @@ func (d *serviceAccountsDataSource) Schema(_ context.Context, _ datasource.Schem
 			},
 		},
 	}
-}
-
-func (d *serviceAccountsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *serviceAccountsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

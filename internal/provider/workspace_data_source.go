@@ -25,7 +25,7 @@ var (
 
 func newWorkspaceDataSource() datasource.DataSource { return &workspaceDataSource{} }
 
-type workspaceDataSource struct{ data *providerData }
+type workspaceDataSource struct{ configuredDataSource }
 
 // workspaceFields are what both workspace data sources show.
 type workspaceFields struct {
@@ -112,10 +112,6 @@ func (d *workspaceDataSource) ValidateConfig(ctx context.Context, req datasource
 		resp.Diagnostics.AddAttributeError(path.Root("default"), "default = false selects no workspace",
 			"default: set it to true to look up the default workspace, or look a workspace up by id or name instead.")
 	}
-}
-
-func (d *workspaceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -17,7 +17,7 @@ var (
 
 func newWorkspacesDataSource() datasource.DataSource { return &workspacesDataSource{} }
 
-type workspacesDataSource struct{ data *providerData }
+type workspacesDataSource struct{ configuredDataSource }
 
 type workspacesDataSourceModel struct {
 	IncludeDefault  types.Bool        `tfsdk:"include_default"`
@@ -50,10 +50,6 @@ func (d *workspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			},
 		},
 	}
-}
-
-func (d *workspacesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *workspacesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
