@@ -10,7 +10,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -407,21 +406,11 @@ func checkBaseURL(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopbackHost(u.Hostname()) {
+		if policy.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	default:
 		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
-}
-
-// isLoopbackHost reports whether plain http to host stays on this machine,
-// the only case where the provider sends credentials without TLS.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
