@@ -15,6 +15,14 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
+// listPageSize is the page size of every list the provider walks (service
+// accounts, issuers, rules): the API's maximum, so a lookup costs as few
+// requests as possible.
+const listPageSize = 100
+
+// workspacePageSize is the largest page the workspace list serves.
+const workspacePageSize = 1000
+
 // configuredResource is embedded by every resource and list resource: its
 // Configure keeps what the provider's Configure produced in data (nil until
 // the provider is configured).
@@ -131,6 +139,30 @@ func waitForWrite(ctx context.Context, want time.Time, updatedAt func(context.Co
 		case <-time.After(interval):
 		}
 	}
+}
+
+// awaitWrite is the read-your-writes step of every write: it waits (see
+// waitForWrite) until get returns a copy at least as new as writtenAt and
+// returns that copy. get reports a zero time for a copy that is not the
+// written one yet. When reading back fails or the budget runs out, a
+// warning naming what says so and awaitWrite reports false: the caller then
+// keeps the write's own response.
+func awaitWrite[T any](ctx context.Context, diags *diag.Diagnostics, what string, writtenAt time.Time, get func(context.Context) (T, time.Time, error)) (T, bool) {
+	var fresh T
+	ok, err := waitForWrite(ctx, writtenAt, func(ctx context.Context) (time.Time, error) {
+		got, at, err := get(ctx)
+		if err == nil {
+			fresh = got
+		}
+		return at, err
+	})
+	switch {
+	case err != nil:
+		diags.AddWarning("Could not confirm the write", "The "+what+" was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
+	case !ok:
+		addStaleReadWarning(diags, what)
+	}
+	return fresh, err == nil && ok
 }
 
 // addStaleReadWarning explains a write that did not become visible in time.

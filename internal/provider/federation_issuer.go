@@ -338,7 +338,7 @@ func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.Federa
 // yields no names.
 func liveRulesOnIssuer(ctx context.Context, c *client.Client, issuerID string) []string {
 	var names []string
-	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}, IssuerID: issuerID}
+	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}, IssuerID: issuerID}
 	for rule, err := range c.ListFederationRules(ctx, params) {
 		if err != nil {
 			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})

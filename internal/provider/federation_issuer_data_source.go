@@ -20,10 +20,6 @@ var (
 	_ datasource.DataSourceWithConfigValidators = (*federationIssuerDataSource)(nil)
 )
 
-// listPageSize is the page size of the lists data sources walk: the API's
-// maximum, so a lookup costs as few requests as possible.
-const listPageSize = 100
-
 func newFederationIssuerDataSource() datasource.DataSource { return &federationIssuerDataSource{} }
 
 type federationIssuerDataSource struct{ configuredDataSource }

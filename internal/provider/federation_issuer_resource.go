@@ -431,19 +431,13 @@ func checkPollingRuns(want types.Bool, iss *client.FederationIssuer, diags *diag
 }
 
 func (r *federationIssuerResource) waitVisible(ctx context.Context, written *client.FederationIssuer, diags *diag.Diagnostics) {
-	ok, err := waitForWrite(ctx, written.UpdatedAt, func(ctx context.Context) (time.Time, error) {
+	awaitWrite(ctx, diags, "federation issuer", written.UpdatedAt, func(ctx context.Context) (*client.FederationIssuer, time.Time, error) {
 		iss, err := r.data.client.GetFederationIssuer(ctx, written.ID)
 		if err != nil {
-			return time.Time{}, err
+			return nil, time.Time{}, err
 		}
-		return iss.UpdatedAt, nil
+		return iss, iss.UpdatedAt, nil
 	})
-	switch {
-	case err != nil:
-		diags.AddWarning("Could not confirm the write", "The federation issuer was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
-	case !ok:
-		addStaleReadWarning(diags, "federation issuer")
-	}
 }
 
 func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

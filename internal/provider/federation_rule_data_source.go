@@ -165,7 +165,7 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 
 // findRuleByName pages through the live rules; names are unique among them.
 func findRuleByName(ctx context.Context, c *client.Client, name string) (*client.FederationRule, error) {
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}}) {
+	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
 		if err != nil {
 			return nil, err
 		}

@@ -589,24 +589,17 @@ func (r *federationRuleResource) syncWorkspaces(ctx context.Context, ruleID stri
 // the wait runs out, fallback puts the written values in the model and a
 // warning says so.
 func (r *federationRuleResource) settle(ctx context.Context, plan *federationRuleModel, ruleID string, writtenAt time.Time, workspaces []string, fallback func(), diags *diag.Diagnostics) {
-	var fresh *client.FederationRule
-	ok, err := waitForWrite(ctx, writtenAt, func(ctx context.Context) (time.Time, error) {
+	fresh, ok := awaitWrite(ctx, diags, "federation rule", writtenAt, func(ctx context.Context) (*client.FederationRule, time.Time, error) {
 		got, err := r.data.client.GetFederationRule(ctx, ruleID)
 		if err != nil {
-			return time.Time{}, err
+			return nil, time.Time{}, err
 		}
 		if !sameMembers(got.WorkspaceIDs, workspaces) {
-			return time.Time{}, nil // an enablement write is not visible yet
+			return nil, time.Time{}, nil // an enablement write is not visible yet
 		}
-		fresh = got
-		return got.UpdatedAt, nil
+		return got, got.UpdatedAt, nil
 	})
-	switch {
-	case err != nil:
-		diags.AddWarning("Could not confirm the write", "The federation rule was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
-	case !ok:
-		addStaleReadWarning(diags, "federation rule")
-	default:
+	if ok {
 		plan.fromAPI(fresh, r.organizationID())
 		return
 	}

@@ -64,7 +64,7 @@ func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.Rea
 	if !d.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
-	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}, IssuerID: cfg.IssuerID.ValueString()}
+	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}, IssuerID: cfg.IssuerID.ValueString()}
 	cfg.Rules = []federationRuleFields{}
 	for rule, err := range d.data.client.ListFederationRules(ctx, params) {
 		if err != nil {

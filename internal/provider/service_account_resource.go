@@ -162,19 +162,13 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 }
 
 func (r *serviceAccountResource) waitVisible(ctx context.Context, written *client.ServiceAccount, diags *diag.Diagnostics) {
-	ok, err := waitForWrite(ctx, written.UpdatedAt, func(ctx context.Context) (time.Time, error) {
+	awaitWrite(ctx, diags, "service account", written.UpdatedAt, func(ctx context.Context) (*client.ServiceAccount, time.Time, error) {
 		sa, err := r.data.client.GetServiceAccount(ctx, written.ID)
 		if err != nil {
-			return time.Time{}, err
+			return nil, time.Time{}, err
 		}
-		return sa.UpdatedAt, nil
+		return sa, sa.UpdatedAt, nil
 	})
-	switch {
-	case err != nil:
-		diags.AddWarning("Could not confirm the write", "The service account was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
-	case !ok:
-		addStaleReadWarning(diags, "service account")
-	}
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -274,7 +268,7 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 // yields no names.
 func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID string) []string {
 	var names []string
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}}) {
+	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
 		if err != nil {
 			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
 			break
