@@ -39,7 +39,7 @@ import (
 const Address = "registry.terraform.io/wiflabs/anthropic"
 
 const (
-	defaultBaseURL        = "https://api.anthropic.com"
+	defaultBaseURL        = client.DefaultBaseURL
 	defaultRequestTimeout = 60 * time.Second
 	defaultMaxRetries     = client.DefaultMaxRetries
 
