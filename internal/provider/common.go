@@ -171,3 +171,10 @@ func addStaleReadWarning(diags *diag.Diagnostics, what string) {
 		fmt.Sprintf("The %s was written, but reads still returned the previous version after %s. State holds the written values; "+
 			"if the next plan shows a difference, run it again in a few seconds.", what, readYourWriteBudget))
 }
+
+func optionalStringPtr(p *string) types.String {
+	if p == nil {
+		return types.StringNull()
+	}
+	return optionalString(*p)
+}

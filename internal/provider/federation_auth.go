@@ -28,7 +28,7 @@ import (
 )
 
 // Environment variables of the Anthropic SDKs' federation support (the
-// rule, service account and workspace ones are in rule_guards.go), plus
+// rule, service account and workspace ones are in federation_rule_model.go), plus
 // HCP Terraform's workload identity token.
 const (
 	envIdentityTokenFile        = "ANTHROPIC_IDENTITY_TOKEN_FILE"
