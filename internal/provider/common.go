@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
@@ -177,4 +182,40 @@ func optionalStringPtr(p *string) types.String {
 		return types.StringNull()
 	}
 	return optionalString(*p)
+}
+
+// computedString is a read-only string attribute; stable ones keep their
+// state value in plans so unrelated updates do not show them as unknown.
+func computedString(description string, stable bool) schema.StringAttribute {
+	a := schema.StringAttribute{MarkdownDescription: description, Computed: true}
+	if stable {
+		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	}
+	return a
+}
+
+func timePtrString(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return timeString(*t)
+}
+
+// splitCompositeID parses "<prefix...>:<workspace id>" import IDs.
+func splitCompositeID(id, prefix, form string) (string, string, error) {
+	left, right, ok := strings.Cut(id, ":")
+	if !ok {
+		return "", "", fmt.Errorf("expected an ID of the form %s, got %q", form, id)
+	}
+	if err := policy.ValidateID(prefix, left); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	if right == policy.DefaultWorkspaceID {
+		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
+			"everywhere; data.anthropic_workspace with default = true gives it", form)
+	}
+	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	return left, right, nil
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -292,13 +291,6 @@ func pollStatusObjectFromAPI(p *client.PollStatus) types.Object {
 		"last_fetched_at":      timePtrString(p.LastFetchedAt),
 		"next_poll_at":         timePtrString(p.NextPollAt),
 	})
-}
-
-func timePtrString(t *time.Time) types.String {
-	if t == nil {
-		return types.StringNull()
-	}
-	return timeString(*t)
 }
 
 // federationIssuerFields are the attributes every issuer-shaped object in

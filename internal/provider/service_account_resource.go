@@ -88,16 +88,6 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 	}
 }
 
-// computedString is a read-only string attribute; stable ones keep their
-// state value in plans so unrelated updates do not show them as unknown.
-func computedString(description string, stable bool) schema.StringAttribute {
-	a := schema.StringAttribute{MarkdownDescription: description, Computed: true}
-	if stable {
-		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	}
-	return a
-}
-
 func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
 	m.ID = types.StringValue(sa.ID)
 	m.Name = types.StringValue(sa.Name)

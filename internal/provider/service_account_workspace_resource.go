@@ -247,22 +247,3 @@ func (r *serviceAccountWorkspaceResource) ImportState(ctx context.Context, req r
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
 }
-
-// splitCompositeID parses "<prefix...>:<workspace id>" import IDs.
-func splitCompositeID(id, prefix, form string) (string, string, error) {
-	left, right, ok := strings.Cut(id, ":")
-	if !ok {
-		return "", "", fmt.Errorf("expected an ID of the form %s, got %q", form, id)
-	}
-	if err := policy.ValidateID(prefix, left); err != nil {
-		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
-	}
-	if right == policy.DefaultWorkspaceID {
-		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
-			"everywhere; data.anthropic_workspace with default = true gives it", form)
-	}
-	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
-		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
-	}
-	return left, right, nil
-}
