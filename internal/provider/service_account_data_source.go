@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -25,29 +24,6 @@ var (
 func newServiceAccountDataSource() datasource.DataSource { return &serviceAccountDataSource{} }
 
 type serviceAccountDataSource struct{ configuredDataSource }
-
-// serviceAccountFields are what both service account data sources show.
-type serviceAccountFields struct {
-	ID               types.String `tfsdk:"id"`
-	Name             types.String `tfsdk:"name"`
-	Description      types.String `tfsdk:"description"`
-	OrganizationRole types.String `tfsdk:"organization_role"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
-	UpdatedAt        types.String `tfsdk:"updated_at"`
-	UpdatedByActorID types.String `tfsdk:"updated_by_actor_id"`
-}
-
-func (f *serviceAccountFields) fromAPI(sa *client.ServiceAccount) {
-	f.ID = types.StringValue(sa.ID)
-	f.Name = types.StringValue(sa.Name)
-	f.Description = optionalString(sa.Description)
-	f.OrganizationRole = types.StringValue(sa.OrganizationRole)
-	f.CreatedAt = timeString(sa.CreatedAt)
-	f.CreatedByActorID = types.StringValue(sa.CreatedByActorID)
-	f.UpdatedAt = timeString(sa.UpdatedAt)
-	f.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
-}
 
 // serviceAccountDataSourceAttributes are the read-only attributes; the
 // single lookup makes id and name optional lookup keys instead.
@@ -106,7 +82,7 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 	if !requireClient(d.data, &resp.Diagnostics) {
 		return
 	}
-	var cfg serviceAccountFields
+	var cfg serviceAccountModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -120,7 +96,7 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 	if sa == nil {
 		return
 	}
-	var out serviceAccountFields
+	var out serviceAccountModel
 	out.fromAPI(sa)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -32,17 +31,6 @@ var (
 func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
 
 type serviceAccountResource struct{ configuredResource }
-
-type serviceAccountModel struct {
-	ID               types.String `tfsdk:"id"`
-	Name             types.String `tfsdk:"name"`
-	Description      types.String `tfsdk:"description"`
-	OrganizationRole types.String `tfsdk:"organization_role"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
-	UpdatedAt        types.String `tfsdk:"updated_at"`
-	UpdatedByActorID types.String `tfsdk:"updated_by_actor_id"`
-}
 
 func (r *serviceAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_service_account"
@@ -86,17 +74,6 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
 		},
 	}
-}
-
-func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
-	m.ID = types.StringValue(sa.ID)
-	m.Name = types.StringValue(sa.Name)
-	m.Description = optionalString(sa.Description)
-	m.OrganizationRole = types.StringValue(sa.OrganizationRole)
-	m.CreatedAt = timeString(sa.CreatedAt)
-	m.CreatedByActorID = types.StringValue(sa.CreatedByActorID)
-	m.UpdatedAt = timeString(sa.UpdatedAt)
-	m.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
 }
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

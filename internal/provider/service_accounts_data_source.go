@@ -24,7 +24,7 @@ type serviceAccountsDataSourceModel struct {
 }
 
 type serviceAccountListItem struct {
-	serviceAccountFields
+	serviceAccountModel
 	ArchivedAt types.String `tfsdk:"archived_at"`
 }
 
