@@ -219,3 +219,19 @@ func splitCompositeID(id, prefix, form string) (string, string, error) {
 	}
 	return left, right, nil
 }
+
+// stringDefault and boolDefault give an optional attribute's value, or def
+// when it is null or not yet known.
+func stringDefault(v types.String, def string) string {
+	if v.IsNull() || v.IsUnknown() {
+		return def
+	}
+	return v.ValueString()
+}
+
+func boolDefault(v types.Bool, def bool) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return def
+	}
+	return v.ValueBool()
+}

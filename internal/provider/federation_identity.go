@@ -376,20 +376,6 @@ func (m identitySourceModel) source(ctx context.Context, g *google.Config, at pa
 	return nil
 }
 
-func stringDefault(v types.String, def string) string {
-	if v.IsNull() || v.IsUnknown() {
-		return def
-	}
-	return v.ValueString()
-}
-
-func boolDefault(v types.Bool, def bool) bool {
-	if v.IsNull() || v.IsUnknown() {
-		return def
-	}
-	return v.ValueBool()
-}
-
 // googleImpersonationSource resolves the provider's Google credentials on
 // first use, so configuring a federation that impersonates costs nothing
 // until a token is needed.
