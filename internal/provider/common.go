@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -235,3 +236,6 @@ func boolDefault(v types.Bool, def bool) bool {
 	}
 	return v.ValueBool()
 }
+
+// known reports whether a string attribute has a value to check yet.
+func known(v basetypes.StringValue) bool { return !v.IsNull() && !v.IsUnknown() }
