@@ -36,6 +36,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
@@ -142,7 +143,7 @@ func NormalizeEndpoint(raw string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("%q must not carry a query, a fragment or user information", shown)
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !policy.IsLoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("%q uses plain http to a non-loopback host; the provider refuses to send Google credentials over an unencrypted connection. "+
 			"Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	}
@@ -156,16 +157,6 @@ func NormalizeEndpoint(raw string) (string, error) {
 	}
 	u.RawPath = ""
 	return u.String(), nil
-}
-
-// isLoopbackHost reports whether plain http to host stays on this machine,
-// the only case where the provider sends credentials without TLS.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 var serviceAccountEmailPattern = regexp.MustCompile(`(?i)^[a-z0-9][a-z0-9._+-]*@[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$`)

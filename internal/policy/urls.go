@@ -37,7 +37,7 @@ func ValidateFetchURLWithOptions(raw string, opts FetchURLOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.AllowLoopback && isLoopbackHost(u.Hostname()) && (u.Scheme == "http" || u.Scheme == "https") {
+	if opts.AllowLoopback && IsLoopbackHost(u.Hostname()) && (u.Scheme == "http" || u.Scheme == "https") {
 		return checkNoUserinfoFragment(u, raw)
 	}
 	if u.Scheme != "https" {
@@ -142,7 +142,11 @@ func checkPublicDNSName(host string) error {
 	return nil
 }
 
-func isLoopbackHost(host string) bool {
+// IsLoopbackHost reports whether host (a URL's Hostname) is localhost or a
+// loopback IP: plain http there stays on this machine, the only case where
+// the provider sends credentials without TLS. It is the one loopback check
+// of the provider, the Google client and the URL rules.
+func IsLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

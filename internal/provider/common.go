@@ -4,14 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
+
+// listPageSize is the page size of every list the provider walks (service
+// accounts, issuers, rules): the API's maximum, so a lookup costs as few
+// requests as possible.
+const listPageSize = 100
+
+// workspacePageSize is the largest page the workspace list serves.
+const workspacePageSize = 1000
+
+// configuredResource is embedded by every resource and list resource: its
+// Configure keeps what the provider's Configure produced in data (nil until
+// the provider is configured).
+type configuredResource struct{ data *providerData }
+
+func (c *configuredResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	c.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// configuredDataSource is configuredResource for data sources.
+type configuredDataSource struct{ data *providerData }
+
+func (c *configuredDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	c.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
 
 // providerDataFrom unpacks what Configure produced. A nil value means the
 // provider is not configured yet (unknown values at plan time).
@@ -115,9 +147,95 @@ func waitForWrite(ctx context.Context, want time.Time, updatedAt func(context.Co
 	}
 }
 
+// awaitWrite is the read-your-writes step of every write: it waits (see
+// waitForWrite) until get returns a copy at least as new as writtenAt and
+// returns that copy. get reports a zero time for a copy that is not the
+// written one yet. When reading back fails or the budget runs out, a
+// warning naming what says so and awaitWrite reports false: the caller then
+// keeps the write's own response.
+func awaitWrite[T any](ctx context.Context, diags *diag.Diagnostics, what string, writtenAt time.Time, get func(context.Context) (T, time.Time, error)) (T, bool) {
+	var fresh T
+	ok, err := waitForWrite(ctx, writtenAt, func(ctx context.Context) (time.Time, error) {
+		got, at, err := get(ctx)
+		if err == nil {
+			fresh = got
+		}
+		return at, err
+	})
+	switch {
+	case err != nil:
+		diags.AddWarning("Could not confirm the write", "The "+what+" was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
+	case !ok:
+		addStaleReadWarning(diags, what)
+	}
+	return fresh, err == nil && ok
+}
+
 // addStaleReadWarning explains a write that did not become visible in time.
 func addStaleReadWarning(diags *diag.Diagnostics, what string) {
 	diags.AddWarning("Write not yet visible",
 		fmt.Sprintf("The %s was written, but reads still returned the previous version after %s. State holds the written values; "+
 			"if the next plan shows a difference, run it again in a few seconds.", what, readYourWriteBudget))
 }
+
+func optionalStringPtr(p *string) types.String {
+	if p == nil {
+		return types.StringNull()
+	}
+	return optionalString(*p)
+}
+
+// computedString is a read-only string attribute; stable ones keep their
+// state value in plans so unrelated updates do not show them as unknown.
+func computedString(description string, stable bool) schema.StringAttribute {
+	a := schema.StringAttribute{MarkdownDescription: description, Computed: true}
+	if stable {
+		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	}
+	return a
+}
+
+func timePtrString(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return timeString(*t)
+}
+
+// splitCompositeID parses "<prefix...>:<workspace id>" import IDs.
+func splitCompositeID(id, prefix, form string) (string, string, error) {
+	left, right, ok := strings.Cut(id, ":")
+	if !ok {
+		return "", "", fmt.Errorf("expected an ID of the form %s, got %q", form, id)
+	}
+	if err := policy.ValidateID(prefix, left); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	if right == policy.DefaultWorkspaceID {
+		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
+			"everywhere; data.anthropic_workspace with default = true gives it", form)
+	}
+	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	return left, right, nil
+}
+
+// stringDefault and boolDefault give an optional attribute's value, or def
+// when it is null or not yet known.
+func stringDefault(v types.String, def string) string {
+	if v.IsNull() || v.IsUnknown() {
+		return def
+	}
+	return v.ValueString()
+}
+
+func boolDefault(v types.Bool, def bool) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return def
+	}
+	return v.ValueBool()
+}
+
+// known reports whether a string attribute has a value to check yet.
+func known(v basetypes.StringValue) bool { return !v.IsNull() && !v.IsUnknown() }

@@ -28,7 +28,7 @@ import (
 )
 
 // Environment variables of the Anthropic SDKs' federation support (the
-// rule, service account and workspace ones are in rule_guards.go), plus
+// rule, service account and workspace ones are in federation_rule_model.go), plus
 // HCP Terraform's workload identity token.
 const (
 	envIdentityTokenFile        = "ANTHROPIC_IDENTITY_TOKEN_FILE"
@@ -61,32 +61,26 @@ func (m providerFederationModel) isUnknown() bool {
 func federationProviderAttribute() schema.Attribute {
 	attrs := providerSourceAttributes()
 	attrs["rule_id"] = schema.StringAttribute{
-		Description:         "ID of the federation rule (fdrl_...) with oauth_scope org:admin, created once in the Console, that targets an admin service account.",
 		MarkdownDescription: "ID of the federation rule (`fdrl_...`) with `oauth_scope = \"org:admin\"`, created once in the Console, that targets an `admin` service account.",
 		Required:            true,
 		Validators:          []validator.String{idValidator(policy.PrefixRule, "federation rule")},
 	}
 	attrs["organization_id"] = schema.StringAttribute{
-		Description:         "UUID of the organization. Defaults to the provider's organization_id; when both are set they must be equal.",
 		MarkdownDescription: "UUID of the organization. Defaults to the provider's `organization_id`; when both are set they must be equal.",
 		Optional:            true,
 		Validators:          []validator.String{uuidValidator{}},
 	}
 	attrs["service_account_id"] = schema.StringAttribute{
-		Description:         "ID of the admin service account (svac_...) the rule targets; the provider acts as it.",
 		MarkdownDescription: "ID of the admin service account (`svac_...`) the rule targets; the provider acts as it.",
 		Required:            true,
 		Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
 	}
 	attrs["workspace_id"] = schema.StringAttribute{
-		Description:         "Workspace for the exchange (wrkspc_... or \"default\"); needed when the rule is enabled in more than one workspace.",
 		MarkdownDescription: "Workspace for the exchange (`wrkspc_...` or `\"default\"`); needed when the rule is enabled in more than one workspace.",
 		Optional:            true,
 		Validators:          []validator.String{workspaceIDValidator()},
 	}
 	return schema.SingleNestedAttribute{
-		Description: "Keyless authentication: exchange a workload identity token through an org:admin federation rule for the admin access token, " +
-			"instead of a static auth_token. The token is refreshed before it expires, so long applies keep working. Conflicts with auth_token.",
 		MarkdownDescription: "Keyless authentication: exchange a workload identity token through an `org:admin` federation rule for the admin " +
 			"access token, instead of a static `auth_token`. The access token is cached and refreshed before it expires (with a fresh identity token), " +
 			"so long applies keep working. Conflicts with `auth_token`. Without this attribute, the `" + envFederationRuleID + "` family of environment " +

@@ -103,40 +103,32 @@ const (
 )
 
 type sourceAttr struct {
-	kind        sourceAttrKind
-	required    bool
-	sensitive   bool
-	description string
-	markdown    string
-	strings     []validator.String
-	lists       []validator.List
-	attributes  map[string]sourceAttr
+	kind       sourceAttrKind
+	required   bool
+	sensitive  bool
+	markdown   string
+	strings    []validator.String
+	lists      []validator.List
+	attributes map[string]sourceAttr
 }
 
 func identitySourceSpec(flavor sourceFlavor) map[string]sourceAttr {
-	choice := "Exactly one identity source (identity_token, identity_token_file, gce_metadata, google_impersonation, executable) must be set."
 	choiceMD := "Exactly one identity source (`identity_token`, `identity_token_file`, `gce_metadata`, `google_impersonation`, `executable`) must be set."
 	if flavor == flavorProvider {
-		choice = "At most one identity source may be set; with none, the " + envIdentityTokenFile + ", " + envIdentityToken + " and " +
-			envTFCWorkloadIdentityToken + " environment variables are tried in that order."
 		choiceMD = "At most one identity source may be set; with none, the `" + envIdentityTokenFile + "`, `" + envIdentityToken + "` and `" +
 			envTFCWorkloadIdentityToken + "` environment variables are tried in that order."
 	}
 	audience := func(what string) sourceAttr {
 		return sourceAttr{
-			kind:        kindString,
-			description: fmt.Sprintf("Audience (aud) of the %s. Defaults to %s. It must be the federation rule's match.audience (or %s when the rule sets none).", what, policy.DefaultAudience, policy.DefaultAudience),
-			markdown:    fmt.Sprintf("Audience (`aud`) of the %s. Defaults to `%s`. It must be the federation rule's `match.audience` (or `%s` when the rule sets none).", what, policy.DefaultAudience, policy.DefaultAudience),
-			strings:     []validator.String{stringvalidator.LengthAtLeast(1)},
+			kind:     kindString,
+			markdown: fmt.Sprintf("Audience (`aud`) of the %s. Defaults to `%s`. It must be the federation rule's `match.audience` (or `%s` when the rule sets none).", what, policy.DefaultAudience, policy.DefaultAudience),
+			strings:  []validator.String{stringvalidator.LengthAtLeast(1)},
 		}
 	}
 	return map[string]sourceAttr{
 		attrIdentityToken: {
 			kind:      kindString,
 			sensitive: true,
-			description: "An identity token (a signed JWT) given as is, for example from a CI system. It cannot be renewed, and Terraform opens ephemeral " +
-				"resources and configures providers afresh for every plan and apply, each sending it again: a token whose issuer checks jti (single use) " +
-				"works only once. Prefer a source that yields a fresh token each time. " + choice,
 			markdown: "An identity token (a signed JWT) given as is, for example from a CI system. It cannot be renewed, and Terraform opens ephemeral " +
 				"resources and configures providers afresh for every plan and apply, each sending it again: a token whose issuer checks `jti` (single use) " +
 				"works only once. Prefer a source that yields a fresh token each time. " + choiceMD,
@@ -144,24 +136,18 @@ func identitySourceSpec(flavor sourceFlavor) map[string]sourceAttr {
 		},
 		attrIdentityTokenFile: {
 			kind: kindString,
-			description: "Path of a file holding the identity token, re-read at every exchange so a token rotated by the platform (Kubernetes projected " +
-				"service account tokens, CI token files) is picked up.",
 			markdown: "Path of a file holding the identity token, re-read at every exchange so a token rotated by the platform (Kubernetes projected " +
 				"service account tokens, CI token files) is picked up.",
 			strings: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
 		attrGCEMetadata: {
 			kind: kindObject,
-			description: "Fetch a Google-signed ID token of the attached service account from the metadata server (Compute Engine, Cloud Run, GKE, Cloud " +
-				"Functions). The host is metadata.google.internal, or the GCE_METADATA_HOST environment variable. Set it to {} for the defaults.",
 			markdown: "Fetch a Google-signed ID token of the attached service account from the metadata server (Compute Engine, Cloud Run, GKE, Cloud " +
 				"Functions). The host is `metadata.google.internal`, or the `GCE_METADATA_HOST` environment variable. Set it to `{}` for the defaults.",
 			attributes: map[string]sourceAttr{
 				"audience": audience("ID token"),
 				"format_full": {
 					kind: kindBool,
-					description: "Request format=full, which adds the email and email_verified claims (rules on Google pin email) and, on Compute Engine, " +
-						"google.compute_engine. Defaults to true.",
 					markdown: "Request `format=full`, which adds the `email` and `email_verified` claims (rules on Google pin `email`) and, on Compute Engine, " +
 						"`google.compute_engine`. Defaults to `true`.",
 				},
@@ -169,54 +155,44 @@ func identitySourceSpec(flavor sourceFlavor) map[string]sourceAttr {
 		},
 		attrGoogleImpersonation: {
 			kind: kindObject,
-			description: "Mint a Google-signed ID token of a service account with IAM Credentials generateIdToken, using the provider's google " +
-				"credentials; they need roles/iam.serviceAccountOpenIdTokenCreator on the account.",
 			markdown: "Mint a Google-signed ID token of a service account with IAM Credentials `generateIdToken`, using the provider's `google` " +
 				"credentials; they need `roles/iam.serviceAccountOpenIdTokenCreator` on the account.",
 			attributes: map[string]sourceAttr{
 				"service_account": {
-					kind:        kindString,
-					required:    true,
-					description: "Email of the Google service account whose ID token is minted.",
-					markdown:    "Email of the Google service account whose ID token is minted.",
-					strings:     []validator.String{stringCheck{description: "service account email", check: google.CheckServiceAccountEmail}},
+					kind:     kindString,
+					required: true,
+					markdown: "Email of the Google service account whose ID token is minted.",
+					strings:  []validator.String{stringCheck{description: "service account email", check: google.CheckServiceAccountEmail}},
 				},
 				"audience": audience("ID token"),
 				"delegates": {
-					kind:        kindStringList,
-					description: "Delegation chain (service account emails, caller side first); each hop needs roles/iam.serviceAccountTokenCreator on the next.",
-					markdown:    "Delegation chain (service account emails, caller side first); each hop needs `roles/iam.serviceAccountTokenCreator` on the next.",
-					lists:       []validator.List{listvalidator.ValueStringsAre(stringCheck{description: "service account email", check: google.CheckServiceAccountEmail})},
+					kind:     kindStringList,
+					markdown: "Delegation chain (service account emails, caller side first); each hop needs `roles/iam.serviceAccountTokenCreator` on the next.",
+					lists:    []validator.List{listvalidator.ValueStringsAre(stringCheck{description: "service account email", check: google.CheckServiceAccountEmail})},
 				},
 				"include_email": {
-					kind:        kindBool,
-					description: "Ask for the email and email_verified claims, which rules on Google pin. Defaults to true.",
-					markdown:    "Ask for the `email` and `email_verified` claims, which rules on Google pin. Defaults to `true`.",
+					kind:     kindBool,
+					markdown: "Ask for the `email` and `email_verified` claims, which rules on Google pin. Defaults to `true`.",
 				},
 			},
 		},
 		attrExecutable: {
 			kind: kindObject,
-			description: "Run a program that prints an identity token in Google's executable-sourced credential format " +
-				"({\"version\":1,\"success\":true,\"token_type\":\"urn:ietf:params:oauth:token-type:id_token\",\"id_token\":\"...\",\"expiration_time\":N}). " +
-				"Runs only when GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1, the same safeguard as Google's client libraries.",
 			markdown: "Run a program that prints an identity token in Google's [executable-sourced credential format]" +
 				"(https://google.aip.dev/auth/4117#determining-the-subject-token-in-executable-sourced-credentials) " +
 				"(`{\"version\":1,\"success\":true,\"token_type\":\"urn:ietf:params:oauth:token-type:id_token\",\"id_token\":\"...\",\"expiration_time\":N}`). " +
 				"Runs only when `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`, the same safeguard as Google's client libraries.",
 			attributes: map[string]sourceAttr{
 				"command": {
-					kind:        kindStringList,
-					required:    true,
-					description: "The program and its arguments; no shell is involved.",
-					markdown:    "The program and its arguments; no shell is involved.",
-					lists:       []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+					kind:     kindStringList,
+					required: true,
+					markdown: "The program and its arguments; no shell is involved.",
+					lists:    []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 				},
 				"timeout": {
-					kind:        kindString,
-					description: "How long the program may run, as a Go duration such as \"30s\". Defaults to 30s.",
-					markdown:    "How long the program may run, as a Go duration such as `\"30s\"`. Defaults to `30s`.",
-					strings:     []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
+					kind:     kindString,
+					markdown: "How long the program may run, as a Go duration such as `\"30s\"`. Defaults to `30s`.",
+					strings:  []validator.String{durationValidator{min: time.Second, max: 10 * time.Minute}},
 				},
 			},
 		},
@@ -234,20 +210,17 @@ func ephemeralSourceAttributes() map[string]eschema.Attribute {
 func ephemeralAttribute(a sourceAttr) eschema.Attribute {
 	switch a.kind {
 	case kindBool:
-		return eschema.BoolAttribute{Required: a.required, Optional: !a.required, Description: a.description, MarkdownDescription: a.markdown}
+		return eschema.BoolAttribute{Required: a.required, Optional: !a.required, MarkdownDescription: a.markdown}
 	case kindStringList:
-		return eschema.ListAttribute{ElementType: types.StringType, Required: a.required, Optional: !a.required, Description: a.description,
-			MarkdownDescription: a.markdown, Validators: a.lists}
+		return eschema.ListAttribute{ElementType: types.StringType, Required: a.required, Optional: !a.required, MarkdownDescription: a.markdown, Validators: a.lists}
 	case kindObject:
 		children := map[string]eschema.Attribute{}
 		for name, c := range a.attributes {
 			children[name] = ephemeralAttribute(c)
 		}
-		return eschema.SingleNestedAttribute{Attributes: children, Required: a.required, Optional: !a.required, Description: a.description,
-			MarkdownDescription: a.markdown}
+		return eschema.SingleNestedAttribute{Attributes: children, Required: a.required, Optional: !a.required, MarkdownDescription: a.markdown}
 	default:
-		return eschema.StringAttribute{Required: a.required, Optional: !a.required, Sensitive: a.sensitive, Description: a.description,
-			MarkdownDescription: a.markdown, Validators: a.strings}
+		return eschema.StringAttribute{Required: a.required, Optional: !a.required, Sensitive: a.sensitive, MarkdownDescription: a.markdown, Validators: a.strings}
 	}
 }
 
@@ -262,20 +235,17 @@ func providerSourceAttributes() map[string]pschema.Attribute {
 func providerAttribute(a sourceAttr) pschema.Attribute {
 	switch a.kind {
 	case kindBool:
-		return pschema.BoolAttribute{Required: a.required, Optional: !a.required, Description: a.description, MarkdownDescription: a.markdown}
+		return pschema.BoolAttribute{Required: a.required, Optional: !a.required, MarkdownDescription: a.markdown}
 	case kindStringList:
-		return pschema.ListAttribute{ElementType: types.StringType, Required: a.required, Optional: !a.required, Description: a.description,
-			MarkdownDescription: a.markdown, Validators: a.lists}
+		return pschema.ListAttribute{ElementType: types.StringType, Required: a.required, Optional: !a.required, MarkdownDescription: a.markdown, Validators: a.lists}
 	case kindObject:
 		children := map[string]pschema.Attribute{}
 		for name, c := range a.attributes {
 			children[name] = providerAttribute(c)
 		}
-		return pschema.SingleNestedAttribute{Attributes: children, Required: a.required, Optional: !a.required, Description: a.description,
-			MarkdownDescription: a.markdown}
+		return pschema.SingleNestedAttribute{Attributes: children, Required: a.required, Optional: !a.required, MarkdownDescription: a.markdown}
 	default:
-		return pschema.StringAttribute{Required: a.required, Optional: !a.required, Sensitive: a.sensitive, Description: a.description,
-			MarkdownDescription: a.markdown, Validators: a.strings}
+		return pschema.StringAttribute{Required: a.required, Optional: !a.required, Sensitive: a.sensitive, MarkdownDescription: a.markdown, Validators: a.strings}
 	}
 }
 
@@ -404,20 +374,6 @@ func (m identitySourceModel) source(ctx context.Context, g *google.Config, at pa
 		return identity.Executable(identity.ExecutableOptions{Command: command, Timeout: timeout})
 	}
 	return nil
-}
-
-func stringDefault(v types.String, def string) string {
-	if v.IsNull() || v.IsUnknown() {
-		return def
-	}
-	return v.ValueString()
-}
-
-func boolDefault(v types.Bool, def bool) bool {
-	if v.IsNull() || v.IsUnknown() {
-		return def
-	}
-	return v.ValueBool()
 }
 
 // googleImpersonationSource resolves the provider's Google credentials on

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -294,13 +293,6 @@ func pollStatusObjectFromAPI(p *client.PollStatus) types.Object {
 	})
 }
 
-func timePtrString(t *time.Time) types.String {
-	if t == nil {
-		return types.StringNull()
-	}
-	return timeString(*t)
-}
-
 // federationIssuerFields are the attributes every issuer-shaped object in
 // this provider shows: the resource, the single and the list data source.
 type federationIssuerFields struct {
@@ -338,7 +330,7 @@ func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.Federa
 // yields no names.
 func liveRulesOnIssuer(ctx context.Context, c *client.Client, issuerID string) []string {
 	var names []string
-	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}, IssuerID: issuerID}
+	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}, IssuerID: issuerID}
 	for rule, err := range c.ListFederationRules(ctx, params) {
 		if err != nil {
 			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
@@ -495,24 +487,22 @@ func prefixAll(prefix string, list []string) []string {
 // data sources; the single lookup makes id, name and issuer_url optional
 // lookup keys instead.
 func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
-	computed := func(description, markdown string) dsschema.StringAttribute {
-		return dsschema.StringAttribute{Description: description, MarkdownDescription: markdown, Computed: true}
+	computed := func(markdown string) dsschema.StringAttribute {
+		return dsschema.StringAttribute{MarkdownDescription: markdown, Computed: true}
 	}
 	attrs := map[string]dsschema.Attribute{
-		"id":         computed("Federation issuer ID (fdis_...).", "Federation issuer ID (`fdis_...`)."),
-		"name":       computed("Unique name of the issuer.", "Unique name of the issuer."),
-		"issuer_url": computed("The issuer's URL, as its tokens carry it in iss.", "The issuer's URL, as its tokens carry it in `iss`."),
+		"id":         computed("Federation issuer ID (`fdis_...`)."),
+		"name":       computed("Unique name of the issuer."),
+		"issuer_url": computed("The issuer's URL, as its tokens carry it in `iss`."),
 		"jwks": dsschema.SingleNestedAttribute{
-			Description:         "Where Anthropic finds the keys that verify the issuer's tokens.",
 			MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens.",
 			Computed:            true,
 			Attributes: map[string]dsschema.Attribute{
-				"type":           computed("discovery, explicit_url or inline.", "`discovery`, `explicit_url` or `inline`."),
-				"discovery_base": computed("Discovery base URL (type discovery), or null to derive it from issuer_url.", "Discovery base URL (`type = \"discovery\"`), or `null` to derive it from `issuer_url`."),
-				"url":            computed("JWK Set URL (type explicit_url).", "JWK Set URL (`type = \"explicit_url\"`)."),
-				"ca_cert_pem":    computed("PEM CA certificates trusted when fetching.", "PEM CA certificates trusted when fetching."),
+				"type":           computed("`discovery`, `explicit_url` or `inline`."),
+				"discovery_base": computed("Discovery base URL (`type = \"discovery\"`), or `null` to derive it from `issuer_url`."),
+				"url":            computed("JWK Set URL (`type = \"explicit_url\"`)."),
+				"ca_cert_pem":    computed("PEM CA certificates trusted when fetching."),
 				"keys": dsschema.StringAttribute{
-					Description:         "The inline keys as a normalized JSON array of JWKs (type inline).",
 					MarkdownDescription: "The inline keys as a normalized JSON array of JWKs (`type = \"inline\"`).",
 					Computed:            true,
 					CustomType:          jwksKeysType{},
@@ -520,49 +510,45 @@ func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
 			},
 		},
 		"check_jti": dsschema.BoolAttribute{
-			Description: "Whether each jti is accepted only once.", MarkdownDescription: "Whether each `jti` is accepted only once.", Computed: true,
+			MarkdownDescription: "Whether each `jti` is accepted only once.", Computed: true,
 		},
 		"max_jwt_lifetime_seconds": dsschema.Int64Attribute{
-			Description: "The longest accepted token lifetime (exp - iat), in seconds.", MarkdownDescription: "The longest accepted token lifetime (`exp - iat`), in seconds.", Computed: true,
+			MarkdownDescription: "The longest accepted token lifetime (`exp - iat`), in seconds.", Computed: true,
 		},
-		"jwks_polling_disabled_at": computed("When Anthropic paused key polling after repeated fetch failures (RFC 3339), or null while polling.",
-			"When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling. "+
+		"jwks_polling_disabled_at": computed(
+			"When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling. " +
 				"Resume it with `jwks_polling_disabled = false` on the `anthropic_federation_issuer` resource once the key endpoint works again."),
+
 		"poll_status": dsschema.SingleNestedAttribute{
-			Description:         "Health of key polling; null for inline keys.",
 			MarkdownDescription: "Health of key polling; `null` for inline keys.",
 			Computed:            true,
 			Attributes: map[string]dsschema.Attribute{
 				"consecutive_failures": dsschema.Int64Attribute{
-					Description: "Failed fetches since the last successful one.", MarkdownDescription: "Failed fetches since the last successful one.", Computed: true,
+					MarkdownDescription: "Failed fetches since the last successful one.", Computed: true,
 				},
-				"last_fetched_at": computed("When the keys were last fetched successfully (RFC 3339).", "When the keys were last fetched successfully (RFC 3339)."),
-				"next_poll_at":    computed("When the next fetch is due (RFC 3339); null while polling is paused.", "When the next fetch is due (RFC 3339); `null` while polling is paused."),
+				"last_fetched_at": computed("When the keys were last fetched successfully (RFC 3339)."),
+				"next_poll_at":    computed("When the next fetch is due (RFC 3339); `null` while polling is paused."),
 			},
 		},
-		"created_at":          computed("When the issuer was created (RFC 3339).", "When the issuer was created (RFC 3339)."),
-		"created_by_actor_id": computed("ID of the user or service account that created it.", "ID of the user or service account that created it."),
-		"updated_at":          computed("When the issuer was last changed (RFC 3339).", "When the issuer was last changed (RFC 3339)."),
-		"updated_by_actor_id": computed("ID of the user or service account that last changed it.", "ID of the user or service account that last changed it."),
+		"created_at":          computed("When the issuer was created (RFC 3339)."),
+		"created_by_actor_id": computed("ID of the user or service account that created it."),
+		"updated_at":          computed("When the issuer was last changed (RFC 3339)."),
+		"updated_by_actor_id": computed("ID of the user or service account that last changed it."),
 	}
 	if lookupKeys {
 		attrs["id"] = dsschema.StringAttribute{
-			Description:         "Look the issuer up by ID (fdis_...). Exactly one of id, name and issuer_url must be set.",
 			MarkdownDescription: "Look the issuer up by ID (`fdis_...`). Exactly one of `id`, `name` and `issuer_url` must be set.",
 			Optional:            true,
 			Computed:            true,
 			Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
 		}
 		attrs["name"] = dsschema.StringAttribute{
-			Description:         "Look the issuer up by its unique name.",
 			MarkdownDescription: "Look the issuer up by its unique name.",
 			Optional:            true,
 			Computed:            true,
 			Validators:          []validator.String{nameValidator()},
 		}
 		attrs["issuer_url"] = dsschema.StringAttribute{
-			Description: "Look the issuer up by issuer URL, compared exactly (https://accounts.google.com for Google), so a module " +
-				"reuses the organization's one issuer for that URL.",
 			MarkdownDescription: "Look the issuer up by issuer URL, compared exactly (`https://accounts.google.com` for Google), so a " +
 				"module reuses the organization's one issuer for that URL instead of creating another.",
 			Optional:   true,

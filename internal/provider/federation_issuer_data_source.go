@@ -20,13 +20,9 @@ var (
 	_ datasource.DataSourceWithConfigValidators = (*federationIssuerDataSource)(nil)
 )
 
-// listPageSize is the page size of the lists data sources walk: the API's
-// maximum, so a lookup costs as few requests as possible.
-const listPageSize = 100
-
 func newFederationIssuerDataSource() datasource.DataSource { return &federationIssuerDataSource{} }
 
-type federationIssuerDataSource struct{ data *providerData }
+type federationIssuerDataSource struct{ configuredDataSource }
 
 type federationIssuerDataSourceModel struct {
 	federationIssuerFields
@@ -38,8 +34,6 @@ func (d *federationIssuerDataSource) Metadata(_ context.Context, req datasource.
 
 func (d *federationIssuerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Looks up one live federation issuer by exactly one of id, name or issuer_url, so a configuration can reuse the " +
-			"organization's issuer (for example the one Google issuer) instead of creating another.",
 		MarkdownDescription: "Looks up one live federation issuer by exactly one of `id`, `name` or `issuer_url`, so a module can reuse " +
 			"the organization's issuer (for example its one Google issuer, `https://accounts.google.com`) instead of creating another. " +
 			"Archived issuers are not found.",
@@ -51,10 +45,6 @@ func (d *federationIssuerDataSource) ConfigValidators(context.Context) []datasou
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name"), path.MatchRoot("issuer_url")),
 	}
-}
-
-func (d *federationIssuerDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -36,7 +36,7 @@ var (
 
 func newFederationIssuerResource() resource.Resource { return &federationIssuerResource{} }
 
-type federationIssuerResource struct{ data *providerData }
+type federationIssuerResource struct{ configuredResource }
 
 type federationIssuerModel struct {
 	federationIssuerFields
@@ -50,9 +50,6 @@ func (r *federationIssuerResource) Metadata(_ context.Context, req resource.Meta
 func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	fetchURL := stringCheck{description: "URL Anthropic fetches", check: policy.ValidateFetchURL}
 	resp.Schema = schema.Schema{
-		Description: "A trusted OIDC token issuer for workload identity federation: the issuer URL tokens must carry as iss, and where " +
-			"Anthropic finds the keys that verify them. Keep one issuer per issuer_url in an organization and distinguish workloads " +
-			"with federation rules. Destroying it archives it (the API never hard-deletes); an issuer referenced by a live rule cannot be archived.",
 		MarkdownDescription: "A trusted OIDC token issuer for workload identity federation: the issuer URL tokens must carry as `iss`, and " +
 			"where Anthropic finds the keys that verify them.\n\nKeep **one issuer per `issuer_url`** in an organization (look an existing " +
 			"one up with the `anthropic_federation_issuer` data source) and distinguish workloads with federation rules. Destroying it " +
@@ -60,21 +57,16 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 			"makes every rule on it reject exchanges.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Federation issuer ID (fdis_...).",
 				MarkdownDescription: "Federation issuer ID (`fdis_...`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Updated in place.",
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. Updated in place.",
 				Required:            true,
 				Validators:          []validator.String{nameValidator()},
 			},
 			"issuer_url": schema.StringAttribute{
-				Description: "The issuer's URL, exactly as its tokens carry it in the iss claim. With jwks.type = discovery and no " +
-					"discovery_base, Anthropic fetches <issuer_url>/.well-known/openid-configuration, so it must then be a public https " +
-					"URL on port 443; otherwise it is only compared with iss and must be an https URL without query or fragment. Updated in place.",
 				MarkdownDescription: "The issuer's URL, exactly as its tokens carry it in the `iss` claim (for Google, " +
 					"`https://accounts.google.com`). With `jwks.type = \"discovery\"` and no `discovery_base`, Anthropic fetches " +
 					"`<issuer_url>/.well-known/openid-configuration`, so it must then be a public `https` URL on port 443 with a DNS name; " +
@@ -82,8 +74,6 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				Required: true,
 			},
 			"jwks": schema.SingleNestedAttribute{
-				Description: "Where Anthropic finds the keys that verify the issuer's tokens. Defaults to { type = \"discovery\" }. " +
-					"Replaced whole on update.",
 				MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens. Defaults to `{ type = \"discovery\" }`. " +
 					"The API replaces it whole on update; changing it is done in place.",
 				Optional: true,
@@ -91,38 +81,29 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				Default:  objectdefault.StaticValue(defaultJWKSObject()),
 				Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
-						Description: "discovery (OIDC discovery from issuer_url or discovery_base), explicit_url (a JWK Set URL) " +
-							"or inline (keys given here; no fetching).",
 						MarkdownDescription: "`discovery` (OIDC discovery from `issuer_url` or `discovery_base`), `explicit_url` " +
 							"(a JWK Set URL given in `url`) or `inline` (the keys given in `keys`; Anthropic fetches nothing).",
 						Required:   true,
 						Validators: []validator.String{stringvalidator.OneOf(jwksTypes...)},
 					},
 					"discovery_base": schema.StringAttribute{
-						Description: "Only with type = discovery: fetch <discovery_base>/.well-known/openid-configuration instead of " +
-							"deriving it from issuer_url. A public https URL on port 443.",
 						MarkdownDescription: "Only with `type = \"discovery\"`: fetch `<discovery_base>/.well-known/openid-configuration` " +
 							"instead of deriving it from `issuer_url`. A public `https` URL on port 443 with a DNS name.",
 						Optional:   true,
 						Validators: []validator.String{fetchURL},
 					},
 					"url": schema.StringAttribute{
-						Description:         "Required with type = explicit_url: the URL of the issuer's JWK Set document. A public https URL on port 443.",
 						MarkdownDescription: "Required with `type = \"explicit_url\"`: the URL of the issuer's JWK Set document. A public `https` URL on port 443 with a DNS name.",
 						Optional:            true,
 						Validators:          []validator.String{fetchURL},
 					},
 					"ca_cert_pem": schema.StringAttribute{
-						Description: "Only with type = discovery or explicit_url: PEM CA certificates to trust when fetching, for issuers " +
-							"behind a private CA. At most 8192 characters.",
 						MarkdownDescription: "Only with `type = \"discovery\"` or `\"explicit_url\"`: PEM CA certificate(s) Anthropic trusts " +
 							"when fetching, for issuers whose TLS certificate comes from a private CA. At most 8192 characters.",
 						Optional:   true,
 						Validators: []validator.String{stringCheck{description: "CA certificate PEM", check: policy.ValidateCACertPEM}},
 					},
 					"keys": schema.StringAttribute{
-						Description: "Required with type = inline: the issuer's public keys as a JSON array of JWKs (the keys array of a " +
-							"JWK Set, not the whole document). Key order and formatting do not matter.",
 						MarkdownDescription: "Required with `type = \"inline\"`: the issuer's public signing keys as a JSON **array** of JWKs " +
 							"(the `keys` array of a JWK Set, not the whole document), e.g. `jsonencode(jsondecode(file(\"jwks.json\")).keys)`. " +
 							"Each key needs a unique `kid`; private key material is refused. Key order, member order and whitespace do " +
@@ -135,15 +116,12 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				},
 			},
 			"check_jti": schema.BoolAttribute{
-				Description:         "Accept each jti (token ID) only once per issuer, so a captured token cannot be replayed. Tokens without jti are still accepted. Defaults to true.",
 				MarkdownDescription: "Accept each `jti` (token ID) only once per issuer, so a captured token cannot be replayed. Tokens without `jti` are still accepted. Defaults to `true`.",
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(true),
 			},
 			"max_jwt_lifetime_seconds": schema.Int64Attribute{
-				Description: fmt.Sprintf("The longest lifetime (exp - iat) of a token this issuer may present, %d-%d seconds. Defaults to %d.",
-					policy.MinJWTLifetime, policy.MaxJWTLifetime, policy.DefaultJWTLifetime),
 				MarkdownDescription: fmt.Sprintf("The longest lifetime (`exp - iat`) of a token this issuer may present, %d–%d seconds. Defaults to `%d`.",
 					policy.MinJWTLifetime, policy.MaxJWTLifetime, policy.DefaultJWTLifetime),
 				Optional:   true,
@@ -152,9 +130,6 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				Validators: []validator.Int64{int64validator.Between(policy.MinJWTLifetime, policy.MaxJWTLifetime)},
 			},
 			"jwks_polling_disabled": schema.BoolAttribute{
-				Description: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it by itself after repeated " +
-					"key fetch failures (jwks_polling_disabled_at tells when) and the last fetched keys stay in use. Only false can be " +
-					"set: it resumes polling when Anthropic has paused it. Omit it to leave polling alone; an imported issuer leaves it unset.",
 				MarkdownDescription: "Whether Anthropic has paused polling the issuer's keys. Anthropic pauses it **by itself** after " +
 					"repeated key fetch failures (`jwks_polling_disabled_at` tells when); the keys fetched last stay in use, so rotated " +
 					"keys are not picked up. Only `false` can be set (`true` is not something a client can do): with `false`, a pause " +
@@ -167,29 +142,23 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				PlanModifiers: []planmodifier.Bool{pollingLeftAlone{}},
 			},
 			"jwks_polling_disabled_at": schema.StringAttribute{
-				Description:         "When Anthropic paused key polling after repeated fetch failures (RFC 3339), or null while polling.",
 				MarkdownDescription: "When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling.",
 				Computed:            true,
 			},
 			"poll_status": schema.SingleNestedAttribute{
-				Description: "Health of key polling, refreshed on every read; null for inline keys. It changes on its own, so it never " +
-					"causes a plan.",
 				MarkdownDescription: "Health of key polling, refreshed on every read; `null` for inline keys. It changes on its own and " +
 					"never causes a plan; check it (for example in a `check` block) to notice an issuer whose keys cannot be fetched.",
 				Computed: true,
 				Attributes: map[string]schema.Attribute{
 					"consecutive_failures": schema.Int64Attribute{
-						Description:         "Failed fetches since the last successful one.",
 						MarkdownDescription: "Failed fetches since the last successful one.",
 						Computed:            true,
 					},
 					"last_fetched_at": schema.StringAttribute{
-						Description:         "When the keys were last fetched successfully (RFC 3339).",
 						MarkdownDescription: "When the keys were last fetched successfully (RFC 3339).",
 						Computed:            true,
 					},
 					"next_poll_at": schema.StringAttribute{
-						Description:         "When the next fetch is due (RFC 3339); null while polling is paused.",
 						MarkdownDescription: "When the next fetch is due (RFC 3339); `null` while polling is paused.",
 						Computed:            true,
 					},
@@ -201,10 +170,6 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
 		},
 	}
-}
-
-func (r *federationIssuerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *federationIssuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -466,19 +431,13 @@ func checkPollingRuns(want types.Bool, iss *client.FederationIssuer, diags *diag
 }
 
 func (r *federationIssuerResource) waitVisible(ctx context.Context, written *client.FederationIssuer, diags *diag.Diagnostics) {
-	ok, err := waitForWrite(ctx, written.UpdatedAt, func(ctx context.Context) (time.Time, error) {
+	awaitWrite(ctx, diags, "federation issuer", written.UpdatedAt, func(ctx context.Context) (*client.FederationIssuer, time.Time, error) {
 		iss, err := r.data.client.GetFederationIssuer(ctx, written.ID)
 		if err != nil {
-			return time.Time{}, err
+			return nil, time.Time{}, err
 		}
-		return iss.UpdatedAt, nil
+		return iss, iss.UpdatedAt, nil
 	})
-	switch {
-	case err != nil:
-		diags.AddWarning("Could not confirm the write", "The federation issuer was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
-	case !ok:
-		addStaleReadWarning(diags, "federation issuer")
-	}
 }
 
 func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -17,7 +16,7 @@ var (
 
 func newFederationIssuersDataSource() datasource.DataSource { return &federationIssuersDataSource{} }
 
-type federationIssuersDataSource struct{ data *providerData }
+type federationIssuersDataSource struct{ configuredDataSource }
 
 type federationIssuersDataSourceModel struct {
 	IncludeArchived types.Bool                 `tfsdk:"include_archived"`
@@ -34,33 +33,8 @@ func (d *federationIssuersDataSource) Metadata(_ context.Context, req datasource
 }
 
 func (d *federationIssuersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	item := issuerDataSourceAttributes(false)
-	item["archived_at"] = schema.StringAttribute{
-		Description:         "When the issuer was archived (RFC 3339); null for live issuers.",
-		MarkdownDescription: "When the issuer was archived (RFC 3339); `null` for live issuers.",
-		Computed:            true,
-	}
-	resp.Schema = schema.Schema{
-		Description:         "Lists the organization's federation issuers, live ones only unless include_archived is true.",
-		MarkdownDescription: "Lists the organization's federation issuers, live ones only unless `include_archived` is `true`. Every page of the API's list is read.",
-		Attributes: map[string]schema.Attribute{
-			"include_archived": schema.BoolAttribute{
-				Description:         "Also list archived issuers. Defaults to false.",
-				MarkdownDescription: "Also list archived issuers. Defaults to `false`.",
-				Optional:            true,
-			},
-			"issuers": schema.ListNestedAttribute{
-				Description:         "The issuers, in the API's order.",
-				MarkdownDescription: "The issuers, in the API's order.",
-				Computed:            true,
-				NestedObject:        schema.NestedAttributeObject{Attributes: item},
-			},
-		},
-	}
-}
-
-func (d *federationIssuersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+	resp.Schema = archivableListSchema("federation issuers", "issuers", "The issuers, in the API's order.",
+		"When the issuer was archived (RFC 3339); `null` for live issuers.", issuerDataSourceAttributes(false))
 }
 
 func (d *federationIssuersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -73,17 +47,15 @@ func (d *federationIssuersDataSource) Read(ctx context.Context, req datasource.R
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	params := client.ListParams{Limit: listPageSize, IncludeArchived: cfg.IncludeArchived.ValueBool()}
-	cfg.Issuers = []federationIssuerListItem{}
-	for iss, err := range d.data.client.ListFederationIssuers(ctx, params) {
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to list federation issuers", err)
-			return
-		}
-		var item federationIssuerListItem
-		item.fromAPI(ctx, &iss, &resp.Diagnostics)
-		item.ArchivedAt = timePtrString(iss.ArchivedAt)
-		cfg.Issuers = append(cfg.Issuers, item)
+	var ok bool
+	cfg.Issuers, ok = listArchivable(ctx, &resp.Diagnostics, "federation issuers", cfg.IncludeArchived.ValueBool(), d.data.client.ListFederationIssuers,
+		func(iss *client.FederationIssuer) (item federationIssuerListItem) {
+			item.fromAPI(ctx, iss, &resp.Diagnostics)
+			item.ArchivedAt = timePtrString(iss.ArchivedAt)
+			return item
+		})
+	if !ok {
+		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

@@ -22,14 +22,14 @@ var (
 
 func newFederationRuleDataSource() datasource.DataSource { return &federationRuleDataSource{} }
 
-type federationRuleDataSource struct{ data *providerData }
+type federationRuleDataSource struct{ configuredDataSource }
 
 func (d *federationRuleDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
 }
 
 func computedDSString(description string) schema.StringAttribute {
-	return schema.StringAttribute{Description: description, MarkdownDescription: description, Computed: true}
+	return schema.StringAttribute{MarkdownDescription: description, Computed: true}
 }
 
 // ruleDataSourceAttributes are a rule's attributes, all read-only, for the
@@ -41,13 +41,11 @@ func ruleDataSourceAttributes() map[string]schema.Attribute {
 		"issuer_id":   computedDSString("ID of the federation issuer (fdis_...) whose tokens the rule accepts."),
 		"issuer_name": computedDSString("Name of the federation issuer."),
 		"match": schema.SingleNestedAttribute{
-			Description:         "Which tokens the rule accepts; every matcher that is set must pass.",
 			MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass.",
 			Computed:            true,
 			Attributes: map[string]schema.Attribute{
 				"audience": computedDSString("Audience the token must carry; when null, tokens must carry aud https://api.anthropic.com."),
 				"claims": schema.MapAttribute{
-					Description:         "Top-level claims the token must carry, compared exactly.",
 					MarkdownDescription: "Top-level claims the token must carry, compared exactly.",
 					ElementType:         types.StringType,
 					Computed:            true,
@@ -57,7 +55,6 @@ func ruleDataSourceAttributes() map[string]schema.Attribute {
 			},
 		},
 		"target": schema.SingleNestedAttribute{
-			Description:         "The service account whose access tokens the rule mints.",
 			MarkdownDescription: "The service account whose access tokens the rule mints.",
 			Computed:            true,
 			Attributes: map[string]schema.Attribute{
@@ -67,25 +64,20 @@ func ruleDataSourceAttributes() map[string]schema.Attribute {
 		},
 		"oauth_scope": computedDSString("Scope of the minted tokens."),
 		"workspace_ids": schema.SetAttribute{
-			Description:         "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
 			MarkdownDescription: "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
 			ElementType:         types.StringType,
 			CustomType:          newStringSetType(),
 			Computed:            true,
 		},
 		"applies_to_all_workspaces": schema.BoolAttribute{
-			Description:         "Whether the rule is enabled in every workspace.",
 			MarkdownDescription: "Whether the rule is enabled in every workspace.",
 			Computed:            true,
 		},
 		"token_lifetime_seconds": schema.Int64Attribute{
-			Description:         "Upper bound of the minted access tokens' lifetime, in seconds.",
 			MarkdownDescription: "Upper bound of the minted access tokens' lifetime, in seconds.",
 			Computed:            true,
 		},
 		"sdk_environment": schema.MapAttribute{
-			Description: "Environment variables for a workload using this rule with an Anthropic SDK (ANTHROPIC_FEDERATION_RULE_ID, ANTHROPIC_ORGANIZATION_ID, " +
-				"ANTHROPIC_SERVICE_ACCOUNT_ID and, when the rule is enabled in exactly one workspace, ANTHROPIC_WORKSPACE_ID).",
 			MarkdownDescription: "Environment variables for a workload using this rule with an Anthropic SDK (`ANTHROPIC_FEDERATION_RULE_ID`, `ANTHROPIC_ORGANIZATION_ID`, " +
 				"`ANTHROPIC_SERVICE_ACCOUNT_ID` and, when the rule is enabled in exactly one workspace, `ANTHROPIC_WORKSPACE_ID`).",
 			ElementType: types.StringType,
@@ -101,7 +93,6 @@ func ruleDataSourceAttributes() map[string]schema.Attribute {
 func (d *federationRuleDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := ruleDataSourceAttributes()
 	attrs["id"] = schema.StringAttribute{
-		Description:         "ID of the rule to read (fdrl_...). Set exactly one of id and name.",
 		MarkdownDescription: "ID of the rule to read (`fdrl_...`). Set exactly one of `id` and `name`.",
 		Optional:            true,
 		Computed:            true,
@@ -111,21 +102,15 @@ func (d *federationRuleDataSource) Schema(_ context.Context, _ datasource.Schema
 		},
 	}
 	attrs["name"] = schema.StringAttribute{
-		Description:         "Name of the live rule to read. Set exactly one of id and name.",
 		MarkdownDescription: "Name of the live rule to read. Set exactly one of `id` and `name`.",
 		Optional:            true,
 		Computed:            true,
 		Validators:          []validator.String{nameValidator()},
 	}
 	resp.Schema = schema.Schema{
-		Description:         "Reads one federation rule by ID or by name, for example to feed its sdk_environment to a workload managed elsewhere.",
 		MarkdownDescription: "Reads one federation rule by `id` or by `name`, for example to feed its `sdk_environment` to a workload managed in another configuration.",
 		Attributes:          attrs,
 	}
-}
-
-func (d *federationRuleDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -180,7 +165,7 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 
 // findRuleByName pages through the live rules; names are unique among them.
 func findRuleByName(ctx context.Context, c *client.Client, name string) (*client.FederationRule, error) {
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}}) {
+	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
 		if err != nil {
 			return nil, err
 		}

@@ -39,7 +39,7 @@ var (
 
 func newFederationRuleResource() resource.Resource { return &federationRuleResource{} }
 
-type federationRuleResource struct{ data *providerData }
+type federationRuleResource struct{ configuredResource }
 
 // federationRuleFields are the attributes a rule has on the API; the
 // resource and the data sources share them.
@@ -78,8 +78,6 @@ const ruleWorkspaceIDsDescription = "Workspaces the rule is explicitly enabled i
 
 func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived access tokens of a service account, " +
-			"with which scope and in which workspaces. Destroying it archives it (the API never hard-deletes).",
 		MarkdownDescription: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived Claude API access tokens " +
 			"of a service account, with which scope and in which workspaces.\n\n" +
 			"The provider checks the rule the way the service does, on the attribute to fix, before anything is written. Mistakes the configuration " +
@@ -92,27 +90,22 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"Destroying the rule **archives** it (the API never hard-deletes); exchanges through it stop at once.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Federation rule ID (fdrl_...).",
 				MarkdownDescription: "Federation rule ID (`fdrl_...`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Can be changed in place.",
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. Can be changed in place.",
 				Required:            true,
 				Validators:          []validator.String{nameValidator()},
 			},
 			"description": schema.StringAttribute{
-				Description: "Free-text description, up to 2000 characters. Omit it for no description; an empty string is not accepted " +
-					"because the API returns a cleared description as empty and cannot tell the two apart.",
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API returns a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, policy.MaxDescriptionLength), descriptionTextValidator()},
 			},
 			"issuer_id": schema.StringAttribute{
-				Description:         "ID of the federation issuer (fdis_...) whose tokens the rule accepts. The API cannot move a rule to another issuer, so changing it replaces the rule.",
 				MarkdownDescription: "ID of the federation issuer (`fdis_...`) whose tokens the rule accepts. The API cannot move a rule to another issuer, so changing it **replaces** the rule.",
 				Required:            true,
 				Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
@@ -120,21 +113,16 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			},
 			"issuer_name": computedString("Name of the federation issuer.", false),
 			"match": schema.SingleNestedAttribute{
-				Description: "Which tokens the rule accepts; every matcher that is set must pass. Set at least one of subject_prefix, claims or condition " +
-					"(audience alone identifies no workload). Changed in place: the API replaces the whole match.",
 				MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass. Set at least one of `subject_prefix`, `claims` or " +
 					"`condition` (`audience` alone identifies no workload). Changed in place: the API replaces the whole match.",
 				Required: true,
 				Attributes: map[string]schema.Attribute{
 					"audience": schema.StringAttribute{
-						Description: "Audience the token must carry (one of its aud values), compared exactly. When unset, tokens must carry aud https://api.anthropic.com.",
 						MarkdownDescription: "Audience the token must carry (one of its `aud` values), compared exactly. When unset, tokens must carry " +
 							"`aud = \"https://api.anthropic.com\"`. Recommended for Google-issued tokens, which any Google account can mint for any audience.",
 						Optional: true,
 					},
 					"claims": schema.MapAttribute{
-						Description: "Top-level claims the token must carry, each compared exactly as a string. For Google tokens pin sub (the service " +
-							"account's 21-digit uniqueId) and email.",
 						MarkdownDescription: "Top-level claims the token must carry, each compared exactly as a string (no wildcards). For Google tokens pin " +
 							"`sub` (the service account's 21-digit numeric uniqueId, not its email) and `email`.",
 						ElementType: types.StringType,
@@ -142,16 +130,12 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 						Validators:  []validator.Map{mapvalidator.SizeAtLeast(1)},
 					},
 					"subject_prefix": schema.StringAttribute{
-						Description: "The token's sub, exactly, or a prefix of it when it ends in *. Case-sensitive; * alone is refused. " +
-							"Not usable with Google tokens, whose sub has no stable prefix.",
 						MarkdownDescription: "The token's `sub`, exactly, or a prefix of it when it ends in `*` (e.g. `repo:my-org/my-repo:*`). Case-sensitive; " +
 							"`*` alone is refused. Not usable with Google-issued tokens, whose `sub` is a numeric uniqueId with no stable prefix " +
 							"(see `allow_google_subject_prefix`).",
 						Optional: true,
 					},
 					"condition": schema.StringAttribute{
-						Description: "CEL expression over the variable claims (the token's full claim map) that must be true, e.g. " +
-							"claims.email_verified == true && claims.email.endsWith(\"@example.com\"). Must return a bool and depend on the claims.",
 						MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
 							"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
 							"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
@@ -163,27 +147,21 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				},
 			},
 			"target": schema.SingleNestedAttribute{
-				Description:         "The service account whose access tokens the rule mints. Changed in place.",
 				MarkdownDescription: "The service account whose access tokens the rule mints. Changed in place.",
 				Required:            true,
 				Attributes: map[string]schema.Attribute{
 					"service_account_id": schema.StringAttribute{
-						Description:         "Service account ID (svac_...).",
 						MarkdownDescription: "Service account ID (`svac_...`).",
 						Required:            true,
 						Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
 					},
 					"service_account_name": schema.StringAttribute{
-						Description:         "Name of the target service account.",
 						MarkdownDescription: "Name of the target service account.",
 						Computed:            true,
 					},
 				},
 			},
 			"oauth_scope": schema.StringAttribute{
-				Description: "Space-separated scopes of the minted tokens, each at most once, out of " + strings.Join(policy.OAuthScopes(), ", ") +
-					"; the order does not matter. org:admin needs a target service account with organization_role admin. " +
-					"Only workspace:developer and/or workspace:inference can be managed with an OAuth access token; the others need a Console session.",
 				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes(), "`, `") +
 					"` (for example `\"workspace:developer workspace:inference\"`); the order does not matter and reordering plans no change. " +
 					"`org:admin` needs a target service account with `organization_role = \"admin\"`. The API lets an OAuth access token (what this " +
@@ -193,7 +171,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				PlanModifiers: []planmodifier.String{sameScopesKeepState{}},
 			},
 			"workspace_ids": schema.SetAttribute{
-				Description: ruleWorkspaceIDsDescription,
 				MarkdownDescription: "Workspaces the rule is explicitly enabled in: workspace IDs (`wrkspc_...`), at least one. The default " +
 					"workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`. Required unless " +
 					"`applies_to_all_workspaces = true`; both may be set, and then the API keeps these enablements but ignores them at exchange " +
@@ -212,15 +189,12 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				},
 			},
 			"applies_to_all_workspaces": schema.BoolAttribute{
-				Description:         "Enable the rule in every workspace of the organization, present and future; workspace_ids are then kept but ignored at exchange. Defaults to false.",
 				MarkdownDescription: "Enable the rule in every workspace of the organization, present and future; `workspace_ids`, if set, are then kept but ignored at exchange. Set this to `true`, `workspace_ids`, or both. Defaults to `false`.",
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(false),
 			},
 			"token_lifetime_seconds": schema.Int64Attribute{
-				Description: fmt.Sprintf("Upper bound of the minted access tokens' lifetime, %d-%d seconds. Defaults to %d. A token never outlives twice the remaining validity of the identity token it was exchanged for.",
-					policy.MinTokenLifetime, policy.MaxTokenLifetime, policy.DefaultTokenLifetime),
 				MarkdownDescription: fmt.Sprintf("Upper bound of the minted access tokens' lifetime, %d–%d seconds. Defaults to `%d`. A token never outlives twice the remaining validity of the identity token it was exchanged for.",
 					policy.MinTokenLifetime, policy.MaxTokenLifetime, policy.DefaultTokenLifetime),
 				Optional:   true,
@@ -229,8 +203,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators: []validator.Int64{int64validator.Between(policy.MinTokenLifetime, policy.MaxTokenLifetime)},
 			},
 			"allow_google_subject_prefix": schema.BoolAttribute{
-				Description: "Opt-out: turn the plan-time error for match.subject_prefix on Google's issuer into a warning. Google sub values are numeric " +
-					"uniqueIds with no stable prefix, so a prefix can match service accounts in every Google project. Not sent to the API. Defaults to false.",
 				MarkdownDescription: "Opt-out: turn the plan-time error for `match.subject_prefix` on Google's issuer (`https://accounts.google.com`) into a " +
 					"warning. Google `sub` values are numeric uniqueIds with no stable prefix, so a prefix can match service accounts in every Google " +
 					"project; prefer `claims.sub` and `claims.email`. Only the provider's own check is relaxed: the service may still refuse the rule. " +
@@ -240,9 +212,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Default:  booldefault.StaticBool(false),
 			},
 			"sdk_environment": schema.MapAttribute{
-				Description: "Environment variables for a workload using this rule with an Anthropic SDK: ANTHROPIC_FEDERATION_RULE_ID, " +
-					"ANTHROPIC_ORGANIZATION_ID (the provider's organization_id, when set), ANTHROPIC_SERVICE_ACCOUNT_ID and, when the rule is enabled in " +
-					"exactly one workspace, ANTHROPIC_WORKSPACE_ID. Add the identity token source (ANTHROPIC_IDENTITY_TOKEN_FILE) yourself.",
 				MarkdownDescription: "Environment variables for a workload using this rule with an Anthropic SDK: `ANTHROPIC_FEDERATION_RULE_ID`, " +
 					"`ANTHROPIC_ORGANIZATION_ID` (the provider's `organization_id`, when set), `ANTHROPIC_SERVICE_ACCOUNT_ID` and, when the rule is " +
 					"enabled in exactly one workspace, `ANTHROPIC_WORKSPACE_ID`. Feed it to a container's `env` with a `dynamic` block; add the identity " +
@@ -256,10 +225,6 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed the rule.", false),
 		},
 	}
-}
-
-func (r *federationRuleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // organizationID is the organization for sdk_environment: configured, or
@@ -624,24 +589,17 @@ func (r *federationRuleResource) syncWorkspaces(ctx context.Context, ruleID stri
 // the wait runs out, fallback puts the written values in the model and a
 // warning says so.
 func (r *federationRuleResource) settle(ctx context.Context, plan *federationRuleModel, ruleID string, writtenAt time.Time, workspaces []string, fallback func(), diags *diag.Diagnostics) {
-	var fresh *client.FederationRule
-	ok, err := waitForWrite(ctx, writtenAt, func(ctx context.Context) (time.Time, error) {
+	fresh, ok := awaitWrite(ctx, diags, "federation rule", writtenAt, func(ctx context.Context) (*client.FederationRule, time.Time, error) {
 		got, err := r.data.client.GetFederationRule(ctx, ruleID)
 		if err != nil {
-			return time.Time{}, err
+			return nil, time.Time{}, err
 		}
 		if !sameMembers(got.WorkspaceIDs, workspaces) {
-			return time.Time{}, nil // an enablement write is not visible yet
+			return nil, time.Time{}, nil // an enablement write is not visible yet
 		}
-		fresh = got
-		return got.UpdatedAt, nil
+		return got, got.UpdatedAt, nil
 	})
-	switch {
-	case err != nil:
-		diags.AddWarning("Could not confirm the write", "The federation rule was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
-	case !ok:
-		addStaleReadWarning(diags, "federation rule")
-	default:
+	if ok {
 		plan.fromAPI(fresh, r.organizationID())
 		return
 	}
@@ -846,4 +804,207 @@ func targetAttr(obj types.Object, name string) attr.Value {
 		return nil
 	}
 	return obj.Attributes()[name]
+}
+
+// mapAttributePaths are the attributes, below the rule, whose children are
+// map keys rather than nested attribute names.
+var mapAttributePaths = map[string]bool{"match.claims": true}
+
+// findingPath turns a policy finding's path, such as
+// ["match","claims","sub"], into the framework path of that attribute, so
+// the diagnostic points at the offending line of the configuration.
+func findingPath(p []string) path.Path {
+	if len(p) == 0 {
+		return path.Empty()
+	}
+	out := path.Root(p[0])
+	for i := 1; i < len(p); i++ {
+		if mapAttributePaths[strings.Join(p[:i], ".")] {
+			out = out.AtMapKey(p[i])
+		} else {
+			out = out.AtName(p[i])
+		}
+	}
+	return out
+}
+
+// addFindings reports policy findings at their attributes. Summaries repeat
+// the path in the service's field-first style, so the message names the
+// attribute even where Terraform cannot show the source line.
+func addFindings(diags *diag.Diagnostics, findings []policy.Finding, withWarnings bool) {
+	for _, f := range findings {
+		summary := "Federation rule " + f.Error()
+		switch f.Severity {
+		case policy.SeverityError:
+			diags.AddAttributeError(findingPath(f.Path), summary, f.Detail)
+		case policy.SeverityWarning:
+			if withWarnings {
+				diags.AddAttributeWarning(findingPath(f.Path), summary, f.Detail)
+			}
+		}
+	}
+}
+
+// validateMatchConfig runs the issuer-independent match checks. Everything
+// it needs is in the configuration, so it makes no API request. A condition
+// is compiled on its own when the rest of the match is not known yet, so a
+// CEL mistake shows at the earliest plan.
+func validateMatchConfig(m ruleMatchModel, diags *diag.Diagnostics, withWarnings bool) {
+	pm, known := m.toPolicy()
+	if known {
+		addFindings(diags, policy.ValidateMatch(pm), withWarnings)
+		return
+	}
+	if !m.Condition.IsNull() && !m.Condition.IsUnknown() {
+		if _, err := policy.CompileCondition(m.Condition.ValueString()); err != nil {
+			diags.AddAttributeError(path.Root("match").AtName("condition"), "Federation rule match.condition: "+err.Error(),
+				"condition is a CEL expression over the variable claims that must evaluate to a bool and depend on the token, e.g. claims.email == \"robot@example.com\".")
+		}
+	}
+}
+
+// validateWorkspaceChoice enforces that the rule is enabled somewhere:
+// workspace_ids, applies_to_all_workspaces = true, or both (the API keeps
+// explicit enablements while the rule applies to all workspaces and ignores
+// them at exchange until it is narrowed again).
+func validateWorkspaceChoice(ws types.Set, all types.Bool, diags *diag.Diagnostics) {
+	if ws.IsUnknown() || all.IsUnknown() {
+		return
+	}
+	allTrue := all.ValueBool()
+	switch {
+	case ws.IsNull() && !allTrue:
+		diags.AddAttributeError(path.Root("workspace_ids"), "Missing workspaces",
+			"workspace_ids: a federation rule must be enabled somewhere. Set workspace_ids to one or more workspace IDs "+
+				"(wrkspc_...; data.anthropic_workspace finds them, the default workspace included), or set applies_to_all_workspaces = true.")
+	}
+}
+
+// ruleGuardInput is what the issuer- and target-dependent guards look at.
+type ruleGuardInput struct {
+	issuerID    types.String
+	match       ruleMatchModel
+	matchKnown  bool
+	scope       types.String
+	target      types.String // service account id
+	checkTarget bool         // the target or the scope is new: read the service account
+	allowGoogle bool
+}
+
+// ruleGuardResult carries what the guards learned.
+type ruleGuardResult struct {
+	serviceAccountName string // set when the target was read
+}
+
+// remoteRuleGuards runs the checks that need the issuer or the target
+// service account, reading each (GET only, through the provider instance's
+// read cache, so many rules on one issuer read it once) when its ID is known. The
+// service applies the same tenant-pinning and organization-role rules and
+// answers 400; checking first turns that into a plan-time error on the
+// attribute to fix, with no write attempted.
+func remoteRuleGuards(ctx context.Context, pd *providerData, in ruleGuardInput, diags *diag.Diagnostics, withWarnings bool) ruleGuardResult {
+	var res ruleGuardResult
+	if !in.issuerID.IsUnknown() && !in.issuerID.IsNull() {
+		issuerID := in.issuerID.ValueString()
+		is, err := pd.federationIssuer(ctx, issuerID)
+		switch {
+		case client.IsNotFound(err):
+			diags.AddAttributeError(path.Root("issuer_id"), "Federation issuer not found",
+				fmt.Sprintf("issuer_id: no federation issuer %s exists in this organization. Check the ID, or create the issuer first.", issuerID))
+		case err != nil:
+			addAPIError(diags, "Unable to read federation issuer "+issuerID+" to check the rule", err)
+		case is.IsArchived():
+			diags.AddAttributeError(path.Root("issuer_id"), "Federation issuer is archived",
+				fmt.Sprintf("issuer_id: federation issuer %s (%s) is archived, so rules cannot use it. Point the rule at a live issuer.", issuerID, is.Name))
+		case in.matchKnown:
+			pm, _ := in.match.toPolicy()
+			addFindings(diags, policy.CheckTenantPin(is.IssuerURL, pm, policy.TenantOptions{AllowGoogleSubjectPrefix: in.allowGoogle}), withWarnings)
+		}
+	}
+	if in.checkTarget && !in.target.IsUnknown() && !in.target.IsNull() {
+		saID := in.target.ValueString()
+		targetPath := path.Root("target").AtName("service_account_id")
+		sa, err := pd.serviceAccount(ctx, saID)
+		switch {
+		case client.IsNotFound(err):
+			diags.AddAttributeError(targetPath, "Target service account not found",
+				fmt.Sprintf("target.service_account_id: no service account %s exists in this organization.", saID))
+		case err != nil:
+			addAPIError(diags, "Unable to read service account "+saID+" to check the rule's target", err)
+		case sa.IsArchived():
+			diags.AddAttributeError(targetPath, "Target service account is archived",
+				fmt.Sprintf("target.service_account_id: service account %s (%s) is archived; a rule must target a live service account.", saID, sa.Name))
+		default:
+			res.serviceAccountName = sa.Name
+			if policy.HasOAuthScope(in.scope.ValueString(), policy.ScopeOrgAdmin) && sa.OrganizationRole != "admin" {
+				diags.AddAttributeError(path.Root("oauth_scope"), "oauth_scope org:admin needs an admin service account",
+					fmt.Sprintf("oauth_scope: an org:admin rule must target a service account with organization_role = \"admin\", but %s (%s) is %q. "+
+						"Target an admin service account (creating or promoting one needs an interactive credential: a user's OAuth token, not a token minted by a federation exchange), "+
+						"or use a workspace scope such as workspace:developer.",
+						saID, sa.Name, sa.OrganizationRole))
+			}
+		}
+	}
+	return res
+}
+
+// planGuardNote explains why a finding of the remote guards is a warning
+// at plan time.
+const planGuardNote = "This check depends on the issuer or the target service account, which live outside this resource and may change " +
+	"outside this configuration, so the plan reports it as a warning: as an error it would also stop `terraform destroy` and refreshes, " +
+	"which plan the configuration again. Apply repeats the check and refuses the rule before anything is written."
+
+// planRuleGuards runs the remote guards for a plan. What they find is
+// reported as warnings, on the attribute to fix: a plan-time error would
+// trap the configuration, because Terraform plans it again before a destroy
+// (the pre-destroy refresh) and a provider cannot tell that plan from any
+// other. The same checks run as errors in Create and Update, before any
+// write. Checks whose inputs are not known yet are announced, so a rule
+// that will be checked only at apply does not look verified.
+func planRuleGuards(ctx context.Context, pd *providerData, in ruleGuardInput, diags *diag.Diagnostics) ruleGuardResult {
+	var found diag.Diagnostics
+	res := remoteRuleGuards(ctx, pd, in, &found, true)
+	for _, d := range found {
+		if d.Severity() != diag.SeverityError {
+			diags.Append(d)
+			continue
+		}
+		summary, detail := "Will fail at apply: "+d.Summary(), d.Detail()+"\n\n"+planGuardNote
+		if wp, ok := d.(diag.DiagnosticWithPath); ok {
+			diags.AddAttributeWarning(wp.Path(), summary, detail)
+		} else {
+			diags.AddWarning(summary, detail)
+		}
+	}
+	switch {
+	case in.issuerID.IsUnknown():
+		diags.AddAttributeWarning(path.Root("issuer_id"), "Federation rule checked at apply: the issuer is created in this run",
+			"issuer_id is known only after apply (the issuer is created or replaced in this run), so the checks that need the issuer "+
+				"(that it exists and is live, and the tenant pinning required on shared issuers such as "+policy.GoogleIssuer+") run at apply, "+
+				"before the rule is written. To see them at plan time, apply the issuer first (terraform apply -target=<the issuer>).")
+	case !in.issuerID.IsNull() && !in.matchKnown:
+		diags.AddAttributeWarning(path.Root("match"), "Federation rule match checked at apply: it is known only after apply",
+			"Part of match comes from values known only after apply, so the tenant-pinning checks of the issuer run at apply, before the rule is written.")
+	}
+	if in.checkTarget && in.target.IsUnknown() && (in.scope.IsUnknown() || policy.HasOAuthScope(in.scope.ValueString(), policy.ScopeOrgAdmin)) {
+		diags.AddAttributeWarning(path.Root("target").AtName("service_account_id"),
+			"Federation rule checked at apply: the target service account is created in this run",
+			"target.service_account_id is known only after apply, so the check that an org:admin rule targets an admin service account runs at apply, "+
+				"before the rule is written.")
+	}
+	return res
+}
+
+// privilegedScope reports oauth_scope values only a Console session may
+// grant or change (any scope beyond workspace:developer and
+// workspace:inference); the provider's OAuth credential gets 403 for them.
+func privilegedScope(scope string) bool { return !policy.IsOAuthCallerScope(scope) }
+
+// privilegedScopeDetail explains a 403 on a rule with a privileged scope.
+func privilegedScopeDetail(scope string, err error) string {
+	return fmt.Sprintf("oauth_scope: rules with oauth_scope %q can only be created, changed or archived from an Anthropic Console session. "+
+		"An OAuth access token, which is what this provider authenticates with, may only manage rules whose scopes are %s. "+
+		"Create or change this rule in the Console and, if you want Terraform to track it, import it (terraform import with its fdrl_ ID) "+
+		"and leave it unchanged; or use a workspace scope.\n\n%s",
+		scope, strings.Join(policy.OAuthCallerScopes(), " and/or "), apiErrorDetail(err))
 }

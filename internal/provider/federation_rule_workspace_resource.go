@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -27,7 +23,7 @@ func newFederationRuleWorkspaceResource() resource.Resource {
 	return &federationRuleWorkspaceResource{}
 }
 
-type federationRuleWorkspaceResource struct{ data *providerData }
+type federationRuleWorkspaceResource struct{ configuredResource }
 
 type federationRuleWorkspaceModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -43,11 +39,12 @@ func (r *federationRuleWorkspaceResource) Metadata(_ context.Context, req resour
 }
 
 func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	attrs := workspaceJoinAttributes(federationRuleWorkspaceIdentityAttrs, "Federation rule ID (`fdrl_...`).",
+		idValidator(policy.PrefixRule, "federation rule"))
+	attrs["workspace_name"] = computedString("Name of the workspace.", true)
+	attrs["created_at"] = computedString("When the rule was enabled in the workspace (RFC 3339).", true)
+	attrs["created_by_actor_id"] = computedString("ID of the user or service account that enabled the rule in the workspace.", true)
 	resp.Schema = schema.Schema{
-		Description: "Enables a federation rule in one workspace. The rule's workspace_ids attribute is authoritative: when you manage " +
-			"enablements with this resource, add lifecycle { ignore_changes = [workspace_ids] } to the anthropic_federation_rule, " +
-			"or each resource undoes the other's changes.",
 		MarkdownDescription: "Enables a federation rule in one workspace, so workloads can exchange tokens through the rule for that workspace.\n\n" +
 			"~> **Use either this resource or the rule's `workspace_ids`, not both for the same workspaces.** `workspace_ids` on " +
 			"`anthropic_federation_rule` is authoritative: it reverts enablements it does not list. To manage enablements with this resource " +
@@ -55,42 +52,12 @@ func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.S
 			"`lifecycle { ignore_changes = [workspace_ids] }` to the rule, the way inline and separate security group rules are " +
 			"combined in the AWS provider.\n\n" +
 			"Every change replaces the enablement (disable, then enable). A rule with `applies_to_all_workspaces = true` cannot have individual enablements.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Description:         "Composite ID: <federation_rule_id>:<workspace_id>.",
-				MarkdownDescription: "Composite ID: `<federation_rule_id>:<workspace_id>`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"federation_rule_id": schema.StringAttribute{
-				Description:         "Federation rule ID (fdrl_...).",
-				MarkdownDescription: "Federation rule ID (`fdrl_...`).",
-				Required:            true,
-				Validators:          []validator.String{idValidator(policy.PrefixRule, "federation rule")},
-				PlanModifiers:       replace,
-			},
-			"workspace_id": schema.StringAttribute{
-				Description:         "Workspace ID (wrkspc_...). The default workspace has its own ID too: look it up with data.anthropic_workspace (default = true).",
-				MarkdownDescription: "Workspace ID (`wrkspc_...`). The default workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`.",
-				Required:            true,
-				Validators:          []validator.String{storedWorkspaceIDValidator()},
-				PlanModifiers:       replace,
-			},
-			"workspace_name":      computedString("Name of the workspace.", true),
-			"created_at":          computedString("When the rule was enabled in the workspace (RFC 3339).", true),
-			"created_by_actor_id": computedString("ID of the user or service account that enabled the rule in the workspace.", true),
-		},
+		Attributes: attrs,
 	}
 }
 
-func (r *federationRuleWorkspaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func enablementID(ruleID, workspaceID string) string { return ruleID + ":" + workspaceID }
-
 func (m *federationRuleWorkspaceModel) fromAPI(en *client.FederationRuleWorkspace) {
-	m.ID = types.StringValue(enablementID(en.FederationRuleID, en.WorkspaceID))
+	m.ID = types.StringValue(workspaceJoinID(en.FederationRuleID, en.WorkspaceID))
 	m.FederationRuleID = types.StringValue(en.FederationRuleID)
 	m.WorkspaceID = types.StringValue(en.WorkspaceID)
 	m.WorkspaceName = types.StringValue(en.WorkspaceName)
@@ -156,7 +123,7 @@ func (r *federationRuleWorkspaceResource) Read(ctx context.Context, req resource
 		return
 	}
 	if en == nil {
-		tflog.Warn(ctx, "federation rule enablement is gone; removing it from state", map[string]any{"id": enablementID(ruleID, wsID)})
+		tflog.Warn(ctx, "federation rule enablement is gone; removing it from state", map[string]any{"id": workspaceJoinID(ruleID, wsID)})
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -205,17 +172,5 @@ func (r *federationRuleWorkspaceResource) Delete(ctx context.Context, req resour
 }
 
 func (r *federationRuleWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs, &resp.State)
-	ref, what, ok := importRef(ctx, req, &resp.Diagnostics, federationRuleWorkspaceIdentityAttrs)
-	if !ok {
-		return
-	}
-	ruleID, wsID, err := splitCompositeID(ref, policy.PrefixRule, "fdrl_...:wrkspc_...")
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ref)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("federation_rule_id"), ruleID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
+	importWorkspaceJoin(ctx, req, resp, federationRuleWorkspaceIdentityAttrs, policy.PrefixRule, "fdrl_...:wrkspc_...")
 }

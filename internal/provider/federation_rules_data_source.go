@@ -19,7 +19,7 @@ var (
 
 func newFederationRulesDataSource() datasource.DataSource { return &federationRulesDataSource{} }
 
-type federationRulesDataSource struct{ data *providerData }
+type federationRulesDataSource struct{ configuredDataSource }
 
 type federationRulesModel struct {
 	IssuerID types.String           `tfsdk:"issuer_id"`
@@ -35,27 +35,20 @@ func (d *federationRulesDataSource) Schema(_ context.Context, _ datasource.Schem
 	ruleAttrs["id"] = computedDSString("Federation rule ID (fdrl_...).")
 	ruleAttrs["name"] = computedDSString("Name of the rule.")
 	resp.Schema = schema.Schema{
-		Description:         "Lists the organization's live federation rules, optionally only those of one issuer.",
 		MarkdownDescription: "Lists the organization's live (not archived) federation rules, optionally only those of one issuer. Follows every page of the API's list.",
 		Attributes: map[string]schema.Attribute{
 			"issuer_id": schema.StringAttribute{
-				Description:         "Only list the rules of this federation issuer (fdis_...).",
 				MarkdownDescription: "Only list the rules of this federation issuer (`fdis_...`).",
 				Optional:            true,
 				Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
 			},
 			"rules": schema.ListNestedAttribute{
-				Description:         "The rules, in the API's order.",
 				MarkdownDescription: "The rules, in the API's order.",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: ruleAttrs},
 			},
 		},
 	}
-}
-
-func (d *federationRulesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -71,7 +64,7 @@ func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.Rea
 	if !d.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
-	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}, IssuerID: cfg.IssuerID.ValueString()}
+	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}, IssuerID: cfg.IssuerID.ValueString()}
 	cfg.Rules = []federationRuleFields{}
 	for rule, err := range d.data.client.ListFederationRules(ctx, params) {
 		if err != nil {

@@ -66,63 +66,50 @@ func (r *federationTokenEphemeralResource) Metadata(_ context.Context, req ephem
 func (r *federationTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	attrs := ephemeralSourceAttributes()
 	attrs["federation_rule_id"] = schema.StringAttribute{
-		Description:         "ID of the federation rule (fdrl_...) to exchange the identity token through.",
 		MarkdownDescription: "ID of the federation rule (`fdrl_...`) to exchange the identity token through.",
 		Required:            true,
 		Validators:          []validator.String{idValidator(policy.PrefixRule, "federation rule")},
 	}
 	attrs["organization_id"] = schema.StringAttribute{
-		Description:         "UUID of the organization the rule belongs to. Defaults to the provider's organization_id.",
 		MarkdownDescription: "UUID of the organization the rule belongs to. Defaults to the provider's `organization_id`.",
 		Optional:            true,
 		Validators:          []validator.String{uuidValidator{}},
 	}
 	attrs["service_account_id"] = schema.StringAttribute{
-		Description:         "ID of the service account (svac_...) the rule targets; the token acts as it.",
 		MarkdownDescription: "ID of the service account (`svac_...`) the rule targets; the token acts as it.",
 		Required:            true,
 		Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
 	}
 	attrs["workspace_id"] = schema.StringAttribute{
-		Description: "Workspace the token is minted for: a workspace ID (wrkspc_...) or \"default\". Required when the rule is enabled in more than one " +
-			"workspace; otherwise the rule's workspace is used.",
 		MarkdownDescription: "Workspace the token is minted for: a workspace ID (`wrkspc_...`) or `\"default\"`. Required when the rule is enabled in more " +
 			"than one workspace; otherwise the rule's workspace is used.",
 		Optional:   true,
 		Validators: []validator.String{workspaceIDValidator()},
 	}
 	attrs["access_token"] = schema.StringAttribute{
-		Description: "The minted access token (sk-ant-oat01-...), sent as Authorization: Bearer with anthropic-beta: oauth-2025-04-20. Never written to plan or state.",
 		MarkdownDescription: "The minted access token (`sk-ant-oat01-...`), sent as `Authorization: Bearer` with `anthropic-beta: oauth-2025-04-20`. " +
 			"Never written to plan or state.",
 		Computed:  true,
 		Sensitive: true,
 	}
 	attrs["token_type"] = schema.StringAttribute{
-		Description:         "Token type, Bearer.",
 		MarkdownDescription: "Token type, `Bearer`.",
 		Computed:            true,
 	}
 	attrs["scope"] = schema.StringAttribute{
-		Description:         "The token's scope: the rule's oauth_scope, such as workspace:developer.",
 		MarkdownDescription: "The token's scope: the rule's `oauth_scope`, such as `workspace:developer`.",
 		Computed:            true,
 	}
 	attrs["expires_in"] = schema.Int64Attribute{
-		Description: "Lifetime of the token in seconds when it was minted: the rule's token_lifetime_seconds, capped at twice the identity token's " +
-			"remaining validity, and at least 60.",
 		MarkdownDescription: "Lifetime of the token in seconds when it was minted: the rule's `token_lifetime_seconds`, capped at twice the identity " +
 			"token's remaining validity, and at least 60.",
 		Computed: true,
 	}
 	attrs["expires_at"] = schema.StringAttribute{
-		Description:         "When the token expires (RFC 3339, UTC), by this machine's clock.",
 		MarkdownDescription: "When the token expires (RFC 3339, UTC), by this machine's clock.",
 		Computed:            true,
 	}
 	resp.Schema = schema.Schema{
-		Description: "Exchanges a workload identity token (a JWT from Google, a CI system or any OIDC issuer) for a short-lived Anthropic access token " +
-			"through a federation rule. The token is ephemeral: never written to plan or state. Requires Terraform 1.10 or later.",
 		MarkdownDescription: "Exchanges a workload identity token (a JWT from Google, a CI system or any OIDC issuer) for a short-lived Anthropic access " +
 			"token through a federation rule (`POST /v1/oauth/token`). The token is **ephemeral**: never written to plan or state. Requires Terraform 1.10 or later.\n\n" +
 			"Before sending, the identity token is checked (signed with an asymmetric algorithm, not about to expire, at most 16 KiB, Google tokens carry " +

@@ -36,8 +36,6 @@ func googleProviderAttribute() schema.Attribute {
 	sibling := func(name string) path.Expression { return path.MatchRelative().AtParent().AtName(name) }
 	endpoint := func(api, env, def string) schema.StringAttribute {
 		return schema.StringAttribute{
-			Description: fmt.Sprintf("Base URL of the Google %s API, for a private endpoint or a local emulator. Defaults to the %s environment variable, then %s. "+
-				"A trailing slash is added and a trailing v1/ removed (the Google client adds the version itself). Plain http is accepted only for loopback addresses.", api, env, def),
 			MarkdownDescription: fmt.Sprintf("Base URL of the Google %s API, for a private endpoint or a local emulator. Defaults to the `%s` environment variable, then `%s`. "+
 				"A trailing `/` is added and a trailing `v1/` removed, since the Google client appends the API version itself: `https://example.com/iam/v1/` and "+
 				"`https://example.com/iam` both mean `https://example.com/iam/`. Plain `http` is accepted only for loopback addresses.", api, env, def),
@@ -46,9 +44,6 @@ func googleProviderAttribute() schema.Attribute {
 		}
 	}
 	return schema.SingleNestedAttribute{
-		Description: "Google credentials and endpoints for the parts of the provider that call Google (the anthropic_google_service_account data source and Google " +
-			"identity tokens). They follow terraform-provider-google: Application Default Credentials unless credentials or access_token is set. Credentials are " +
-			"looked up only when something uses Google, so configurations that never do need none. Values set here take precedence over environment variables.",
 		MarkdownDescription: "Google credentials and endpoints for the parts of the provider that call Google (the `anthropic_google_service_account` data source " +
 			"and Google identity tokens). They follow the conventions of the `google` provider: [Application Default Credentials](https://cloud.google.com/docs/authentication/application-default-credentials) " +
 			"unless `credentials` or `access_token` is set. Credentials are looked up only when something uses Google, so configurations that never do need " +
@@ -56,8 +51,6 @@ func googleProviderAttribute() schema.Attribute {
 		Optional: true,
 		Attributes: map[string]schema.Attribute{
 			"credentials": schema.StringAttribute{
-				Description: "Path of a Google credentials JSON file, or its content (service account key, authorized user, external account or impersonated service account). " +
-					"Defaults to the GOOGLE_CREDENTIALS environment variable, then Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's application default login, the metadata server). Conflicts with access_token.",
 				MarkdownDescription: "Path of a Google credentials JSON file, or its content: a service account key, `authorized_user`, `external_account` (workload identity federation) " +
 					"or `impersonated_service_account` configuration. Defaults to the `GOOGLE_CREDENTIALS` environment variable, then Application Default Credentials " +
 					"(`GOOGLE_APPLICATION_CREDENTIALS`, `gcloud auth application-default login`, the metadata server). Conflicts with `access_token`.",
@@ -66,22 +59,18 @@ func googleProviderAttribute() schema.Attribute {
 				Validators: []validator.String{stringvalidator.ConflictsWith(sibling("access_token")), stringvalidator.LengthAtLeast(1)},
 			},
 			"access_token": schema.StringAttribute{
-				Description:         "A Google OAuth 2.0 access token (for example from the google_client_config data source), used as is and never refreshed. Defaults to the GOOGLE_OAUTH_ACCESS_TOKEN environment variable. Conflicts with credentials.",
 				MarkdownDescription: "A Google OAuth 2.0 access token (for example `data.google_client_config.default.access_token`), used as is and never refreshed. Defaults to the `GOOGLE_OAUTH_ACCESS_TOKEN` environment variable. Conflicts with `credentials`.",
 				Optional:            true,
 				Sensitive:           true,
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"impersonate_service_account": schema.StringAttribute{
-				Description: "Email of a Google service account to act as: the credentials above mint its access tokens through IAM Credentials generateAccessToken, which needs " +
-					"roles/iam.serviceAccountTokenCreator on it. Defaults to the GOOGLE_IMPERSONATE_SERVICE_ACCOUNT environment variable; an empty string turns impersonation off.",
 				MarkdownDescription: "Email of a Google service account to act as: the credentials above mint its access tokens through IAM Credentials `generateAccessToken`, which " +
 					"needs `roles/iam.serviceAccountTokenCreator` on it. Defaults to the `GOOGLE_IMPERSONATE_SERVICE_ACCOUNT` environment variable; `\"\"` turns impersonation off.",
 				Optional:   true,
 				Validators: []validator.String{stringCheck{description: "service account email", check: google.CheckImpersonationTarget}},
 			},
 			"impersonate_service_account_delegates": schema.ListAttribute{
-				Description:         "Delegation chain (service account emails, caller side first) for impersonate_service_account; each needs roles/iam.serviceAccountTokenCreator on the next.",
 				MarkdownDescription: "Delegation chain (service account emails, caller side first) for `impersonate_service_account`; each needs `roles/iam.serviceAccountTokenCreator` on the next.",
 				ElementType:         types.StringType,
 				Optional:            true,

@@ -30,7 +30,7 @@ func newGoogleServiceAccountDataSource() datasource.DataSource {
 	return &googleServiceAccountDataSource{}
 }
 
-type googleServiceAccountDataSource struct{ data *providerData }
+type googleServiceAccountDataSource struct{ configuredDataSource }
 
 type googleServiceAccountModel struct {
 	AccountID        types.String `tfsdk:"account_id"`
@@ -68,13 +68,10 @@ func (d *googleServiceAccountDataSource) Metadata(_ context.Context, req datasou
 }
 
 func (d *googleServiceAccountDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	computed := func(description, markdown string) schema.StringAttribute {
-		return schema.StringAttribute{Description: description, MarkdownDescription: markdown, Computed: true}
+	computed := func(markdown string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: markdown, Computed: true}
 	}
 	resp.Schema = schema.Schema{
-		Description: "Looks up a Google Cloud service account with IAM (projects.serviceAccounts.get) and exposes the claims its Google ID tokens carry, " +
-			"so a federation rule can pin exactly that account: federation_claims = {sub = unique_id, email = email}. Uses the provider's google credentials, " +
-			"which need iam.serviceAccounts.get (roles/iam.serviceAccountViewer) on the account's project.",
 		MarkdownDescription: "Looks up a Google Cloud service account with IAM (`projects.serviceAccounts.get`, the same as " +
 			"`gcloud iam service-accounts describe`) and exposes the claims its Google ID tokens carry, so an `anthropic_federation_rule` can pin " +
 			"exactly that account: `federation_claims` is `{ sub = unique_id, email = email }`, ready for `match.claims`.\n\n" +
@@ -82,8 +79,6 @@ func (d *googleServiceAccountDataSource) Schema(_ context.Context, _ datasource.
 			"A disabled account is returned with a warning: Google issues no tokens for it.",
 		Attributes: map[string]schema.Attribute{
 			"account_id": schema.StringAttribute{
-				Description: "The service account: its email, its full name projects/PROJECT/serviceAccounts/EMAIL, its numeric unique ID, or its short " +
-					"account ID (the part before @) together with project.",
 				MarkdownDescription: "The service account, as one of:\n" +
 					"  - its email, e.g. `agent@my-project.iam.gserviceaccount.com`;\n" +
 					"  - its full name, `projects/my-project/serviceAccounts/agent@my-project.iam.gserviceaccount.com` (`projects/-/...` for any project);\n" +
@@ -92,27 +87,24 @@ func (d *googleServiceAccountDataSource) Schema(_ context.Context, _ datasource.
 				Required: true,
 			},
 			"project": schema.StringAttribute{
-				Description: "Project ID of the account. Required with a short account_id; with an email or unique ID it narrows the lookup to that project " +
-					"(without it, IAM searches by email across projects).",
 				MarkdownDescription: "Project ID of the account. Required with a short `account_id`; with an email or unique ID it narrows the lookup to that project " +
 					"(without it the lookup uses `projects/-`, which finds the account in whichever project holds it).",
 				Optional: true,
 			},
-			"unique_id": computed("The account's numeric unique ID (21 digits, kept as a string): the sub claim of its Google ID tokens.",
+			"unique_id": computed(
 				"The account's numeric unique ID (21 digits, kept as a string to avoid float rounding): the `sub` claim of its Google ID tokens."),
-			"email":        computed("The account's email: the email claim of its Google ID tokens.", "The account's email: the `email` claim of its Google ID tokens (with `format=full` or `includeEmail`)."),
-			"name":         computed("The account's resource name, projects/PROJECT/serviceAccounts/EMAIL.", "The account's resource name, `projects/PROJECT/serviceAccounts/EMAIL`."),
-			"display_name": computed("The account's display name; empty when it has none.", "The account's display name; `\"\"` when it has none."),
-			"project_id":   computed("ID of the project that owns the account.", "ID of the project that owns the account."),
+
+			"email":        computed("The account's email: the `email` claim of its Google ID tokens (with `format=full` or `includeEmail`)."),
+			"name":         computed("The account's resource name, `projects/PROJECT/serviceAccounts/EMAIL`."),
+			"display_name": computed("The account's display name; `\"\"` when it has none."),
+			"project_id":   computed("ID of the project that owns the account."),
 			"disabled": schema.BoolAttribute{
-				Description:         "Whether the account is disabled. Google issues no tokens for a disabled account, so rules pinning it match nothing until it is enabled.",
 				MarkdownDescription: "Whether the account is disabled. Google issues no tokens for a disabled account, so rules pinning it match nothing until it is enabled.",
 				Computed:            true,
 			},
-			"oauth2_client_id": computed("The account's OAuth 2.0 client ID: the azp claim of its Google ID tokens.", "The account's OAuth 2.0 client ID: the `azp` claim of its Google ID tokens."),
-			"member":           computed("IAM policy member for the account, serviceAccount:EMAIL.", "IAM policy member for the account, `serviceAccount:EMAIL`, for `google_*_iam_member` resources."),
+			"oauth2_client_id": computed("The account's OAuth 2.0 client ID: the `azp` claim of its Google ID tokens."),
+			"member":           computed("IAM policy member for the account, `serviceAccount:EMAIL`, for `google_*_iam_member` resources."),
 			"federation_claims": schema.MapAttribute{
-				Description: "Claims that identify this account in its Google ID tokens, {sub = unique_id, email = email}, for the match.claims of an anthropic_federation_rule.",
 				MarkdownDescription: "Claims that identify this account in its Google ID tokens, `{ sub = unique_id, email = email }`, for the `match.claims` of an " +
 					"`anthropic_federation_rule`. Pinning `sub` as well as `email` means a deleted account re-created under the same email does not inherit the rule.",
 				ElementType: types.StringType,
@@ -120,10 +112,6 @@ func (d *googleServiceAccountDataSource) Schema(_ context.Context, _ datasource.
 			},
 		},
 	}
-}
-
-func (d *googleServiceAccountDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *googleServiceAccountDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {

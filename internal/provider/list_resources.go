@@ -31,9 +31,9 @@ func newServiceAccountList() list.ListResource   { return &serviceAccountList{} 
 func newFederationIssuerList() list.ListResource { return &federationIssuerList{} }
 func newFederationRuleList() list.ListResource   { return &federationRuleList{} }
 
-type serviceAccountList struct{ data *providerData }
-type federationIssuerList struct{ data *providerData }
-type federationRuleList struct{ data *providerData }
+type serviceAccountList struct{ configuredResource }
+type federationIssuerList struct{ configuredResource }
+type federationRuleList struct{ configuredResource }
 
 func (l *serviceAccountList) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_service_account"
@@ -45,18 +45,6 @@ func (l *federationIssuerList) Metadata(_ context.Context, req resource.Metadata
 
 func (l *federationRuleList) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
-}
-
-func (l *serviceAccountList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (l *federationIssuerList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (l *federationRuleList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *serviceAccountList) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {

@@ -87,9 +87,6 @@ func workspaceIDs(ctx context.Context, c *client.Client, includeDefault bool) (m
 	return out, nil
 }
 
-// workspacePageSize is the largest page the workspace list serves.
-const workspacePageSize = 1000
-
 // knownOrgID is the organization id if it is configured or was already
 // looked up, else "".
 func (d *providerData) knownOrgID() string {

@@ -10,7 +10,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -40,7 +39,7 @@ import (
 const Address = "registry.terraform.io/wiflabs/anthropic"
 
 const (
-	defaultBaseURL        = "https://api.anthropic.com"
+	defaultBaseURL        = client.DefaultBaseURL
 	defaultRequestTimeout = 60 * time.Second
 	defaultMaxRetries     = client.DefaultMaxRetries
 
@@ -111,26 +110,19 @@ func (p *anthropicProvider) Metadata(_ context.Context, _ provider.MetadataReque
 
 func (p *anthropicProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Manage Anthropic Workload Identity Federation: service accounts, federation issuers and rules, and short-lived token exchange.",
 		MarkdownDescription: "Manage Anthropic **Workload Identity Federation** (WIF): service accounts, federation issuers and " +
 			"federation rules, and exchange workload identity tokens for short-lived Claude API access tokens.",
 		Attributes: map[string]schema.Attribute{
 			"base_url": schema.StringAttribute{
-				Description:         "Base URL of the Anthropic API. Defaults to the ANTHROPIC_BASE_URL environment variable, then https://api.anthropic.com. Plain http is accepted only for loopback addresses (a local emulator).",
 				MarkdownDescription: "Base URL of the Anthropic API. Defaults to the `ANTHROPIC_BASE_URL` environment variable, then `https://api.anthropic.com`. Plain `http` is accepted only for loopback addresses (a local emulator).",
 				Optional:            true,
 			},
 			"auth_token": schema.StringAttribute{
-				Description:         "OAuth access token with the org:admin scope, sent as a bearer token to the organization admin endpoints. Defaults to the ANTHROPIC_AUTH_TOKEN environment variable (when federation is not set). Admin API keys (sk-ant-admin...) cannot manage workload identity federation. Conflicts with federation.",
 				MarkdownDescription: "OAuth access token with the `org:admin` scope, sent as a bearer token to the organization admin endpoints. Defaults to the `ANTHROPIC_AUTH_TOKEN` environment variable (when `federation` is not set). Admin API keys (`sk-ant-admin...`) cannot manage workload identity federation. Conflicts with `federation`.",
 				Optional:            true,
 				Sensitive:           true,
 			},
 			"organization_id": schema.StringAttribute{
-				Description: "UUID of the Anthropic organization. Defaults to the ANTHROPIC_ORGANIZATION_ID environment variable; when neither is set, " +
-					"the provider asks the API (GET /v1/organizations/me) once with its admin credential. Used by the token exchange and the rule's " +
-					"sdk_environment output. The federation attribute (keyless authentication) needs it up front: its exchange names the organization " +
-					"before the provider has a token to ask with.",
 				MarkdownDescription: "UUID of the Anthropic organization. Defaults to the `ANTHROPIC_ORGANIZATION_ID` environment variable; when neither " +
 					"is set, the provider asks the API (`GET /v1/organizations/me`) once with its admin credential. Used by the token exchange and the " +
 					"rule's `sdk_environment` output. Keyless authentication (the `federation` attribute or the `" + envFederationRuleID + "` variables) " +
@@ -414,21 +406,11 @@ func checkBaseURL(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopbackHost(u.Hostname()) {
+		if policy.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("base_url %q uses plain http to a non-loopback host; the provider refuses to send a bearer token over an unencrypted connection. Use https, or http only to 127.0.0.1, ::1 or localhost (a local emulator)", shown)
 	default:
 		return fmt.Errorf("base_url %q must use https (or http to a loopback address)", shown)
 	}
-}
-
-// isLoopbackHost reports whether plain http to host stays on this machine,
-// the only case where the provider sends credentials without TLS.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 )
 
 var _ provider.ProviderWithValidateConfig = (*anthropicProvider)(nil)
@@ -46,5 +45,3 @@ func (p *anthropicProvider) ValidateConfig(ctx context.Context, req provider.Val
 		}
 	}
 }
-
-func known(v basetypes.StringValue) bool { return !v.IsNull() && !v.IsUnknown() }

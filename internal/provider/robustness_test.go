@@ -181,7 +181,7 @@ func TestServiceAccountCreateSurvivesInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &serviceAccountResource{data: &providerData{client: c}}
+	r := &serviceAccountResource{configuredResource{data: &providerData{client: c}}}
 	var sch resource.SchemaResponse
 	r.Schema(bg, resource.SchemaRequest{}, &sch)
 	typ := sch.Schema.Type().TerraformType(bg)

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -24,57 +23,32 @@ var (
 
 func newServiceAccountDataSource() datasource.DataSource { return &serviceAccountDataSource{} }
 
-type serviceAccountDataSource struct{ data *providerData }
-
-// serviceAccountFields are what both service account data sources show.
-type serviceAccountFields struct {
-	ID               types.String `tfsdk:"id"`
-	Name             types.String `tfsdk:"name"`
-	Description      types.String `tfsdk:"description"`
-	OrganizationRole types.String `tfsdk:"organization_role"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
-	UpdatedAt        types.String `tfsdk:"updated_at"`
-	UpdatedByActorID types.String `tfsdk:"updated_by_actor_id"`
-}
-
-func (f *serviceAccountFields) fromAPI(sa *client.ServiceAccount) {
-	f.ID = types.StringValue(sa.ID)
-	f.Name = types.StringValue(sa.Name)
-	f.Description = optionalString(sa.Description)
-	f.OrganizationRole = types.StringValue(sa.OrganizationRole)
-	f.CreatedAt = timeString(sa.CreatedAt)
-	f.CreatedByActorID = types.StringValue(sa.CreatedByActorID)
-	f.UpdatedAt = timeString(sa.UpdatedAt)
-	f.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
-}
+type serviceAccountDataSource struct{ configuredDataSource }
 
 // serviceAccountDataSourceAttributes are the read-only attributes; the
 // single lookup makes id and name optional lookup keys instead.
 func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]schema.Attribute {
-	computed := func(description, markdown string) schema.StringAttribute {
-		return schema.StringAttribute{Description: description, MarkdownDescription: markdown, Computed: true}
+	computed := func(markdown string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: markdown, Computed: true}
 	}
 	attrs := map[string]schema.Attribute{
-		"id":                  computed("Service account ID (svac_...).", "Service account ID (`svac_...`)."),
-		"name":                computed("Unique name of the service account.", "Unique name of the service account."),
-		"description":         computed("Description, or null when it has none.", "Description, or `null` when it has none."),
-		"organization_role":   computed("Organization role: developer or admin.", "Organization role: `developer` or `admin`."),
-		"created_at":          computed("When the service account was created (RFC 3339).", "When the service account was created (RFC 3339)."),
-		"created_by_actor_id": computed("ID of the user or service account that created it.", "ID of the user or service account that created it."),
-		"updated_at":          computed("When the service account was last changed (RFC 3339).", "When the service account was last changed (RFC 3339)."),
-		"updated_by_actor_id": computed("ID of the user or service account that last changed it.", "ID of the user or service account that last changed it."),
+		"id":                  computed("Service account ID (`svac_...`)."),
+		"name":                computed("Unique name of the service account."),
+		"description":         computed("Description, or `null` when it has none."),
+		"organization_role":   computed("Organization role: `developer` or `admin`."),
+		"created_at":          computed("When the service account was created (RFC 3339)."),
+		"created_by_actor_id": computed("ID of the user or service account that created it."),
+		"updated_at":          computed("When the service account was last changed (RFC 3339)."),
+		"updated_by_actor_id": computed("ID of the user or service account that last changed it."),
 	}
 	if lookupKeys {
 		attrs["id"] = schema.StringAttribute{
-			Description:         "Look the service account up by ID (svac_...). Exactly one of id and name must be set.",
 			MarkdownDescription: "Look the service account up by ID (`svac_...`). Exactly one of `id` and `name` must be set.",
 			Optional:            true,
 			Computed:            true,
 			Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
 		}
 		attrs["name"] = schema.StringAttribute{
-			Description:         "Look the service account up by its unique name.",
 			MarkdownDescription: "Look the service account up by its unique name.",
 			Optional:            true,
 			Computed:            true,
@@ -90,8 +64,6 @@ func (d *serviceAccountDataSource) Metadata(_ context.Context, req datasource.Me
 
 func (d *serviceAccountDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Looks up one live service account by exactly one of id or name, for example one created in the Console " +
-			"(admin service accounts can only be created there) for a federation rule to target.",
 		MarkdownDescription: "Looks up one live service account by exactly one of `id` or `name`, for example one created in the " +
 			"Console (service accounts with the `admin` organization role can only be created there) for a federation rule to target. " +
 			"Archived service accounts are not found.",
@@ -105,16 +77,12 @@ func (d *serviceAccountDataSource) ConfigValidators(context.Context) []datasourc
 	}
 }
 
-func (d *serviceAccountDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	ctx = maskSecrets(ctx)
 	if !requireClient(d.data, &resp.Diagnostics) {
 		return
 	}
-	var cfg serviceAccountFields
+	var cfg serviceAccountModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -128,7 +96,7 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 	if sa == nil {
 		return
 	}
-	var out serviceAccountFields
+	var out serviceAccountModel
 	out.fromAPI(sa)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -31,18 +30,7 @@ var (
 
 func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
 
-type serviceAccountResource struct{ data *providerData }
-
-type serviceAccountModel struct {
-	ID               types.String `tfsdk:"id"`
-	Name             types.String `tfsdk:"name"`
-	Description      types.String `tfsdk:"description"`
-	OrganizationRole types.String `tfsdk:"organization_role"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
-	UpdatedAt        types.String `tfsdk:"updated_at"`
-	UpdatedByActorID types.String `tfsdk:"updated_by_actor_id"`
-}
+type serviceAccountResource struct{ configuredResource }
 
 func (r *serviceAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_service_account"
@@ -50,35 +38,27 @@ func (r *serviceAccountResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. Destroying it archives it (the API never hard-deletes).",
 		MarkdownDescription: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. " +
 			"Destroying it **archives** it (the API never hard-deletes); a service account targeted by a live federation rule cannot be archived.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Service account ID (svac_...).",
 				MarkdownDescription: "Service account ID (`svac_...`).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Description:         "Unique name within the organization: lowercase letters, digits and hyphens, 1-255 characters. Changing it replaces the service account.",
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. The API cannot rename a service account, so changing it **replaces** it.",
 				Required:            true,
 				Validators:          []validator.String{nameValidator()},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
-				Description: "Free-text description, up to 2000 characters. Omit it for no description; an empty string is not accepted " +
-					"because the API stores a cleared description as empty and cannot tell the two apart.",
 				MarkdownDescription: "Free-text description, up to 2000 characters. Omit it for no description: removing it from the " +
 					"configuration clears it. An empty string is rejected because the API stores a cleared description as `\"\"` and cannot tell the two apart.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 2000), descriptionTextValidator()},
 			},
 			"organization_role": schema.StringAttribute{
-				Description: "Organization role: developer (default) or admin. Setting admin, on create or by promotion, needs an interactive credential: " +
-					"a user's OAuth token (ANTHROPIC_AUTH_TOKEN); a token minted by a federation exchange (the federation block) is refused (403). " +
-					"Demoting an admin to developer is allowed; an org:admin federation rule that targets it is then refused at exchange.",
 				MarkdownDescription: "Organization role: `developer` (default) or `admin`. Setting `admin`, on create or by promotion, needs an " +
 					"interactive credential: a user's OAuth token (what `ANTHROPIC_AUTH_TOKEN` holds); a token minted by a federation exchange " +
 					"(the provider's `federation` block) is refused with `403`. Demoting an `admin` to `developer` is allowed; an `org:admin` " +
@@ -94,31 +74,6 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
 		},
 	}
-}
-
-// computedString is a read-only string attribute; stable ones keep their
-// state value in plans so unrelated updates do not show them as unknown.
-func computedString(description string, stable bool) schema.StringAttribute {
-	a := schema.StringAttribute{Description: description, MarkdownDescription: description, Computed: true}
-	if stable {
-		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	}
-	return a
-}
-
-func (r *serviceAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
-	m.ID = types.StringValue(sa.ID)
-	m.Name = types.StringValue(sa.Name)
-	m.Description = optionalString(sa.Description)
-	m.OrganizationRole = types.StringValue(sa.OrganizationRole)
-	m.CreatedAt = timeString(sa.CreatedAt)
-	m.CreatedByActorID = types.StringValue(sa.CreatedByActorID)
-	m.UpdatedAt = timeString(sa.UpdatedAt)
-	m.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
 }
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -174,19 +129,13 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 }
 
 func (r *serviceAccountResource) waitVisible(ctx context.Context, written *client.ServiceAccount, diags *diag.Diagnostics) {
-	ok, err := waitForWrite(ctx, written.UpdatedAt, func(ctx context.Context) (time.Time, error) {
+	awaitWrite(ctx, diags, "service account", written.UpdatedAt, func(ctx context.Context) (*client.ServiceAccount, time.Time, error) {
 		sa, err := r.data.client.GetServiceAccount(ctx, written.ID)
 		if err != nil {
-			return time.Time{}, err
+			return nil, time.Time{}, err
 		}
-		return sa.UpdatedAt, nil
+		return sa, sa.UpdatedAt, nil
 	})
-	switch {
-	case err != nil:
-		diags.AddWarning("Could not confirm the write", "The service account was written and is tracked in state, but reading it back failed: "+apiErrorDetail(err))
-	case !ok:
-		addStaleReadWarning(diags, "service account")
-	}
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -286,7 +235,7 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 // yields no names.
 func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID string) []string {
 	var names []string
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: 100}}) {
+	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
 		if err != nil {
 			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
 			break

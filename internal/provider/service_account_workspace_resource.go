@@ -10,8 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -30,7 +28,7 @@ func newServiceAccountWorkspaceResource() resource.Resource {
 	return &serviceAccountWorkspaceResource{}
 }
 
-type serviceAccountWorkspaceResource struct{ data *providerData }
+type serviceAccountWorkspaceResource struct{ configuredResource }
 
 type serviceAccountWorkspaceModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -45,56 +43,25 @@ func (r *serviceAccountWorkspaceResource) Metadata(_ context.Context, req resour
 }
 
 func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	attrs := workspaceJoinAttributes(serviceAccountWorkspaceIdentityAttrs, "Service account ID (`svac_...`).",
+		idValidator(policy.PrefixServiceAccount, "service account"))
+	attrs["workspace_role"] = schema.StringAttribute{
+		MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles(), "`, `") + "`. Changes in place.",
+		Required:            true,
+		Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles()...)},
+	}
+	attrs["created_by_actor_id"] = computedString("ID of the user or service account that added the membership.", true)
 	resp.Schema = schema.Schema{
-		Description: "Explicit membership of a service account in a workspace. A federated token for a non-default workspace needs one. " +
-			"workspace_role changes in place; another service account or workspace replaces the membership.",
 		MarkdownDescription: "Explicit membership of a service account in a workspace. A federated token for a workspace other than the default one " +
 			"needs an explicit membership; every service account is implicitly a `workspace_user` of the default workspace.\n\n" +
 			"`workspace_role` changes in place; another service account or workspace replaces the membership. Destroying an explicit membership " +
 			"of the default workspace reverts the service account to the implicit `workspace_user` membership there.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Description:         "Composite ID: <service_account_id>:<workspace_id>.",
-				MarkdownDescription: "Composite ID: `<service_account_id>:<workspace_id>`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"service_account_id": schema.StringAttribute{
-				Description:         "Service account ID (svac_...).",
-				MarkdownDescription: "Service account ID (`svac_...`).",
-				Required:            true,
-				Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
-				PlanModifiers:       replace,
-			},
-			"workspace_id": schema.StringAttribute{
-				Description:         "Workspace ID (wrkspc_...). The default workspace has its own ID too: look it up with data.anthropic_workspace (default = true).",
-				MarkdownDescription: "Workspace ID (`wrkspc_...`). The default workspace has its own ID too: look it up with `data \"anthropic_workspace\"` and `default = true`.",
-				Required:            true,
-				Validators:          []validator.String{storedWorkspaceIDValidator()},
-				PlanModifiers:       replace,
-			},
-			"workspace_role": schema.StringAttribute{
-				Description:         "Role in the workspace: " + strings.Join(policy.WorkspaceRoles(), ", ") + ". Changes in place.",
-				MarkdownDescription: "Role in the workspace: `" + strings.Join(policy.WorkspaceRoles(), "`, `") + "`. Changes in place.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(policy.WorkspaceRoles()...)},
-			},
-			"created_by_actor_id": computedString("ID of the user or service account that added the membership.", true),
-		},
+		Attributes: attrs,
 	}
 }
 
-func (r *serviceAccountWorkspaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func membershipID(serviceAccountID, workspaceID string) string {
-	return serviceAccountID + ":" + workspaceID
-}
-
 func (m *serviceAccountWorkspaceModel) fromAPI(mem *client.ServiceAccountWorkspaceMember) {
-	m.ID = types.StringValue(membershipID(mem.ServiceAccountID, mem.WorkspaceID))
+	m.ID = types.StringValue(workspaceJoinID(mem.ServiceAccountID, mem.WorkspaceID))
 	m.ServiceAccountID = types.StringValue(mem.ServiceAccountID)
 	m.WorkspaceID = types.StringValue(mem.WorkspaceID)
 	m.WorkspaceRole = types.StringValue(mem.WorkspaceRole)
@@ -126,14 +93,14 @@ func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resour
 		resp.Diagnostics.AddError(what, fmt.Sprintf("The service account is already a member of this workspace (role %s). "+
 			"Import the membership with `terraform import` and ID %s to manage it, or add this block to the configuration, "+
 			"with `to` set to this resource's address shown above, and apply again:\n\nimport {\n  to = anthropic_service_account_workspace.this\n  id = %q\n}",
-			existing.WorkspaceRole, membershipID(saID, wsID), membershipID(saID, wsID)))
+			existing.WorkspaceRole, workspaceJoinID(saID, wsID), workspaceJoinID(saID, wsID)))
 		return
 	}
 	defer r.data.reads.forget(serviceAccountKey(saID))
 	// A membership is unique by service account and workspace, and there
 	// was none a moment ago: one found after an ambiguous failure is ours.
 	role := plan.WorkspaceRole.ValueString()
-	mem, err := createRecovering(ctx, &resp.Diagnostics, "workspace membership", membershipID(saID, wsID),
+	mem, err := createRecovering(ctx, &resp.Diagnostics, "workspace membership", workspaceJoinID(saID, wsID),
 		func(ctx context.Context) (*client.ServiceAccountWorkspaceMember, error) {
 			return r.data.client.AddServiceAccountWorkspace(ctx, saID, wsID, role)
 		},
@@ -170,7 +137,7 @@ func (r *serviceAccountWorkspaceResource) Read(ctx context.Context, req resource
 		return
 	}
 	if mem == nil {
-		tflog.Warn(ctx, "membership is gone; removing it from state", map[string]any{"id": membershipID(saID, wsID)})
+		tflog.Warn(ctx, "membership is gone; removing it from state", map[string]any{"id": workspaceJoinID(saID, wsID)})
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -243,36 +210,5 @@ func (r *serviceAccountWorkspaceResource) Delete(ctx context.Context, req resour
 }
 
 func (r *serviceAccountWorkspaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs, &resp.State)
-	ref, what, ok := importRef(ctx, req, &resp.Diagnostics, serviceAccountWorkspaceIdentityAttrs)
-	if !ok {
-		return
-	}
-	saID, wsID, err := splitCompositeID(ref, policy.PrefixServiceAccount, "svac_...:wrkspc_...")
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ref)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
-}
-
-// splitCompositeID parses "<prefix...>:<workspace id>" import IDs.
-func splitCompositeID(id, prefix, form string) (string, string, error) {
-	left, right, ok := strings.Cut(id, ":")
-	if !ok {
-		return "", "", fmt.Errorf("expected an ID of the form %s, got %q", form, id)
-	}
-	if err := policy.ValidateID(prefix, left); err != nil {
-		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
-	}
-	if right == policy.DefaultWorkspaceID {
-		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
-			"everywhere; data.anthropic_workspace with default = true gives it", form)
-	}
-	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
-		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
-	}
-	return left, right, nil
+	importWorkspaceJoin(ctx, req, resp, serviceAccountWorkspaceIdentityAttrs, policy.PrefixServiceAccount, "svac_...:wrkspc_...")
 }

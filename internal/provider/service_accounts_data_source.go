@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -17,7 +16,7 @@ var (
 
 func newServiceAccountsDataSource() datasource.DataSource { return &serviceAccountsDataSource{} }
 
-type serviceAccountsDataSource struct{ data *providerData }
+type serviceAccountsDataSource struct{ configuredDataSource }
 
 type serviceAccountsDataSourceModel struct {
 	IncludeArchived types.Bool               `tfsdk:"include_archived"`
@@ -25,7 +24,7 @@ type serviceAccountsDataSourceModel struct {
 }
 
 type serviceAccountListItem struct {
-	serviceAccountFields
+	serviceAccountModel
 	ArchivedAt types.String `tfsdk:"archived_at"`
 }
 
@@ -34,33 +33,8 @@ func (d *serviceAccountsDataSource) Metadata(_ context.Context, req datasource.M
 }
 
 func (d *serviceAccountsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	item := serviceAccountDataSourceAttributes(false)
-	item["archived_at"] = schema.StringAttribute{
-		Description:         "When the service account was archived (RFC 3339); null for live ones.",
-		MarkdownDescription: "When the service account was archived (RFC 3339); `null` for live ones.",
-		Computed:            true,
-	}
-	resp.Schema = schema.Schema{
-		Description:         "Lists the organization's service accounts, live ones only unless include_archived is true.",
-		MarkdownDescription: "Lists the organization's service accounts, live ones only unless `include_archived` is `true`. Every page of the API's list is read.",
-		Attributes: map[string]schema.Attribute{
-			"include_archived": schema.BoolAttribute{
-				Description:         "Also list archived service accounts. Defaults to false.",
-				MarkdownDescription: "Also list archived service accounts. Defaults to `false`.",
-				Optional:            true,
-			},
-			"service_accounts": schema.ListNestedAttribute{
-				Description:         "The service accounts, in the API's order (newest first).",
-				MarkdownDescription: "The service accounts, in the API's order (newest first).",
-				Computed:            true,
-				NestedObject:        schema.NestedAttributeObject{Attributes: item},
-			},
-		},
-	}
-}
-
-func (d *serviceAccountsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+	resp.Schema = archivableListSchema("service accounts", "service_accounts", "The service accounts, in the API's order (newest first).",
+		"When the service account was archived (RFC 3339); `null` for live ones.", serviceAccountDataSourceAttributes(false))
 }
 
 func (d *serviceAccountsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -73,17 +47,15 @@ func (d *serviceAccountsDataSource) Read(ctx context.Context, req datasource.Rea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	params := client.ListParams{Limit: listPageSize, IncludeArchived: cfg.IncludeArchived.ValueBool()}
-	cfg.ServiceAccounts = []serviceAccountListItem{}
-	for sa, err := range d.data.client.ListServiceAccounts(ctx, params) {
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to list service accounts", err)
-			return
-		}
-		var item serviceAccountListItem
-		item.fromAPI(&sa)
-		item.ArchivedAt = timePtrString(sa.ArchivedAt)
-		cfg.ServiceAccounts = append(cfg.ServiceAccounts, item)
+	var ok bool
+	cfg.ServiceAccounts, ok = listArchivable(ctx, &resp.Diagnostics, "service accounts", cfg.IncludeArchived.ValueBool(), d.data.client.ListServiceAccounts,
+		func(sa *client.ServiceAccount) (item serviceAccountListItem) {
+			item.fromAPI(sa)
+			item.ArchivedAt = timePtrString(sa.ArchivedAt)
+			return item
+		})
+	if !ok {
+		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
@@ -152,3 +153,64 @@ func (v stringSetValue) Equal(o attr.Value) bool {
 
 // workspaceSet is the workspace_ids value for ids; null when there are none.
 func workspaceSet(ids []string) stringSetValue { return stringSetValue{SetValue: stringSet(ids)} }
+
+// setStrings returns a string set's members, sorted; known is false when
+// the set or a member is unknown.
+func setStrings(s types.Set) (out []string, known bool) {
+	if s.IsUnknown() {
+		return nil, false
+	}
+	for _, e := range s.Elements() {
+		v, ok := e.(types.String)
+		if !ok || v.IsUnknown() {
+			return nil, false
+		}
+		out = append(out, v.ValueString())
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+func stringSet(ids []string) types.Set {
+	if len(ids) == 0 {
+		return types.SetNull(types.StringType)
+	}
+	elems := make([]attr.Value, len(ids))
+	for i, id := range ids {
+		elems[i] = types.StringValue(id)
+	}
+	return types.SetValueMust(types.StringType, elems)
+}
+
+// workspaceDiff says which enablements to add and remove to go from
+// current to desired, each sorted. Linear in the number of workspaces: a
+// rule may be enabled in thousands.
+func workspaceDiff(current, desired []string) (add, remove []string) {
+	have := make(map[string]struct{}, len(current))
+	for _, w := range current {
+		have[w] = struct{}{}
+	}
+	want := make(map[string]struct{}, len(desired))
+	for _, w := range desired {
+		want[w] = struct{}{}
+		if _, ok := have[w]; !ok {
+			add = append(add, w)
+		}
+	}
+	for _, w := range current {
+		if _, ok := want[w]; !ok {
+			remove = append(remove, w)
+		}
+	}
+	slices.Sort(add)
+	add = slices.Compact(add)
+	slices.Sort(remove)
+	remove = slices.Compact(remove)
+	return add, remove
+}
+
+// sameMembers compares two workspace lists as sets.
+func sameMembers(a, b []string) bool {
+	add, remove := workspaceDiff(a, b)
+	return len(add) == 0 && len(remove) == 0
+}

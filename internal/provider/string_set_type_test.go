@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,5 +234,31 @@ func TestFederationRuleModelSameAs(t *testing.T) {
 		if a.sameAs(b) || b.sameAs(a) {
 			t.Errorf("%s: a change went unnoticed", name)
 		}
+	}
+}
+
+func TestWorkspaceDiff(t *testing.T) {
+	add, remove := workspaceDiff([]string{"wrkspc_b", "default"}, []string{"wrkspc_c", "default", "wrkspc_a"})
+	if !slices.Equal(add, []string{"wrkspc_a", "wrkspc_c"}) || !slices.Equal(remove, []string{"wrkspc_b"}) {
+		t.Errorf("add %v remove %v", add, remove)
+	}
+	if add, remove := workspaceDiff(nil, nil); add != nil || remove != nil {
+		t.Errorf("empty: %v %v", add, remove)
+	}
+	if !sameMembers([]string{"a", "b"}, []string{"b", "a"}) || sameMembers([]string{"a"}, []string{"a", "b"}) || !sameMembers(nil, []string{}) {
+		t.Error("sameMembers")
+	}
+}
+
+func TestSetStrings(t *testing.T) {
+	got, known := setStrings(stringSet([]string{"b", "a"}))
+	if !known || !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("setStrings = %v %v", got, known)
+	}
+	if _, known := setStrings(types.SetUnknown(types.StringType)); known {
+		t.Error("unknown set reported known")
+	}
+	if !stringSet(nil).IsNull() {
+		t.Error("no workspaces must be null, like an unset attribute")
 	}
 }

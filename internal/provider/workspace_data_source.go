@@ -25,7 +25,7 @@ var (
 
 func newWorkspaceDataSource() datasource.DataSource { return &workspaceDataSource{} }
 
-type workspaceDataSource struct{ data *providerData }
+type workspaceDataSource struct{ configuredDataSource }
 
 // workspaceFields are what both workspace data sources show.
 type workspaceFields struct {
@@ -50,13 +50,12 @@ func (f *workspaceFields) fromAPI(w *client.Workspace, defaultWorkspaceID string
 // makes id, name and default its keys instead.
 func workspaceAttributes(lookupKeys bool) map[string]schema.Attribute {
 	computed := func(description, markdown string) schema.StringAttribute {
-		return schema.StringAttribute{Description: description, MarkdownDescription: markdown, Computed: true}
+		return schema.StringAttribute{MarkdownDescription: markdown, Computed: true}
 	}
 	attrs := map[string]schema.Attribute{
 		"id":   computed("Workspace ID (wrkspc_...); the default workspace has one too.", "Workspace ID (`wrkspc_...`); the default workspace has one too."),
 		"name": computed("Name of the workspace.", "Name of the workspace."),
 		"default": schema.BoolAttribute{
-			Description:         "Whether this is the organization's default workspace.",
 			MarkdownDescription: "Whether this is the organization's default workspace.",
 			Computed:            true,
 		},
@@ -66,20 +65,17 @@ func workspaceAttributes(lookupKeys bool) map[string]schema.Attribute {
 	}
 	if lookupKeys {
 		attrs["id"] = schema.StringAttribute{
-			Description:         "Look the workspace up by ID (wrkspc_...). Set exactly one of id, name and default = true.",
 			MarkdownDescription: "Look the workspace up by ID (`wrkspc_...`). Set exactly one of `id`, `name` and `default = true`.",
 			Optional:            true,
 			Computed:            true,
 			Validators:          []validator.String{idValidator(policy.PrefixWorkspace, "workspace")},
 		}
 		attrs["name"] = schema.StringAttribute{
-			Description:         "Look the workspace up by name, among live workspaces (the default one included); it must match exactly one.",
 			MarkdownDescription: "Look the workspace up by name, among live workspaces (the default one included); it must match exactly one.",
 			Optional:            true,
 			Computed:            true,
 		}
 		attrs["default"] = schema.BoolAttribute{
-			Description:         "Set to true to look up the organization's default workspace.",
 			MarkdownDescription: "Set to `true` to look up the organization's default workspace. Computed for the other look-ups.",
 			Optional:            true,
 			Computed:            true,
@@ -94,8 +90,6 @@ func (d *workspaceDataSource) Metadata(_ context.Context, req datasource.Metadat
 
 func (d *workspaceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Looks up one workspace of the organization by ID, by name, or the default workspace (default = true). " +
-			"The default workspace has its own wrkspc_ ID, which is what workspace_ids and memberships hold.",
 		MarkdownDescription: "Looks up one workspace of the organization by `id`, by `name`, or the default workspace (`default = true`).\n\n" +
 			"The default workspace is an ordinary workspace with its own `wrkspc_...` ID, and that ID is what the API shows everywhere " +
 			"(a rule's `workspace_ids`, memberships, enablements). Use this data source instead of hard-coding workspace IDs, so a " +
@@ -118,10 +112,6 @@ func (d *workspaceDataSource) ValidateConfig(ctx context.Context, req datasource
 		resp.Diagnostics.AddAttributeError(path.Root("default"), "default = false selects no workspace",
 			"default: set it to true to look up the default workspace, or look a workspace up by id or name instead.")
 	}
-}
-
-func (d *workspaceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -17,7 +17,7 @@ var (
 
 func newWorkspacesDataSource() datasource.DataSource { return &workspacesDataSource{} }
 
-type workspacesDataSource struct{ data *providerData }
+type workspacesDataSource struct{ configuredDataSource }
 
 type workspacesDataSourceModel struct {
 	IncludeDefault  types.Bool        `tfsdk:"include_default"`
@@ -31,34 +31,25 @@ func (d *workspacesDataSource) Metadata(_ context.Context, req datasource.Metada
 
 func (d *workspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Lists the organization's workspaces in creation order. As in the API, the default workspace is listed only with " +
-			"include_default = true and archived ones only with include_archived = true.",
 		MarkdownDescription: "Lists the organization's workspaces in creation order. As in the API, the default workspace is listed only with " +
 			"`include_default = true` (with its own `wrkspc_...` ID and `default = true`), and archived workspaces only with " +
 			"`include_archived = true`. Every page of the API's list is read.",
 		Attributes: map[string]schema.Attribute{
 			"include_default": schema.BoolAttribute{
-				Description:         "Also list the default workspace. Defaults to false, as in the API.",
 				MarkdownDescription: "Also list the default workspace. Defaults to `false`, as in the API.",
 				Optional:            true,
 			},
 			"include_archived": schema.BoolAttribute{
-				Description:         "Also list archived workspaces. Defaults to false.",
 				MarkdownDescription: "Also list archived workspaces. Defaults to `false`.",
 				Optional:            true,
 			},
 			"workspaces": schema.ListNestedAttribute{
-				Description:         "The workspaces, in creation order.",
 				MarkdownDescription: "The workspaces, in creation order.",
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: workspaceAttributes(false)},
 			},
 		},
 	}
-}
-
-func (d *workspacesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *workspacesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

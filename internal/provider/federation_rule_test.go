@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -258,32 +257,6 @@ func TestSDKEnvironment(t *testing.T) {
 	}
 }
 
-func TestWorkspaceDiff(t *testing.T) {
-	add, remove := workspaceDiff([]string{"wrkspc_b", "default"}, []string{"wrkspc_c", "default", "wrkspc_a"})
-	if !slices.Equal(add, []string{"wrkspc_a", "wrkspc_c"}) || !slices.Equal(remove, []string{"wrkspc_b"}) {
-		t.Errorf("add %v remove %v", add, remove)
-	}
-	if add, remove := workspaceDiff(nil, nil); add != nil || remove != nil {
-		t.Errorf("empty: %v %v", add, remove)
-	}
-	if !sameMembers([]string{"a", "b"}, []string{"b", "a"}) || sameMembers([]string{"a"}, []string{"a", "b"}) || !sameMembers(nil, []string{}) {
-		t.Error("sameMembers")
-	}
-}
-
-func TestSetStrings(t *testing.T) {
-	got, known := setStrings(stringSet([]string{"b", "a"}))
-	if !known || !slices.Equal(got, []string{"a", "b"}) {
-		t.Errorf("setStrings = %v %v", got, known)
-	}
-	if _, known := setStrings(types.SetUnknown(types.StringType)); known {
-		t.Error("unknown set reported known")
-	}
-	if !stringSet(nil).IsNull() {
-		t.Error("no workspaces must be null, like an unset attribute")
-	}
-}
-
 func TestUpdateIsEmpty(t *testing.T) {
 	if !updateIsEmpty(client.FederationRuleUpdateParams{}) {
 		t.Error("zero params not empty")
@@ -308,7 +281,7 @@ func TestRuleSchemasDocumented(t *testing.T) {
 	}
 	for _, r := range rs {
 		for name, a := range r.Schema.Attributes {
-			if a.GetDescription() == "" || a.GetMarkdownDescription() == "" {
+			if a.GetMarkdownDescription() == "" {
 				t.Errorf("resource attribute %s lacks a description", name)
 			}
 		}
@@ -320,7 +293,7 @@ func TestRuleSchemasDocumented(t *testing.T) {
 			t.Fatalf("data source schema: %v", diags)
 		}
 		for name, a := range resp.Schema.Attributes {
-			if a.GetDescription() == "" || a.GetMarkdownDescription() == "" {
+			if a.GetMarkdownDescription() == "" {
 				t.Errorf("data source attribute %s lacks a description", name)
 			}
 		}
