@@ -25,6 +25,7 @@ import (
 	cleanhttp "github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
 )
 
@@ -298,20 +299,12 @@ func normalizeBaseURL(raw string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("anthropic: base URL %q must not have a query or fragment", raw)
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !policy.IsLoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("anthropic: base URL %q: plain http is only allowed for localhost, 127.0.0.1 or ::1", raw)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u.String(), nil
-}
-
-func isLoopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // retryClass says how safe it is to send a request again.
