@@ -382,7 +382,7 @@ func (r *federationIssuerResource) Create(ctx context.Context, req resource.Crea
 		},
 		func(ctx context.Context, since time.Time) (*client.FederationIssuer, error) {
 			found, err := c.FindFederationIssuerByName(ctx, params.Name)
-			if err != nil || found == nil || !createdSince(found.CreatedAt, since) || found.IssuerURL != params.IssuerURL {
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) || !issuerDefinedAs(found, params) {
 				return nil, err
 			}
 			return found, nil

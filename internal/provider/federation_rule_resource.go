@@ -516,8 +516,7 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 		func(ctx context.Context) (*client.FederationRule, error) { return c.CreateFederationRule(ctx, params) },
 		func(ctx context.Context, since time.Time) (*client.FederationRule, error) {
 			found, err := c.FindFederationRuleByName(ctx, params.Name)
-			if err != nil || found == nil || !createdSince(found.CreatedAt, since) ||
-				found.IssuerID != params.IssuerID || found.Target.ServiceAccountID != params.Target.ServiceAccountID {
+			if err != nil || found == nil || !createdSince(found.CreatedAt, since) || !ruleDefinedAs(found, params) {
 				return nil, err
 			}
 			return found, nil
