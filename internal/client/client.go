@@ -288,19 +288,19 @@ func normalizeBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("anthropic: invalid base URL: %w", err)
+		return "", redact.Error(fmt.Errorf("anthropic: invalid base URL: %w", err))
 	}
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("anthropic: invalid base URL %q: want http(s)://host[:port][/path]", raw)
+		return "", fmt.Errorf("anthropic: invalid base URL %q: want http(s)://host[:port][/path]", redact.String(raw))
 	}
 	if u.User != nil {
 		return "", errors.New("anthropic: base URL must not contain user info")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("anthropic: base URL %q must not have a query or fragment", raw)
+		return "", fmt.Errorf("anthropic: base URL %q must not have a query or fragment", u.Scheme+"://"+u.Host+u.EscapedPath())
 	}
 	if u.Scheme == "http" && !policy.IsLoopbackHost(u.Hostname()) {
-		return "", fmt.Errorf("anthropic: base URL %q: plain http is only allowed for localhost, 127.0.0.1 or ::1", raw)
+		return "", fmt.Errorf("anthropic: base URL %q: plain http is only allowed for localhost, 127.0.0.1 or ::1", redact.String(raw))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

@@ -236,3 +236,23 @@ func TestErrorsRedactUpperCaseEchoesAndURLPasswords(t *testing.T) {
 		})
 	}
 }
+
+// A base URL the client refuses is never echoed with a secret in it: the
+// provider shows this error as a diagnostic.
+func TestBaseURLErrorsDoNotEchoSecrets(t *testing.T) {
+	for _, u := range []string{
+		"https://api.example.com/v1?auth=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl",
+		"https://api.example.com/v1#sk-ant-api03-SECRETSECRETSECRET",
+		"http://api.example.com/?k=sk-ant-api03-SECRETSECRETSECRET",
+		"ftp://host/sk-ant-api03-SECRETSECRETSECRET",
+		"https://api.example.com/%zz?sk-ant-api03-SECRETSECRETSECRET",
+	} {
+		_, err := New(Options{BaseURL: u, AuthToken: "x"})
+		if err == nil {
+			t.Fatalf("%s: accepted", u)
+		}
+		if strings.Contains(err.Error(), "SECRETSECRET") || strings.Contains(err.Error(), "c2lnbmF0dXJl") {
+			t.Errorf("%s: error echoes the secret: %v", u, err)
+		}
+	}
+}
