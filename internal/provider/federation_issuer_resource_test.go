@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +19,6 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
-)
-
-var (
-	fdisIDPattern   = regexp.MustCompile(`^fdis_01[0-9A-Za-z]{24}$`)
-	timestampRegexp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 )
 
 func issuerConfig(name, issuerURL, extra string) string {
@@ -463,24 +457,6 @@ func TestAccFederationIssuer_readYourWrites(t *testing.T) {
 			},
 		},
 	})
-}
-
-// testClock is the emulator's clock, moved by the test.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // newTestEnvWithClock is newTestEnv with an emulator on a test clock.

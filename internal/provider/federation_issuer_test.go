@@ -2,22 +2,13 @@ package provider
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,37 +22,6 @@ import (
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
-
-// Test keys are generated once per test binary: RSA generation is the
-// slow part of these tests.
-var testKeys struct {
-	once sync.Once
-	rsa  []*rsa.PrivateKey
-}
-
-func testRSAKey(t *testing.T, i int) *rsa.PrivateKey {
-	t.Helper()
-	testKeys.once.Do(func() {
-		for range 3 {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			testKeys.rsa = append(testKeys.rsa, k)
-		}
-	})
-	return testKeys.rsa[i]
-}
-
-// testPublicJWK is the public JWK of test key i, as compact JSON.
-func testPublicJWK(t *testing.T, i int, kid string) string {
-	t.Helper()
-	b, err := jose.JSONWebKey{Key: &testRSAKey(t, i).PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"}.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 // testPrivateJWK includes the private exponent: the provider must refuse it.
 func testPrivateJWK(t *testing.T, kid string) string {
@@ -86,29 +46,6 @@ func prettyJWKS(t *testing.T, keys ...string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// testCACertPEM is a self-signed CA certificate.
-func testCACertPEM(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Test Private CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func TestJWKSKeysSemanticEquality(t *testing.T) {

@@ -23,14 +23,6 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
-const (
-	testGoogleSub   = "112233445566778899001"
-	testGoogleEmail = "agent@my-project.iam.gserviceaccount.com"
-	testAudience    = "https://api.anthropic.com/wif/cloud-run"
-)
-
-var fdrlIDPattern = regexp.MustCompile(`^fdrl_01[0-9A-Za-z]{24}$`)
-
 // googleMatch is a well-pinned match for a Google service account.
 func googleMatch(email string) string {
 	return fmt.Sprintf(`{
@@ -42,154 +34,9 @@ func googleMatch(email string) string {
   }`, testAudience, testGoogleSub, email)
 }
 
-// ruleCfg renders an anthropic_federation_rule.test block; empty fields
-// take working defaults.
-type ruleCfg struct {
-	name, issuerID, saID, scope string
-	match                       string // HCL object
-	workspaces                  string // HCL attribute line(s)
-	extra                       string
-}
-
 // defaultWorkspaceRef is the default workspace's ID as configurations get
 // it: from the workspace data source.
 const defaultWorkspaceRef = "data.anthropic_workspace.default.id"
-
-const defaultWorkspaceData = `
-data "anthropic_workspace" "default" {
-  default = true
-}
-`
-
-func (c ruleCfg) hcl() string {
-	if c.name == "" {
-		c.name = "cloud-run-agent"
-	}
-	if c.scope == "" {
-		c.scope = "workspace:developer"
-	}
-	if c.match == "" {
-		c.match = googleMatch(testGoogleEmail)
-	}
-	if c.workspaces == "" {
-		c.workspaces = `workspace_ids = [` + defaultWorkspaceRef + `]`
-	}
-	// The default workspace is looked up, never hard-coded: its ID differs
-	// per organization.
-	lookup := ""
-	if strings.Contains(c.workspaces+c.extra, defaultWorkspaceRef) {
-		lookup = defaultWorkspaceData
-	}
-	return lookup + fmt.Sprintf(`
-resource "anthropic_federation_rule" "test" {
-  name      = %q
-  issuer_id = %q
-  match     = %s
-  target = {
-    service_account_id = %q
-  }
-  oauth_scope = %q
-  %s
-  %s
-}
-`, c.name, c.issuerID, c.match, c.saID, c.scope, c.workspaces, c.extra)
-}
-
-// ruleFixture is what a rule needs to exist: an issuer and a service account.
-type ruleFixture struct {
-	issuer *client.FederationIssuer
-	sa     *client.ServiceAccount
-}
-
-func (e *testEnv) issuer(t *testing.T, name, url string) *client.FederationIssuer {
-	t.Helper()
-	is, err := e.client.CreateFederationIssuer(bg, client.FederationIssuerCreateParams{Name: name, IssuerURL: url})
-	if err != nil {
-		t.Fatalf("creating issuer %s: %v", name, err)
-	}
-	return is
-}
-
-func (e *testEnv) serviceAccount(t *testing.T, name string) *client.ServiceAccount {
-	t.Helper()
-	sa, err := e.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: name})
-	if err != nil {
-		t.Fatalf("creating service account %s: %v", name, err)
-	}
-	return sa
-}
-
-// consoleClient acts as an interactive Console session, which may do what
-// the provider's OAuth credential may not (admin service accounts).
-func (e *testEnv) consoleClient(t *testing.T) *client.Client {
-	t.Helper()
-	c, err := client.New(client.Options{BaseURL: e.server.URL, AuthToken: e.emu.ConsoleToken(), Version: "test", MaxRetries: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (e *testEnv) googleRuleFixture(t *testing.T) ruleFixture {
-	t.Helper()
-	return ruleFixture{
-		issuer: e.issuer(t, "google", policy.GoogleIssuer),
-		sa:     e.serviceAccount(t, "cloud-run-agent"),
-	}
-}
-
-func (e *testEnv) googleRuleParams(f ruleFixture, name string) client.FederationRuleCreateParams {
-	aud, ws := testAudience, e.emu.DefaultWorkspaceID()
-	return client.FederationRuleCreateParams{
-		Name:     name,
-		IssuerID: f.issuer.ID,
-		Match: client.RuleMatch{
-			Audience: &aud,
-			Claims:   map[string]string{"sub": testGoogleSub, "email": testGoogleEmail},
-		},
-		Target:      client.RuleTarget{Type: "service_account", ServiceAccountID: f.sa.ID},
-		OAuthScope:  "workspace:developer",
-		WorkspaceID: &ws,
-	}
-}
-
-func (e *testEnv) checkRuleAPI(id *string, check func(*client.FederationRule) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		rule, err := e.client.GetFederationRule(bg, *id)
-		if err != nil {
-			return err
-		}
-		return check(rule)
-	}
-}
-
-// checkRuleWorkspaces compares the rule's enablements on the API, as the
-// sub-resource lists them, with want.
-func (e *testEnv) checkRuleWorkspaces(id *string, all bool, want ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		rule, err := e.client.GetFederationRule(bg, *id)
-		if err != nil {
-			return err
-		}
-		if rule.AppliesToAllWorkspaces != all {
-			return fmt.Errorf("API applies_to_all_workspaces = %v, want %v", rule.AppliesToAllWorkspaces, all)
-		}
-		list, err := e.client.ListFederationRuleWorkspaces(bg, *id)
-		if err != nil {
-			return err
-		}
-		var got []string
-		for _, en := range list {
-			got = append(got, en.WorkspaceID)
-		}
-		sort.Strings(got)
-		want = slices.Sorted(slices.Values(want))
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("API enablements = %v, want %v", got, want)
-		}
-		return nil
-	}
-}
 
 func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
@@ -584,12 +431,6 @@ func TestAccFederationRule_privilegedScopeRefused(t *testing.T) {
 	if n := env.emu.RequestCount(emulator.RouteCreateRule); n != 2 {
 		t.Errorf("create attempts = %d, want 2 (one per refused rule)", n)
 	}
-}
-
-// wrapTolerant compiles want so that its spaces also match the line breaks
-// Terraform inserts when it wraps long diagnostics.
-func wrapTolerant(want string) *regexp.Regexp {
-	return regexp.MustCompile(strings.ReplaceAll(want, " ", `\s+`))
 }
 
 // An issuer created in the same apply is unknown at plan time: the tenant

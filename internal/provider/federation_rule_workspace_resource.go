@@ -6,7 +6,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -24,15 +23,6 @@ func newFederationRuleWorkspaceResource() resource.Resource {
 }
 
 type federationRuleWorkspaceResource struct{ configuredResource }
-
-type federationRuleWorkspaceModel struct {
-	ID               types.String `tfsdk:"id"`
-	FederationRuleID types.String `tfsdk:"federation_rule_id"`
-	WorkspaceID      types.String `tfsdk:"workspace_id"`
-	WorkspaceName    types.String `tfsdk:"workspace_name"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
-}
 
 func (r *federationRuleWorkspaceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rule_workspace"
@@ -54,15 +44,6 @@ func (r *federationRuleWorkspaceResource) Schema(_ context.Context, _ resource.S
 			"Every change replaces the enablement (disable, then enable). A rule with `applies_to_all_workspaces = true` cannot have individual enablements.",
 		Attributes: attrs,
 	}
-}
-
-func (m *federationRuleWorkspaceModel) fromAPI(en *client.FederationRuleWorkspace) {
-	m.ID = types.StringValue(workspaceJoinID(en.FederationRuleID, en.WorkspaceID))
-	m.FederationRuleID = types.StringValue(en.FederationRuleID)
-	m.WorkspaceID = types.StringValue(en.WorkspaceID)
-	m.WorkspaceName = types.StringValue(en.WorkspaceName)
-	m.CreatedAt = timeString(en.CreatedAt)
-	m.CreatedByActorID = types.StringValue(en.CreatedByActorID)
 }
 
 func (r *federationRuleWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -116,15 +116,6 @@ provider "anthropic" {
 `, e.server.URL, e.emu.OrganizationID()) + body
 }
 
-// tokenRule is a Google issuer, a developer service account and a rule
-// that accepts the emulator's workload account (the metadata server's
-// default), pinned as a real Google rule is.
-type tokenRule struct {
-	issuer *client.FederationIssuer
-	sa     *client.ServiceAccount
-	rule   *client.FederationRule
-}
-
 func (e *testEnv) googleIssuerOnce(t *testing.T) *client.FederationIssuer {
 	t.Helper()
 	for is, err := range e.client.ListFederationIssuers(bg, client.ListParams{}) {
@@ -136,30 +127,6 @@ func (e *testEnv) googleIssuerOnce(t *testing.T) *client.FederationIssuer {
 		}
 	}
 	return e.issuer(t, "google", policy.GoogleIssuer)
-}
-
-func (e *testEnv) workloadRule(t *testing.T, name string, edit func(*client.FederationRuleCreateParams)) tokenRule {
-	t.Helper()
-	is := e.googleIssuerOnce(t)
-	sa := e.serviceAccount(t, name)
-	workload := googleemu.WorkloadAccount
-	aud, ws := policy.DefaultAudience, "default"
-	p := client.FederationRuleCreateParams{
-		Name:        name,
-		IssuerID:    is.ID,
-		Match:       client.RuleMatch{Audience: &aud, Claims: map[string]string{"sub": googleemu.UniqueIDFor(workload), "email": workload}},
-		Target:      client.RuleTarget{Type: "service_account", ServiceAccountID: sa.ID},
-		OAuthScope:  "workspace:developer",
-		WorkspaceID: &ws,
-	}
-	if edit != nil {
-		edit(&p)
-	}
-	rule, err := e.client.CreateFederationRule(bg, p)
-	if err != nil {
-		t.Fatalf("creating rule %s: %v", name, err)
-	}
-	return tokenRule{issuer: is, sa: sa, rule: rule}
 }
 
 // tokenBlock is an anthropic_federation_token for the rule with the given
@@ -221,60 +188,11 @@ func tokenChecks(resourceName, token string, rec *mintedTokens) []statecheck.Sta
 	}
 }
 
-// historyFor returns the exchange attempts through rule, oldest first.
-func (e *testEnv) historyFor(ruleID string) []emulator.AuthEvent {
-	var out []emulator.AuthEvent
-	for _, ev := range e.emu.AuthHistory() {
-		if ev.RuleID == ruleID {
-			out = append(out, ev)
-		}
-	}
-	slices.Reverse(out)
-	return out
-}
-
-func outcomes(events []emulator.AuthEvent) []string {
-	out := make([]string, len(events))
-	for i, ev := range events {
-		out[i] = ev.Outcome
-		if ev.Reason != "" {
-			out[i] += ":" + ev.Reason
-		}
-	}
-	return out
-}
-
-// expectHistory checks the rule saw at least one exchange, all with want
-// ("success" or "denied:<reason>").
-func (e *testEnv) expectHistory(t *testing.T, ruleID, want string) {
-	t.Helper()
-	got := outcomes(e.historyFor(ruleID))
-	if len(got) == 0 {
-		t.Errorf("rule %s: no exchange reached the service, want %s", ruleID, want)
-		return
-	}
-	for _, o := range got {
-		if o != want {
-			t.Errorf("rule %s: exchanges %v, want all %s", ruleID, got, want)
-			return
-		}
-	}
-}
-
 func (e *testEnv) expectNoExchange(t *testing.T, ruleID string) {
 	t.Helper()
 	if got := outcomes(e.historyFor(ruleID)); len(got) != 0 {
 		t.Errorf("rule %s: exchanges %v reached the service; the pre-flight check should have stopped them", ruleID, got)
 	}
-}
-
-func mustMint(t *testing.T, g *googleemu.Google, account, audience string, email bool, extra map[string]any) string {
-	t.Helper()
-	tok, err := g.Mint(account, audience, email, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 // metadataHost points GCE_METADATA_HOST at the emulator's metadata server.
@@ -615,35 +533,6 @@ func (e *testEnv) exchangeAndSayHello(ruleID, saID, workspaceID string) error {
 	return nil
 }
 
-func messagesCall(baseURL, token string) (string, error) {
-	body := strings.NewReader(`{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Hello"}]}`)
-	req, err := http.NewRequestWithContext(bg, http.MethodPost, baseURL+"/v1/messages", body)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("anthropic-version", client.APIVersion)
-	req.Header.Set("anthropic-beta", "oauth-2025-04-20")
-	req.Header.Set("content-type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("Messages API: HTTP %d", resp.StatusCode)
-	}
-	var out struct {
-		Content []struct {
-			Text string `json:"text"`
-		} `json:"content"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Content) == 0 {
-		return "", fmt.Errorf("Messages API: unreadable answer: %v", err)
-	}
-	return out.Content[0].Text, nil
-}
-
 // noMintedTokenInPlan fails when a minted access token is in the plan JSON.
 type noMintedTokenInPlan struct{ rec *mintedTokens }
 
@@ -722,20 +611,6 @@ func (e *testEnv) ciIssuerRule(t *testing.T, name, subjectPrefix string) tokenRu
 		t.Fatal(err)
 	}
 	return tokenRule{issuer: is, sa: sa, rule: rule}
-}
-
-func signCIToken(t *testing.T, claims map[string]any) string {
-	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: testRSAKey(t, 0)},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "ci-key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 // newCountingTestEnv is newTestEnv whose listener counts every request it

@@ -27,14 +27,6 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 )
 
-// withGoogle is the provider block with a google block that reaches this
-// test's Google emulator as its default caller, then body. extra adds lines
-// to the google block. impersonate_service_account = "" keeps a developer's
-// GOOGLE_IMPERSONATE_SERVICE_ACCOUNT out of the tests.
-func (e *testEnv) withGoogle(extra, body string) string {
-	return e.withGoogleToken(e.google.AccessToken(), e.server.URL+googleemu.IAMPathPrefix, extra, body)
-}
-
 func (e *testEnv) withGoogleToken(token, iamEndpoint, extra, body string) string {
 	return fmt.Sprintf(`
 provider "anthropic" {
@@ -50,18 +42,6 @@ provider "anthropic" {
   }
 }
 `, e.server.URL, e.emu.AdminToken(), e.emu.OrganizationID(), token, iamEndpoint, extra) + body
-}
-
-func googleSADataSource(name, accountID, project string) string {
-	p := ""
-	if project != "" {
-		p = fmt.Sprintf("  project    = %q\n", project)
-	}
-	return fmt.Sprintf(`
-data "anthropic_google_service_account" %q {
-  account_id = %q
-%s}
-`, name, accountID, p)
 }
 
 // metadataSub is the sub of an ID token the fake metadata server mints for

@@ -83,14 +83,6 @@ type googleOnlyEnv struct {
 	server *httptest.Server
 }
 
-func newGoogleOnlyEnv(t *testing.T) *googleOnlyEnv {
-	t.Helper()
-	g := googleemu.New(googleemu.Options{})
-	srv := httptest.NewServer(g.Handler())
-	t.Cleanup(srv.Close)
-	return &googleOnlyEnv{google: g, server: srv}
-}
-
 // fakeAccessTokenImpersonation stands in for IAM Credentials
 // generateAccessToken, which googleemu does not serve: it checks the caller
 // is the emulator's default caller and answers with an emulator token of

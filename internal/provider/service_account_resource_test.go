@@ -15,17 +15,6 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
 
-var svacIDPattern = regexp.MustCompile(`^svac_01[0-9A-Za-z]{24}$`)
-
-func serviceAccountConfig(name, extra string) string {
-	return fmt.Sprintf(`
-resource "anthropic_service_account" "test" {
-  name = %q
-%s
-}
-`, name, extra)
-}
-
 func TestAccServiceAccount_lifecycle(t *testing.T) {
 	env := newTestEnv(t)
 	const addr = "anthropic_service_account.test"
@@ -215,31 +204,6 @@ func TestAccServiceAccount_conflictingName(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)A service account named "taken" already exists.*terraform import`),
 		}},
 	})
-}
-
-// captureID stores the resource's id for later steps.
-func captureID(addr string, dst *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[addr]
-		if !ok {
-			return fmt.Errorf("%s not in state", addr)
-		}
-		*dst = rs.Primary.ID
-		return nil
-	}
-}
-
-func sameID(addr string, want *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[addr]
-		if !ok {
-			return fmt.Errorf("%s not in state", addr)
-		}
-		if rs.Primary.ID != *want {
-			return fmt.Errorf("%s was replaced: id %s, want %s", addr, rs.Primary.ID, *want)
-		}
-		return nil
-	}
 }
 
 func (e *testEnv) checkServiceAccountAPI(id *string, check func(*client.ServiceAccount) error) resource.TestCheckFunc {

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -29,14 +28,6 @@ func newServiceAccountWorkspaceResource() resource.Resource {
 }
 
 type serviceAccountWorkspaceResource struct{ configuredResource }
-
-type serviceAccountWorkspaceModel struct {
-	ID               types.String `tfsdk:"id"`
-	ServiceAccountID types.String `tfsdk:"service_account_id"`
-	WorkspaceID      types.String `tfsdk:"workspace_id"`
-	WorkspaceRole    types.String `tfsdk:"workspace_role"`
-	CreatedByActorID types.String `tfsdk:"created_by_actor_id"`
-}
 
 func (r *serviceAccountWorkspaceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_service_account_workspace"
@@ -58,14 +49,6 @@ func (r *serviceAccountWorkspaceResource) Schema(_ context.Context, _ resource.S
 			"of the default workspace reverts the service account to the implicit `workspace_user` membership there.",
 		Attributes: attrs,
 	}
-}
-
-func (m *serviceAccountWorkspaceModel) fromAPI(mem *client.ServiceAccountWorkspaceMember) {
-	m.ID = types.StringValue(workspaceJoinID(mem.ServiceAccountID, mem.WorkspaceID))
-	m.ServiceAccountID = types.StringValue(mem.ServiceAccountID)
-	m.WorkspaceID = types.StringValue(mem.WorkspaceID)
-	m.WorkspaceRole = types.StringValue(mem.WorkspaceRole)
-	m.CreatedByActorID = types.StringValue(mem.CreatedByActorID)
 }
 
 func (r *serviceAccountWorkspaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

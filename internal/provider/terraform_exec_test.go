@@ -22,14 +22,6 @@ import (
 // is installed or downloaded. The provider reads its environment from
 // this process.
 
-// requireAcc skips outside acceptance runs (make test sets TF_ACC=1).
-func requireAcc(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-}
-
 // serveProvider serves the provider in-process until the test ends and
 // returns what TF_REATTACH_PROVIDERS must say for terraform to use it.
 func serveProvider(t *testing.T) tfexec.ReattachInfo {

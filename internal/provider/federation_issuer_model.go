@@ -24,9 +24,9 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
-// Shared by the anthropic_federation_issuer resource and the issuer data
-// sources: the jwks keys type, the nested object shapes and the mapping
-// from the API object.
+// The federation issuer's model, shared by the anthropic_federation_issuer
+// resource and the issuer data sources: the jwks keys type, the nested object
+// shapes, the mapping from the API object and the data sources' attributes.
 
 var (
 	_ basetypes.StringTypable                    = jwksKeysType{}
