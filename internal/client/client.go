@@ -42,10 +42,12 @@ const (
 	// would end later than this after the call began is started.
 	DefaultMaxRetryTime = 60 * time.Second
 
-	defaultRequestTimeout = 60 * time.Second
-	defaultRetryWaitMin   = 500 * time.Millisecond
-	defaultRetryWaitMax   = 8 * time.Second
-	defaultRetryAfterMax  = 30 * time.Second
+	// DefaultRequestTimeout bounds one HTTP attempt.
+	DefaultRequestTimeout = 60 * time.Second
+
+	defaultRetryWaitMin  = 500 * time.Millisecond
+	defaultRetryWaitMax  = 8 * time.Second
+	defaultRetryAfterMax = 30 * time.Second
 
 	// defaultMaxPages bounds a list walk: at 100 items a page that is
 	// 100,000 objects, far beyond any organization, and it stops a server
@@ -167,7 +169,7 @@ func New(opts Options) (*Client, error) {
 	}
 	timeout := opts.RequestTimeout
 	if timeout <= 0 {
-		timeout = defaultRequestTimeout
+		timeout = DefaultRequestTimeout
 	}
 	maxRetries := opts.MaxRetries
 	if maxRetries < 0 {

@@ -40,7 +40,7 @@ const Address = "registry.terraform.io/wiflabs/anthropic"
 
 const (
 	defaultBaseURL        = client.DefaultBaseURL
-	defaultRequestTimeout = 60 * time.Second
+	defaultRequestTimeout = client.DefaultRequestTimeout
 	defaultMaxRetries     = client.DefaultMaxRetries
 
 	envBaseURL        = "ANTHROPIC_BASE_URL"
