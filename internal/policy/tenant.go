@@ -113,6 +113,11 @@ func LookupWellKnownIssuer(issuerURL string) (WellKnownIssuer, bool) {
 	return WellKnownIssuer{}, false
 }
 
+// SameIssuerURL reports whether two issuer URLs name the same issuer, with
+// the tolerance of LookupWellKnownIssuer (trailing slash, scheme and host
+// case, explicit :443).
+func SameIssuerURL(a, b string) bool { return canonicalIssuerKey(a) == canonicalIssuerKey(b) }
+
 func canonicalIssuerKey(raw string) string {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)

@@ -360,7 +360,7 @@ func warnSharedIssuerURL(ctx context.Context, c *client.Client, issuerURL types.
 			tflog.Debug(ctx, "listing federation issuers failed", map[string]any{"error": err.Error()})
 			return
 		}
-		if iss.IssuerURL == want && iss.ID != selfID && !iss.IsArchived() {
+		if policy.SameIssuerURL(iss.IssuerURL, want) && iss.ID != selfID && !iss.IsArchived() {
 			others = append(others, fmt.Sprintf("%s (%s)", iss.ID, iss.Name))
 		}
 	}

@@ -373,6 +373,13 @@ func TestWarnSharedIssuerURL(t *testing.T) {
 		!strings.Contains(w.Detail(), first.ID+" (google)") || strings.Contains(w.Detail(), gone.ID) {
 		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
 	}
+	// The same issuer spelled with a trailing slash or another host case
+	// is still a second issuer for it.
+	for _, spelled := range []string{url + "/", "https://Accounts.Google.com", "https://accounts.google.com:443"} {
+		if d := warn(types.StringValue(spelled), ""); d.WarningsCount() != 1 {
+			t.Errorf("%s: diagnostics = %v, want one warning", spelled, d)
+		}
+	}
 	for name, d := range map[string]diag.Diagnostics{
 		"the issuer itself": warn(types.StringValue(url), first.ID),
 		"another URL":       warn(types.StringValue("https://token.actions.githubusercontent.com"), ""),
