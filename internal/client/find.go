@@ -13,17 +13,17 @@ import (
 // FindServiceAccountByName returns the live service account named name, or
 // nil when there is none.
 func (c *Client) FindServiceAccountByName(ctx context.Context, name string) (*ServiceAccount, error) {
-	return findByName(c.ListServiceAccounts(ctx, ListParams{Limit: 100}), func(s *ServiceAccount) string { return s.Name }, name)
+	return findByName(c.ListServiceAccounts(ctx, ListParams{Limit: MaxPageSize}), func(s *ServiceAccount) string { return s.Name }, name)
 }
 
 // FindFederationIssuerByName returns the live issuer named name, or nil.
 func (c *Client) FindFederationIssuerByName(ctx context.Context, name string) (*FederationIssuer, error) {
-	return findByName(c.ListFederationIssuers(ctx, ListParams{Limit: 100}), func(i *FederationIssuer) string { return i.Name }, name)
+	return findByName(c.ListFederationIssuers(ctx, ListParams{Limit: MaxPageSize}), func(i *FederationIssuer) string { return i.Name }, name)
 }
 
 // FindFederationRuleByName returns the live rule named name, or nil.
 func (c *Client) FindFederationRuleByName(ctx context.Context, name string) (*FederationRule, error) {
-	return findByName(c.ListFederationRules(ctx, FederationRuleListParams{ListParams: ListParams{Limit: 100}}), func(r *FederationRule) string { return r.Name }, name)
+	return findByName(c.ListFederationRules(ctx, FederationRuleListParams{ListParams: ListParams{Limit: MaxPageSize}}), func(r *FederationRule) string { return r.Name }, name)
 }
 
 func findByName[T any](seq iter.Seq2[T, error], nameOf func(*T) string, name string) (*T, error) {

@@ -8,6 +8,9 @@ import (
 	"strconv"
 )
 
+// MaxPageSize is the largest page the WIF list endpoints serve.
+const MaxPageSize = 100
+
 // ListParams are the paging parameters common to list endpoints.
 type ListParams struct {
 	// Limit is the page size, 1..100; 0 lets the server choose (20).
@@ -17,8 +20,8 @@ type ListParams struct {
 }
 
 func (p ListParams) query() (url.Values, error) {
-	if p.Limit < 0 || p.Limit > 100 {
-		return nil, fmt.Errorf("anthropic: list limit %d out of range 1..100", p.Limit)
+	if p.Limit < 0 || p.Limit > MaxPageSize {
+		return nil, fmt.Errorf("anthropic: list limit %d out of range 1..%d", p.Limit, MaxPageSize)
 	}
 	q := url.Values{}
 	if p.Limit > 0 {

@@ -24,7 +24,7 @@ import (
 // listPageSize is the page size of every list the provider walks (service
 // accounts, issuers, rules): the API's maximum, so a lookup costs as few
 // requests as possible.
-const listPageSize = 100
+const listPageSize = client.MaxPageSize
 
 // workspacePageSize is the largest page the workspace list serves.
 const workspacePageSize = 1000
