@@ -26,7 +26,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"cloud.google.com/go/auth"
 	"cloud.google.com/go/auth/credentials"
@@ -570,8 +569,8 @@ func ErrorText(err error) string {
 	}
 	msg := gerr.Message
 	if msg == "" {
-		// Redacted before it is cut: a cut token no longer matches.
-		msg = strings.TrimSpace(bodySnippet(redact.String(gerr.Body), 300))
+		// Snippet redacts before it cuts: a cut token no longer matches.
+		msg = identity.Snippet([]byte(gerr.Body), 300)
 	}
 	text := fmt.Sprintf("Google answered HTTP %d: %s", gerr.Code, msg)
 	if reason := errorReason(gerr); reason != "" {
@@ -594,16 +593,4 @@ func errorReason(gerr *googleapi.Error) string {
 		}
 	}
 	return ""
-}
-
-func bodySnippet(s string, limit int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }

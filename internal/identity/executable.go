@@ -167,7 +167,7 @@ func (s *executableSource) Token(ctx context.Context) (string, error) {
 }
 
 func stderrSuffix(stderr *cappedBuffer) string {
-	if sn := snippet(stderr.buf.Bytes(), 300); sn != "" {
+	if sn := Snippet(stderr.buf.Bytes(), 300); sn != "" {
 		return "; stderr: " + sn
 	}
 	return ""
@@ -181,7 +181,7 @@ func (s *executableSource) decode(stdout *cappedBuffer) (*executableResponse, er
 	var resp executableResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return nil, fmt.Errorf("executable identity source %q printed output that is not Google's executable-sourced credential JSON (%v): %s",
-			s.name(), err, snippet(out, 120))
+			s.name(), err, Snippet(out, 120))
 	}
 	return &resp, nil
 }
@@ -191,7 +191,7 @@ func (s *executableSource) failure(resp *executableResponse) error {
 	if code == "" {
 		code = "(none)"
 	}
-	return fmt.Errorf("executable identity source %q reported failure: code %s: %s", s.name(), code, snippet([]byte(resp.Message), 300))
+	return fmt.Errorf("executable identity source %q reported failure: code %s: %s", s.name(), code, Snippet([]byte(resp.Message), 300))
 }
 
 func (s *executableSource) validate(resp *executableResponse, stderr *cappedBuffer) (string, error) {
@@ -212,7 +212,7 @@ func (s *executableSource) validate(resp *executableResponse, stderr *cappedBuff
 	case "":
 		return "", fmt.Errorf("executable identity source %q: response has no token_type", s.name())
 	default:
-		return "", fmt.Errorf("executable identity source %q: unsupported token_type %q (want %s or %s)", s.name(), snippet([]byte(resp.TokenType), 80), TokenTypeIDToken, TokenTypeJWT)
+		return "", fmt.Errorf("executable identity source %q: unsupported token_type %q (want %s or %s)", s.name(), Snippet([]byte(resp.TokenType), 80), TokenTypeIDToken, TokenTypeJWT)
 	}
 	tok := strings.TrimSpace(resp.IDToken)
 	if tok == "" {

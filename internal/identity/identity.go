@@ -162,9 +162,9 @@ var htmlTag = regexp.MustCompile(`<[^>]*>`)
 // stripTags turns an HTML error page (Google front ends send those) into its text.
 func stripTags(b []byte) []byte { return htmlTag.ReplaceAll(b, []byte(" ")) }
 
-// snippet returns a short, single-line, secret-free excerpt of b for an
+// Snippet returns a short, single-line, secret-free excerpt of b for an
 // error message.
-func snippet(b []byte, limit int) string {
+func Snippet(b []byte, limit int) string {
 	s := strings.TrimSpace(string(b))
 	s = redact.String(s)
 	s = strings.Join(strings.Fields(s), " ")

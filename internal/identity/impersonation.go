@@ -120,7 +120,7 @@ type conciseAPIError struct{ err *googleapi.Error }
 // caller's access token) into error bodies and messages.
 func (e *conciseAPIError) Error() string {
 	if e.err.Message == "" {
-		return fmt.Sprintf("Google API error %d: %s", e.err.Code, snippet(stripTags([]byte(e.err.Body)), 300))
+		return fmt.Sprintf("Google API error %d: %s", e.err.Code, Snippet(stripTags([]byte(e.err.Body)), 300))
 	}
 	return fmt.Sprintf("Google API error %d: %s", e.err.Code, redact.String(e.err.Message))
 }

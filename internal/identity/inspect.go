@@ -72,7 +72,7 @@ func Inspect(token string) (*Claims, error) {
 	case strings.HasPrefix(alg, "HS"):
 		return nil, fmt.Errorf("alg %s is symmetric; %s", alg, acceptedAlgs)
 	case !slices.Contains(asymmetricAlgorithms, jose.SignatureAlgorithm(alg)):
-		return nil, fmt.Errorf("alg %q is not accepted; %s", snippet([]byte(alg), 40), acceptedAlgs)
+		return nil, fmt.Errorf("alg %q is not accepted; %s", Snippet([]byte(alg), 40), acceptedAlgs)
 	}
 
 	tok, err := jwt.ParseSigned(token, asymmetricAlgorithms)

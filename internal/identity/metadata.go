@@ -141,7 +141,7 @@ func (s *metadataSource) Token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("GCE metadata server %q: host is not a Google metadata server (HTTP %d without the Metadata-Flavor: Google response header)", host, resp.StatusCode)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GCE metadata server %q: HTTP %s: %s", host, resp.Status, snippet(stripTags(body), 300))
+		return "", fmt.Errorf("GCE metadata server %q: HTTP %s: %s", host, resp.Status, Snippet(stripTags(body), 300))
 	}
 	if len(body) > maxTokenBytes {
 		return "", fmt.Errorf("GCE metadata server %q: response larger than %d bytes", host, maxTokenBytes)
