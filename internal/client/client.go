@@ -133,10 +133,10 @@ type Client struct {
 	maxRetries  int
 	http        *retryablehttp.Client
 	maxBody     int64
-	// requestTimeout and maxRetryTime make up the time bound of one call.
-	requestTimeout time.Duration
-	maxRetryTime   time.Duration
-	retryAfterMax  time.Duration
+	// maxRetryTime and the HTTP client's Timeout (one attempt) make up the
+	// time bound of one call.
+	maxRetryTime  time.Duration
+	retryAfterMax time.Duration
 	// maxPages and maxListTime bound a list walk.
 	maxPages    int
 	maxListTime time.Duration
@@ -214,11 +214,10 @@ func New(opts Options) (*Client, error) {
 		now:         time.Now,
 		jitter:      rand.Float64,
 
-		requestTimeout: timeout,
-		maxRetryTime:   retryTime,
-		retryAfterMax:  afterMax,
-		maxPages:       defaultMaxPages,
-		maxListTime:    defaultMaxListTime,
+		maxRetryTime:  retryTime,
+		retryAfterMax: afterMax,
+		maxPages:      defaultMaxPages,
+		maxListTime:   defaultMaxListTime,
 	}
 
 	c.headers = http.Header{
@@ -628,7 +627,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	// The whole call, retries included, ends by start + maxRetryTime +
 	// requestTimeout without a deadline context of its own: checkRetry
 	// begins no wait that would end after st.retryUntil, so no attempt
-	// starts later, and http.Client.Timeout (requestTimeout) bounds each
+	// starts later, and http.Client.Timeout (the request timeout) bounds each
 	// attempt, its body read included. A context deadline on top would
 	// only repeat that bound, at the price of a timer and a cancel context
 	// per call under the one net/http makes for every attempt.
