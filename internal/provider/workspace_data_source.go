@@ -49,19 +49,16 @@ func (f *workspaceFields) fromAPI(w *client.Workspace, defaultWorkspaceID string
 // workspaceAttributes are the read-only attributes; the single look-up
 // makes id, name and default its keys instead.
 func workspaceAttributes(lookupKeys bool) map[string]schema.Attribute {
-	computed := func(description, markdown string) schema.StringAttribute {
-		return schema.StringAttribute{MarkdownDescription: markdown, Computed: true}
-	}
 	attrs := map[string]schema.Attribute{
-		"id":   computed("Workspace ID (wrkspc_...); the default workspace has one too.", "Workspace ID (`wrkspc_...`); the default workspace has one too."),
-		"name": computed("Name of the workspace.", "Name of the workspace."),
+		"id":   computedDSString("Workspace ID (`wrkspc_...`); the default workspace has one too."),
+		"name": computedDSString("Name of the workspace."),
 		"default": schema.BoolAttribute{
 			MarkdownDescription: "Whether this is the organization's default workspace.",
 			Computed:            true,
 		},
-		"display_color": computed("Color of the workspace in the Console (hex), or null.", "Color of the workspace in the Console (hex), or `null`."),
-		"created_at":    computed("When the workspace was created (RFC 3339).", "When the workspace was created (RFC 3339)."),
-		"archived_at":   computed("When the workspace was archived (RFC 3339); null for live ones.", "When the workspace was archived (RFC 3339); `null` for live ones."),
+		"display_color": computedDSString("Color of the workspace in the Console (hex), or `null`."),
+		"created_at":    computedDSString("When the workspace was created (RFC 3339)."),
+		"archived_at":   computedDSString("When the workspace was archived (RFC 3339); `null` for live ones."),
 	}
 	if lookupKeys {
 		attrs["id"] = schema.StringAttribute{
