@@ -734,7 +734,7 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 	// default per-attempt timeout, 60 s): an http.Client without a Timeout
 	// can hang forever, so that is the plain code anyone would ship. The
 	// unbounded variant is measured alongside as a detail.
-	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 60 * time.Second}
+	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: client.DefaultRequestTimeout}
 	unbounded := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	url := s.url + "/v1/organizations/service_accounts/" + sa.ID
 	plainGet := func(raw *http.Client) error {
