@@ -81,9 +81,7 @@ type federationRuleListConfig struct {
 
 func (l *serviceAccountList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	ctx = maskSecrets(ctx)
-	var diags diag.Diagnostics
-	if !requireClient(l.data, &diags) {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
+	if !startList(l.data, stream) {
 		return
 	}
 	all := l.data.client.ListServiceAccounts(ctx, client.ListParams{Limit: listPageSizeFor(req.Limit)})
@@ -98,9 +96,7 @@ func (l *serviceAccountList) List(ctx context.Context, req list.ListRequest, str
 
 func (l *federationIssuerList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	ctx = maskSecrets(ctx)
-	var diags diag.Diagnostics
-	if !requireClient(l.data, &diags) {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
+	if !startList(l.data, stream) {
 		return
 	}
 	all := l.data.client.ListFederationIssuers(ctx, client.ListParams{Limit: listPageSizeFor(req.Limit)})
@@ -115,12 +111,11 @@ func (l *federationIssuerList) List(ctx context.Context, req list.ListRequest, s
 
 func (l *federationRuleList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	ctx = maskSecrets(ctx)
-	var diags diag.Diagnostics
-	if !requireClient(l.data, &diags) {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
+	if !startList(l.data, stream) {
 		return
 	}
 	var cfg federationRuleListConfig
+	var diags diag.Diagnostics
 	if diags.Append(req.Config.Get(ctx, &cfg)...); diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
@@ -181,4 +176,15 @@ func listResults[T any](ctx context.Context, req list.ListRequest, failure strin
 			}
 		}
 	}
+}
+
+// startList reports whether the provider can list; otherwise it answers the
+// stream with the diagnostic why not.
+func startList(pd *providerData, stream *list.ListResultsStream) bool {
+	var diags diag.Diagnostics
+	if requireClient(pd, &diags) {
+		return true
+	}
+	stream.Results = list.ListResultsStreamDiagnostics(diags)
+	return false
 }
