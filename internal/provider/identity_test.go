@@ -28,6 +28,17 @@ type protoProvider struct {
 
 func newProtoProvider(t *testing.T, env *testEnv) *protoProvider {
 	t.Helper()
+	return newProtoProviderOrg(t, env, env.emu.OrganizationID())
+}
+
+// newProtoProviderOrg configures the provider with orgID as organization_id
+// ("" leaves it unset, so the provider asks the API).
+func newProtoProviderOrg(t *testing.T, env *testEnv, orgID string) *protoProvider {
+	t.Helper()
+	org := tftypes.NewValue(tftypes.String, nil)
+	if orgID != "" {
+		org = tftypes.NewValue(tftypes.String, orgID)
+	}
 	s, err := providerserver.NewProtocol6WithError(New("test")())()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +58,7 @@ func newProtoProvider(t *testing.T, env *testEnv) *protoProvider {
 	configured, err := server.ConfigureProvider(bg, &tfprotov6.ConfigureProviderRequest{Config: dynamicValue(t, schemas.Provider.ValueType(), map[string]tftypes.Value{
 		"base_url":        tftypes.NewValue(tftypes.String, env.server.URL),
 		"auth_token":      tftypes.NewValue(tftypes.String, env.emu.AdminToken()),
-		"organization_id": tftypes.NewValue(tftypes.String, env.emu.OrganizationID()),
+		"organization_id": org,
 		"max_retries":     tftypes.NewValue(tftypes.Number, 0),
 	})})
 	if err != nil || len(configured.Diagnostics) > 0 {
@@ -617,5 +628,35 @@ func TestListResource_apiError(t *testing.T) {
 			}
 			return diagSummaries(results[0].Diagnostics)
 		}())
+	}
+}
+
+// With organization_id unset, a listed rule's sdk_environment names the
+// organization the API reports, as a refresh of the rule does.
+func TestListResource_ruleAsksForTheOrganization(t *testing.T) {
+	t.Setenv("ANTHROPIC_ORGANIZATION_ID", "")
+	env := newTestEnv(t)
+	p := newProtoProviderOrg(t, env, "")
+	env.workloadRule(t, "rule-one", nil)
+	const rules = "anthropic_federation_rule"
+	listed := p.listed(rules, nil, true, 1)
+	if len(listed) != 1 {
+		t.Fatalf("%d results", len(listed))
+	}
+	v, err := listed[0].Resource.Unmarshal(p.resourceType(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]tftypes.Value
+	if err := v.As(&obj); err != nil {
+		t.Fatal(err)
+	}
+	var sdkEnv map[string]tftypes.Value
+	if err := obj["sdk_environment"].As(&sdkEnv); err != nil {
+		t.Fatal(err)
+	}
+	var org string
+	if err := sdkEnv["ANTHROPIC_ORGANIZATION_ID"].As(&org); err != nil || org != env.emu.OrganizationID() {
+		t.Errorf("sdk_environment ANTHROPIC_ORGANIZATION_ID = %q (%v), want %s", org, err, env.emu.OrganizationID())
 	}
 }

@@ -120,8 +120,14 @@ func (l *federationRuleList) List(ctx context.Context, req list.ListRequest, str
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
+	// sdk_environment names the organization: ask for it when it is not
+	// configured, as a refresh of the rule does.
+	if !l.data.resolveOrgID(ctx, &diags) {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
 	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSizeFor(req.Limit)}, IssuerID: cfg.IssuerID.ValueString()}
-	orgID := l.data.organizationID
+	orgID := l.data.knownOrgID()
 	all := l.data.client.ListFederationRules(ctx, params)
 	stream.Results = listResults(ctx, req, "Unable to list federation rules", all,
 		func(rule *client.FederationRule) (string, string, bool) {
