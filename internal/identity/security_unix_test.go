@@ -15,7 +15,7 @@ import (
 func TestFileRefusesFIFO(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "token")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
+		t.Fatalf("mkfifo: %v", err)
 	}
 	// Should the read block after all, a writer opening the FIFO releases it
 	// when the test ends.

@@ -172,7 +172,11 @@ func TestAccAdoption_generateConfig(t *testing.T) {
 		t.Errorf("%d resource changes, want %d imports", len(plan.ResourceChanges), len(cases))
 	}
 	for _, rc := range plan.ResourceChanges {
-		if rc.Change == nil || rc.Change.Importing == nil || !rc.Change.Actions.NoOp() {
+		if rc.Change == nil {
+			t.Errorf("%s: no change in the plan, want a bare import", rc.Address)
+			continue
+		}
+		if rc.Change.Importing == nil || !rc.Change.Actions.NoOp() {
 			t.Errorf("%s: actions %v importing %v, want a bare import", rc.Address, rc.Change.Actions, rc.Change.Importing)
 		}
 	}

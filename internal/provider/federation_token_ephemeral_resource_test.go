@@ -49,7 +49,7 @@ var testAccEchoFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"echo":      echoprovider.NewProviderServer(),
 }
 
-var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.RequireAbove(tfversion.Version1_10_0)}
 
 // mintedTokens records every access token the emulator's exchange hands
 // out, read off the wire, so tests can prove where tokens did (and did

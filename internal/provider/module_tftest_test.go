@@ -72,6 +72,7 @@ func TestAccModule_terraformTest(t *testing.T) {
 	if !found {
 		t.Error("the emulator never saw the module's service account")
 	}
+	foundRule := false
 	for r, err := range env.client.ListFederationRules(bg, client.FederationRuleListParams{ListParams: client.ListParams{IncludeArchived: true}}) {
 		if err != nil {
 			t.Fatal(err)
@@ -79,9 +80,13 @@ func TestAccModule_terraformTest(t *testing.T) {
 		if r.Name != "tftest-summarizer" {
 			continue
 		}
+		foundRule = true
 		if !r.IsArchived() || r.TokenLifetimeSeconds != 300 || r.Match.Claims["sub"] != googleemu.UniqueIDFor(googleemu.WorkloadAccount) {
 			t.Errorf("rule %s: archived %v, lifetime %d, claims %v", r.ID, r.IsArchived(), r.TokenLifetimeSeconds, r.Match.Claims)
 		}
+	}
+	if !foundRule {
+		t.Error("the emulator never saw the module's rule")
 	}
 }
 
