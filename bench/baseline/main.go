@@ -25,6 +25,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/protocol"
 )
 
 // Address is the source address the harness's dev_overrides map.
@@ -45,7 +49,14 @@ func main() {
 			_ = os.Setenv(name, "OFF")
 		}
 	}
-	if err := providerserver.Serve(context.Background(), func() provider.Provider { return baselineProvider{} }, providerserver.ServeOpts{Address: Address}); err != nil {
+	// The same plugin-protocol server as the real provider (see
+	// internal/protocol), so the floor is not inflated by the contexts the
+	// framework's own server keeps.
+	server, err := protocol.ReleaseRequestContexts(providerserver.NewProtocol6(baselineProvider{})())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := tf6server.Serve(Address, func() tfprotov6.ProviderServer { return server }); err != nil {
 		log.Fatal(err)
 	}
 }

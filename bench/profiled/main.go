@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -16,7 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/provider"
 )
@@ -55,7 +55,10 @@ func main() {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-	err := providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{Address: provider.Address})
+	server, err := provider.ProtocolServer("bench")()
+	if err == nil {
+		err = tf6server.Serve(provider.Address, func() tfprotov6.ProviderServer { return server })
+	}
 	if cpu != nil {
 		pprof.StopCPUProfile()
 		cpu.Close()

@@ -30,7 +30,6 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -44,7 +43,7 @@ import (
 // testAccProtoV6ProviderFactories reattach the provider in-process: no
 // registry, no download.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"anthropic": providerserver.NewProtocol6WithError(New("test")()),
+	"anthropic": ProtocolServer("test"),
 }
 
 // TestMain makes acceptance tests run whenever a terraform binary is there,

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -41,7 +40,7 @@ func fastRetries(o *client.Options) {
 
 func tunedProviderFactories(tune func(*client.Options)) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"anthropic": providerserver.NewProtocol6WithError(&anthropicProvider{version: "test", tuneClient: tune}),
+		"anthropic": protocolServer(&anthropicProvider{version: "test", tuneClient: tune}),
 	}
 }
 

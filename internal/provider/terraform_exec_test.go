@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-exec/tfexec"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
@@ -31,7 +31,12 @@ func serveProvider(t *testing.T) tfexec.ReattachInfo {
 	closeCh := make(chan struct{})
 	serveErr := make(chan error, 1)
 	go func() {
-		serveErr <- tf6server.Serve(Address, providerserver.NewProtocol6(New("test")()),
+		server, err := ProtocolServer("test")()
+		if err != nil {
+			serveErr <- err
+			return
+		}
+		serveErr <- tf6server.Serve(Address, func() tfprotov6.ProviderServer { return server },
 			tf6server.WithDebug(ctx, reattachCh, closeCh),
 			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Name: "reattached", Output: io.Discard})),
 			tf6server.WithoutLogStderrOverride(),
