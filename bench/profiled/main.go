@@ -1,7 +1,8 @@
 // Command profiled is the provider with profiling, for the harness's
 // -profile runs: it serves exactly what main.go serves and, when terraform
 // shuts it down, writes a CPU profile and a heap profile of its own
-// process to $BENCH_PROFILE_DIR (cpu-<pid>.pprof, heap-<pid>.pprof, goroutine-<pid>.txt).
+// process to $BENCH_PROFILE_DIR (cpu-<pid>.pprof, heap-<pid>.pprof, goroutine-<pid>.txt), and
+// samples its heap every 20 ms (heap-timeline-<pid>.txt, peakheap-<pid>.pprof).
 package main
 
 import (
@@ -38,11 +39,26 @@ func main() {
 		var ms runtime.MemStats
 		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		var peakLive uint64
+		// The heap over time: a live heap that keeps growing after each GC
+		// is memory kept per request (that is how the framework's retained
+		// request contexts showed, see bench/NOTES.md).
+		var timeline *os.File
+		if dir != "" {
+			timeline, _ = os.Create(filepath.Join(dir, fmt.Sprintf("heap-timeline-%d.txt", os.Getpid())))
+			if timeline != nil {
+				fmt.Fprintln(timeline, "ms heap_inuse_kib heap_live_kib num_gc goroutines")
+			}
+		}
+		start := time.Now()
 		for {
 			runtime.ReadMemStats(&ms)
 			peakHeapInuse.Store(max(peakHeapInuse.Load(), ms.HeapInuse))
 			peakGoroutines.Store(max(peakGoroutines.Load(), uint64(runtime.NumGoroutine())))
 			metrics.Read(live)
+			if timeline != nil {
+				fmt.Fprintf(timeline, "%d %d %d %d %d\n", time.Since(start).Milliseconds(), ms.HeapInuse>>10,
+					live[0].Value.Uint64()>>10, ms.NumGC, runtime.NumGoroutine())
+			}
 			// The heap profile is as of the last GC, like the live heap
 			// metric: keep the one of the largest live heap.
 			if v := live[0].Value.Uint64(); dir != "" && v > peakLive+1<<20 {
