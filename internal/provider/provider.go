@@ -29,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/auth"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -212,7 +213,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	if cred.federation != nil && orgID == "" {
-		orgID = cred.federation.target.organizationID
+		orgID = cred.federation.Target.OrganizationID
 	}
 	switch {
 	case cred.token != "":
@@ -220,7 +221,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	case cred.federation != nil:
 		// newAPIClient sets the token source.
 	default:
-		opts.TokenSource = missingCredential{detail: cred.missing}
+		opts.TokenSource = auth.MissingCredential{Detail: cred.missing}
 	}
 
 	c, err := newAPIClient(opts, cred.federation, nil)
@@ -294,7 +295,7 @@ func stringOrEnv(v types.String, env, def string) string {
 // endpoints: a static token or a federation, or neither (missing says why).
 type adminCredential struct {
 	token      string
-	federation *federationSettings
+	federation *auth.Federation
 	// from names the credential (authFrom*), "" when there is none.
 	from    string
 	missing string
