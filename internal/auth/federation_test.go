@@ -24,15 +24,6 @@ const testCIIssuer = "https://ci.example.com"
 // issuer signs the identity tokens of these tests (RS256).
 var issuer = sync.OnceValue(func() *googleemu.Google { return googleemu.New(googleemu.Options{}) })
 
-func signCIToken(t *testing.T, claims map[string]any) string {
-	t.Helper()
-	tok, err := issuer().SignClaims(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 // testIdentity mints a fresh, signed identity token on every call (like the
 // metadata server), on the given clock.
 type testIdentity struct {
@@ -49,8 +40,8 @@ func (s *testIdentity) Token(context.Context) (string, error) {
 		return s.token, nil
 	}
 	now := s.now()
-	return signCIToken(s.t, map[string]any{"iss": testCIIssuer, "sub": "repo:acme/app", "aud": policy.DefaultAudience,
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": fmt.Sprint(s.calls.Load())}), nil
+	return issuer().SignClaims(map[string]any{"iss": testCIIssuer, "sub": "repo:acme/app", "aud": policy.DefaultAudience,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": fmt.Sprint(s.calls.Load())})
 }
 
 func (s *testIdentity) Renewable() bool  { return s.renewable }
@@ -197,8 +188,11 @@ func TestFederationTokenSource_singleExchange(t *testing.T) {
 // and says why when its access token runs out.
 func TestFederationTokenSource_literalIsNeverResent(t *testing.T) {
 	clock := &clock{now: time.Now()}
-	literal := signCIToken(t, map[string]any{"iss": testCIIssuer, "sub": "repo:acme/app", "aud": policy.DefaultAudience,
+	literal, err := issuer().SignClaims(map[string]any{"iss": testCIIssuer, "sub": "repo:acme/app", "aud": policy.DefaultAudience,
 		"iat": clock.Now().Unix(), "exp": clock.Now().Add(3 * time.Hour).Unix(), "jti": "once"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	src := &testIdentity{t: t, token: literal}
 	ex := &fakeExchange{lifetime: 3600}
 	s := newTestTokenSource(t, clock, src, ex)
@@ -210,7 +204,7 @@ func TestFederationTokenSource_literalIsNeverResent(t *testing.T) {
 		t.Fatalf("token %q", tok)
 	}
 	clock.Advance(time.Minute)
-	_, err := s.Token(bg)
+	_, err = s.Token(bg)
 	if err == nil || !strings.Contains(err.Error(), "cannot be exchanged again") || strings.Contains(err.Error(), literal) {
 		t.Errorf("err = %v", err)
 	}

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"sync"
@@ -215,5 +216,52 @@ func TestRuleMismatchesDemotedTarget(t *testing.T) {
 	view.TargetRole = "admin"
 	if got := ruleMismatches(claims, Target{RuleID: "fdrl_admin"}, view, now); len(got) != 0 {
 		t.Fatalf("an admin target: %v", got)
+	}
+}
+
+// Run sends the assertion once and reads the rule only to explain a
+// denial; other failures are described by the caller's ErrorDetail.
+func TestRun(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	assertion := signCIToken(t, map[string]any{"iss": "https://ci.example.com", "sub": "repo:acme/app", "aud": policy.DefaultAudience,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	target := Target{RuleID: "fdrl_rule", OrganizationID: "org", ServiceAccountID: "svac_mine", WorkspaceID: "wrkspc_a"}
+	run := func(answer error) (*Result, *Failure, []client.TokenExchangeParams, int) {
+		var sent []client.TokenExchangeParams
+		reads := 0
+		res, fail := Run(context.Background(), identity.Literal(assertion), target, Options{
+			Send: func(_ context.Context, p client.TokenExchangeParams) (*client.TokenExchangeResponse, error) {
+				sent = append(sent, p)
+				if answer != nil {
+					return nil, answer
+				}
+				return &client.TokenExchangeResponse{AccessToken: "sk-ant-oat01-x", ExpiresIn: 600, Scope: "workspace:developer"}, nil
+			},
+			ReadView:    func(context.Context) *RuleView { reads++; return nil },
+			Now:         func() time.Time { return now },
+			ErrorDetail: func(err error) string { return "detail of " + err.Error() },
+		})
+		return res, fail, sent, reads
+	}
+
+	res, fail, sent, reads := run(nil)
+	want := client.TokenExchangeParams{Assertion: assertion, FederationRuleID: "fdrl_rule", OrganizationID: "org", ServiceAccountID: "svac_mine", WorkspaceID: "wrkspc_a"}
+	if fail != nil || len(sent) != 1 || sent[0] != want || reads != 0 {
+		t.Fatalf("success: fail %v, sent %+v, %d rule reads", fail, sent, reads)
+	}
+	if res.Token.AccessToken != "sk-ant-oat01-x" || !res.ExpiresAt.Equal(now.Add(10*time.Minute)) || res.Claims.Subject != "repo:acme/app" {
+		t.Errorf("result %+v", res)
+	}
+
+	_, fail, sent, reads = run(&client.APIError{StatusCode: 401, Type: "authentication_error", RequestID: "req_1"})
+	if fail == nil || !fail.Denied || fail.Summary != "Token exchange denied" || !strings.Contains(fail.Detail, "Request ID: req_1.") || len(sent) != 1 || reads != 1 {
+		t.Errorf("denial: %v (denied %v), %d sent, %d rule reads", fail, fail != nil && fail.Denied, len(sent), reads)
+	}
+
+	bad := &client.APIError{StatusCode: 400, Type: "invalid_request_error", Message: "workspace_id: unknown"}
+	_, fail, sent, reads = run(bad)
+	if fail == nil || fail.Denied || fail.Summary != "Token exchange failed" || len(sent) != 1 || reads != 0 ||
+		fail.Detail != "detail of "+bad.Error()+"\nThe exchange request itself was refused; the message names the field at fault." {
+		t.Errorf("bad request: %#v, %d sent, %d rule reads", fail, len(sent), reads)
 	}
 }

@@ -1,10 +1,13 @@
 // Package provider implements the Terraform surface of the Anthropic
 // Workload Identity Federation provider: schema, validation, plan
 // modifiers and the mapping between Terraform values and API objects.
-// It wires the packages that do the work (internal/client for the
-// Anthropic API, internal/auth for the keyless admin token,
-// internal/google and internal/identity for Google and identity tokens)
-// and turns their errors into diagnostics.
+// It speaks Terraform only: no HTTP, JWT or Google credential code lives
+// here. It wires the packages that do the work (internal/client for the
+// Anthropic API, internal/exchange for the identity-token exchange with its
+// pre-flight checks and denial explanations, internal/auth for the keyless
+// admin token and the client built with it, internal/google for Google
+// credentials and service account lookups, internal/identity for identity
+// tokens) and turns their errors into diagnostics.
 package provider
 
 import (
