@@ -224,7 +224,11 @@ func sourceAttributes[A any](spec map[string]sourceAttr, str, boolean, list, obj
 		for field, value := range fields {
 			v.FieldByName(field).Set(reflect.ValueOf(value))
 		}
-		out[name] = v.Interface().(A)
+		built, ok := v.Interface().(A)
+		if !ok {
+			panic(fmt.Sprintf("identity source attribute %s: %s is not a schema attribute", name, v.Type()))
+		}
+		out[name] = built
 	}
 	return out
 }

@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -147,4 +150,36 @@ func dynamicValue(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) 
 		t.Fatal(err)
 	}
 	return &dv
+}
+
+// Both schema flavours of the identity sources come from one spec: the
+// fields the builder sets by name arrive in each package's types.
+func TestSourceAttributesBothFlavours(t *testing.T) {
+	eph, prov := ephemeralSourceAttributes(), providerSourceAttributes()
+	if len(eph) != len(identitySourceNames) || len(prov) != len(identitySourceNames) {
+		t.Fatalf("%d ephemeral and %d provider attributes, want %d", len(eph), len(prov), len(identitySourceNames))
+	}
+	if a, ok := eph[attrIdentityToken].(eschema.StringAttribute); !ok || !a.Sensitive || !a.Optional || len(a.Validators) != 2 {
+		t.Errorf("ephemeral identity_token: %#v", eph[attrIdentityToken])
+	}
+	if a, ok := prov[attrIdentityToken].(pschema.StringAttribute); !ok || !a.Sensitive || !a.Optional || !strings.Contains(a.MarkdownDescription, "At most one") {
+		t.Errorf("provider identity_token: %#v", prov[attrIdentityToken])
+	}
+	gi, ok := prov[attrGoogleImpersonation].(pschema.SingleNestedAttribute)
+	if !ok || !gi.Optional {
+		t.Fatalf("provider google_impersonation: %#v", prov[attrGoogleImpersonation])
+	}
+	if sa, ok := gi.Attributes["service_account"].(pschema.StringAttribute); !ok || !sa.Required || sa.Optional || len(sa.Validators) != 1 {
+		t.Errorf("google_impersonation.service_account: %#v", gi.Attributes["service_account"])
+	}
+	if _, ok := gi.Attributes["include_email"].(pschema.BoolAttribute); !ok {
+		t.Errorf("google_impersonation.include_email: %#v", gi.Attributes["include_email"])
+	}
+	ex, ok := eph[attrExecutable].(eschema.SingleNestedAttribute)
+	if !ok {
+		t.Fatalf("ephemeral executable: %#v", eph[attrExecutable])
+	}
+	if c, ok := ex.Attributes["command"].(eschema.ListAttribute); !ok || !c.Required || c.ElementType != types.StringType || len(c.Validators) != 2 {
+		t.Errorf("executable.command: %#v", ex.Attributes["command"])
+	}
 }
