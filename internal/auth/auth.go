@@ -6,9 +6,17 @@
 // HTTPClient wraps a transport so a request the API refuses with 401 is
 // re-sent once with a newly exchanged token.
 //
-// The package knows nothing of Terraform or of how the exchange is made:
-// the caller supplies the exchange, the clock and a logger, so the admin
-// client can be built once, already holding its token source.
+// For keyless authentication, NewClient builds the Anthropic admin client
+// once, already holding a TokenSource whose exchange sends an identity
+// token through an org:admin federation rule (internal/exchange: pre-flight
+// checks, exactly one attempt), and a transport that re-authenticates after
+// a 401; the exchanges themselves go through a second client that holds no
+// credential. EnvIdentitySource finds an identity token in the environment
+// variables the Anthropic SDKs read, and MissingCredential stands in when
+// there is no admin credential at all.
+//
+// The package knows nothing of Terraform: the caller supplies the settings
+// it resolved, the clock and a logger.
 package auth
 
 import (
@@ -49,8 +57,9 @@ type Token struct {
 	Lifetime time.Duration
 }
 
-// Logger receives the source's log lines (never a token).
+// Logger receives the package's log lines (never a token).
 type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 

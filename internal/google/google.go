@@ -1,8 +1,12 @@
 // Package google is the provider's Google side, free of Terraform types:
-// credentials (Application Default Credentials, a credentials file or its
-// content, a static access token, service account impersonation), the
-// options for Google API clients built on them, custom IAM and IAM
-// Credentials endpoints, and error text safe to show a person.
+// settings resolved from the google block and the environment
+// (ResolveSettings), credentials (Application Default Credentials, a
+// credentials file or its content, a static access token, service account
+// impersonation), the options for Google API clients built on them, custom
+// IAM and IAM Credentials endpoints, service account lookups (ParseAccountID,
+// ServiceAccount, with a LookupError that says which way a lookup failed),
+// Google-signed ID tokens minted by impersonation as an identity source
+// (ImpersonationSource), and error text safe to show a person.
 //
 // Nothing touches the network or the file system until a Google client is
 // needed, so a configuration that never uses Google needs no credentials.

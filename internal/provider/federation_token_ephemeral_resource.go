@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/exchange"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
@@ -138,21 +139,21 @@ func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemer
 		return
 	}
 	pd := r.data
-	target := exchangeTarget{
-		ruleID:           m.FederationRuleID.ValueString(),
-		organizationID:   stringDefault(m.OrganizationID, pd.organizationID),
-		serviceAccountID: m.ServiceAccountID.ValueString(),
-		workspaceID:      m.WorkspaceID.ValueString(),
+	target := exchange.Target{
+		RuleID:           m.FederationRuleID.ValueString(),
+		OrganizationID:   stringDefault(m.OrganizationID, pd.organizationID),
+		ServiceAccountID: m.ServiceAccountID.ValueString(),
+		WorkspaceID:      m.WorkspaceID.ValueString(),
 	}
 	// With an admin credential and no organization configured, the
 	// provider asks the API which organization that credential belongs to.
-	if target.organizationID == "" && pd.adminAuth != "" {
+	if target.OrganizationID == "" && pd.adminAuth != "" {
 		if !pd.resolveOrgID(ctx, &resp.Diagnostics) {
 			return
 		}
-		target.organizationID = pd.knownOrgID()
+		target.OrganizationID = pd.knownOrgID()
 	}
-	if target.organizationID == "" {
+	if target.OrganizationID == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("organization_id"), "Missing organization ID",
 			"The exchange names the organization: set organization_id here, or organization_id in the provider block, or the "+envOrganizationID+" environment variable.")
 		return
@@ -166,34 +167,38 @@ func (r *federationTokenEphemeralResource) Open(ctx context.Context, req ephemer
 		return
 	}
 
-	tflog.Debug(ctx, "exchanging an identity token", map[string]any{"federation_rule_id": target.ruleID, "source": src.Describe()})
+	tflog.Debug(ctx, "exchanging an identity token", map[string]any{"federation_rule_id": target.RuleID, "source": src.Describe()})
 	// The rule is read only to explain a denial: a successful exchange
 	// costs the identity token and the exchange, nothing more.
-	readView := func(ctx context.Context) *ruleView { return readRuleView(ctx, pd, target.ruleID) }
-	res, fail := exchangeIdentity(ctx, pd.client.ExchangeToken, src, target, readView, r.now)
+	res, fail := exchange.Run(ctx, src, target, exchange.Options{
+		Send:        pd.client.ExchangeToken,
+		ReadView:    func(ctx context.Context) *exchange.RuleView { return readRuleView(ctx, pd, target.RuleID) },
+		Now:         r.now,
+		ErrorDetail: apiErrorDetail,
+	})
 	if fail != nil {
-		resp.Diagnostics.AddError(fail.summary, fail.detail)
+		resp.Diagnostics.AddError(fail.Summary, fail.Detail)
 		return
 	}
 	tflog.Debug(ctx, "token exchange succeeded", map[string]any{
-		"federation_rule_id": target.ruleID, "scope": res.token.Scope, "expires_in": res.token.ExpiresIn,
+		"federation_rule_id": target.RuleID, "scope": res.Token.Scope, "expires_in": res.Token.ExpiresIn,
 	})
 
-	m.AccessToken = types.StringValue(res.token.AccessToken)
-	m.TokenType = types.StringValue(tokenTypeOrBearer(res.token.TokenType))
-	m.Scope = types.StringValue(res.token.Scope)
-	m.ExpiresIn = types.Int64Value(res.token.ExpiresIn)
-	m.ExpiresAt = types.StringValue(res.expiresAt.UTC().Format(time.RFC3339))
+	m.AccessToken = types.StringValue(res.Token.AccessToken)
+	m.TokenType = types.StringValue(tokenTypeOrBearer(res.Token.TokenType))
+	m.Scope = types.StringValue(res.Token.Scope)
+	m.ExpiresIn = types.Int64Value(res.Token.ExpiresIn)
+	m.ExpiresAt = types.StringValue(res.ExpiresAt.UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 
-	priv := tokenPrivate{RuleID: target.ruleID, Source: src.Describe(), ExpiresAt: res.expiresAt.UTC(), LifetimeSeconds: res.token.ExpiresIn}
+	priv := tokenPrivate{RuleID: target.RuleID, Source: src.Describe(), ExpiresAt: res.ExpiresAt.UTC(), LifetimeSeconds: res.Token.ExpiresIn}
 	b, err := json.Marshal(priv)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to save the token's private state", err.Error())
 		return
 	}
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateTokenKey, b)...)
-	resp.RenewAt = renewAt(res.expiresAt, time.Duration(res.token.ExpiresIn)*time.Second)
+	resp.RenewAt = renewAt(res.ExpiresAt, time.Duration(res.Token.ExpiresIn)*time.Second)
 }
 
 func tokenTypeOrBearer(t string) string {
@@ -206,7 +211,7 @@ func tokenTypeOrBearer(t string) string {
 // renewAt is when Terraform should call Renew: ahead of expiry by 10% of
 // the lifetime, at least 30 s.
 func renewAt(expiresAt time.Time, lifetime time.Duration) time.Time {
-	return expiresAt.Add(-max(minAssertionValidity, lifetime/10))
+	return expiresAt.Add(-max(exchange.MinAssertionValidity, lifetime/10))
 }
 
 // Renew cannot hand out a new token: the framework's Renew returns no

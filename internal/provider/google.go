@@ -79,8 +79,8 @@ func googleProviderAttribute() schema.Attribute {
 					listvalidator.ValueStringsAre(stringCheck{description: "service account email", check: google.CheckServiceAccountEmail}),
 				},
 			},
-			"iam_custom_endpoint":             endpoint("IAM", google.EnvIAMEndpoint, "https://iam.googleapis.com/"),
-			"iam_credentials_custom_endpoint": endpoint("IAM Credentials", google.EnvIAMCredentialsEndpoint, "https://iamcredentials.googleapis.com/"),
+			"iam_custom_endpoint":             endpoint("IAM", google.EnvIAMEndpoint, google.DefaultIAMEndpoint),
+			"iam_credentials_custom_endpoint": endpoint("IAM Credentials", google.EnvIAMCredentialsEndpoint, google.DefaultIAMCredentialsEndpoint),
 		},
 	}
 }
@@ -133,63 +133,22 @@ func googleDiagText(d diag.Diagnostics) string {
 	return strings.Join(parts, "; ")
 }
 
-// resolveGoogleSettings applies environment defaults. Anything set in the
-// block beats every environment variable, so a token in the configuration is
-// not silently overridden by a CI runner's GOOGLE_OAUTH_ACCESS_TOKEN.
+// resolveGoogleSettings maps the block to google.Inputs and applies the
+// environment (google.ResolveSettings).
 func resolveGoogleSettings(ctx context.Context, m googleModel, getenv func(string) string) (google.Settings, error) {
-	var s google.Settings
-	switch {
-	case !m.AccessToken.IsNull():
-		s.AccessToken, s.AccessTokenFrom = m.AccessToken.ValueString(), "google.access_token"
-	case !m.Credentials.IsNull():
-		s.Credentials, s.CredentialsFrom = m.Credentials.ValueString(), "google.credentials"
-	case getenv(google.EnvAccessToken) != "":
-		s.AccessToken, s.AccessTokenFrom = getenv(google.EnvAccessToken), google.EnvAccessToken
-	case getenv(google.EnvCredentials) != "":
-		s.Credentials, s.CredentialsFrom = getenv(google.EnvCredentials), google.EnvCredentials
+	in := google.Inputs{
+		Credentials:            m.Credentials.ValueStringPointer(),
+		AccessToken:            m.AccessToken.ValueStringPointer(),
+		Impersonate:            m.ImpersonateServiceAccount.ValueStringPointer(),
+		IAMEndpoint:            m.IAMCustomEndpoint.ValueStringPointer(),
+		IAMCredentialsEndpoint: m.IAMCredentialsCustomEndpoint.ValueStringPointer(),
 	}
-
-	s.Impersonate = strings.TrimSpace(stringOrGetenv(m.ImpersonateServiceAccount, google.EnvImpersonate, getenv))
 	if !m.ImpersonateServiceAccountDelegates.IsNull() {
-		if d := m.ImpersonateServiceAccountDelegates.ElementsAs(ctx, &s.Delegates, false); d.HasError() {
-			return s, fmt.Errorf("reading google.impersonate_service_account_delegates: %s", googleDiagText(d))
+		if d := m.ImpersonateServiceAccountDelegates.ElementsAs(ctx, &in.Delegates, false); d.HasError() {
+			return google.Settings{}, fmt.Errorf("reading google.impersonate_service_account_delegates: %s", googleDiagText(d))
 		}
 	}
-	if s.Impersonate != "" && m.ImpersonateServiceAccount.IsNull() {
-		if err := google.CheckImpersonationTarget(s.Impersonate); err != nil {
-			return s, fmt.Errorf("%s: %w", google.EnvImpersonate, err)
-		}
-	}
-
-	var err error
-	for _, e := range []struct {
-		value       types.String
-		env, attr   string
-		destination *string
-	}{
-		{m.IAMCustomEndpoint, google.EnvIAMEndpoint, "iam_custom_endpoint", &s.IAMEndpoint},
-		{m.IAMCredentialsCustomEndpoint, google.EnvIAMCredentialsEndpoint, "iam_credentials_custom_endpoint", &s.IAMCredentialsEndpoint},
-	} {
-		raw := stringOrGetenv(e.value, e.env, getenv)
-		if raw == "" {
-			continue
-		}
-		if *e.destination, err = google.NormalizeEndpoint(raw); err != nil {
-			from := "google." + e.attr
-			if e.value.IsNull() {
-				from = e.env
-			}
-			return s, fmt.Errorf("%s: %w", from, err)
-		}
-	}
-	return s, nil
-}
-
-func stringOrGetenv(v types.String, env string, getenv func(string) string) string {
-	if !v.IsNull() {
-		return v.ValueString()
-	}
-	return getenv(env)
+	return google.ResolveSettings(in, getenv)
 }
 
 // requireGoogle is called by operations that must talk to Google.

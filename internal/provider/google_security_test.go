@@ -107,9 +107,9 @@ func TestGoogleImpersonationErrorsNeverLeakCredentials(t *testing.T) {
 			}
 			noLeak(t, "diagnostic", diagText(diags), leakSecrets(leakyGoogleToken)...)
 
-			src := &googleImpersonationSource{google: newGoogleConfig(bg, google.Settings{
+			src := google.ImpersonationSource(newGoogleConfig(bg, google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMCredentialsEndpoint: srv.URL + "/",
-			}, "test", 0, nil), opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
+			}, "test", 0, nil), identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"})
 			_, err := src.Token(bg)
 			if err == nil {
 				t.Fatal("want an error")
@@ -190,9 +190,9 @@ func TestGoogleClientsRefuseRedirects(t *testing.T) {
 			f.check(t, "generateAccessToken", diagText(diags))
 
 			f = newRedirectingGoogle(t, status)
-			src := &googleImpersonationSource{google: newGoogleConfig(bg, google.Settings{
+			src := google.ImpersonationSource(newGoogleConfig(bg, google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMCredentialsEndpoint: f.redirector.URL + "/",
-			}, "test", 0, nil), opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
+			}, "test", 0, nil), identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"})
 			_, err := src.Token(bg)
 			if err == nil {
 				t.Fatal("generateIdToken: want an error")
@@ -258,8 +258,7 @@ func TestGoogleCallsHonourRequestTimeout(t *testing.T) {
 		return diagText(diags)
 	}, "IAM Credentials ("+hang.URL) // the impersonation timed out, not IAM
 	bounded(t, "generateIdToken", func() string {
-		src := &googleImpersonationSource{google: config(google.Settings{IAMCredentialsEndpoint: hang.URL + "/"}),
-			opts: identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"}}
+		src := google.ImpersonationSource(config(google.Settings{IAMCredentialsEndpoint: hang.URL + "/"}), identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"})
 		_, err := src.Token(bg)
 		return fmt.Sprint(err)
 	}, "IAM Credentials ("+hang.URL)

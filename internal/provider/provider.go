@@ -1,10 +1,13 @@
 // Package provider implements the Terraform surface of the Anthropic
 // Workload Identity Federation provider: schema, validation, plan
 // modifiers and the mapping between Terraform values and API objects.
-// It wires the packages that do the work (internal/client for the
-// Anthropic API, internal/auth for the keyless admin token,
-// internal/google and internal/identity for Google and identity tokens)
-// and turns their errors into diagnostics.
+// It speaks Terraform only: no HTTP, JWT or Google credential code lives
+// here. It wires the packages that do the work (internal/client for the
+// Anthropic API, internal/exchange for the identity-token exchange with its
+// pre-flight checks and denial explanations, internal/auth for the keyless
+// admin token and the client built with it, internal/google for Google
+// credentials and service account lookups, internal/identity for identity
+// tokens) and turns their errors into diagnostics.
 package provider
 
 import (
@@ -29,6 +32,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/auth"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -212,7 +216,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	if cred.federation != nil && orgID == "" {
-		orgID = cred.federation.target.organizationID
+		orgID = cred.federation.Target.OrganizationID
 	}
 	switch {
 	case cred.token != "":
@@ -220,7 +224,7 @@ func (p *anthropicProvider) Configure(ctx context.Context, req provider.Configur
 	case cred.federation != nil:
 		// newAPIClient sets the token source.
 	default:
-		opts.TokenSource = missingCredential{detail: cred.missing}
+		opts.TokenSource = auth.MissingCredential{Detail: cred.missing}
 	}
 
 	c, err := newAPIClient(opts, cred.federation, nil)
@@ -294,7 +298,7 @@ func stringOrEnv(v types.String, env, def string) string {
 // endpoints: a static token or a federation, or neither (missing says why).
 type adminCredential struct {
 	token      string
-	federation *federationSettings
+	federation *auth.Federation
 	// from names the credential (authFrom*), "" when there is none.
 	from    string
 	missing string
