@@ -111,8 +111,8 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"issuer_name": computedString("Name of the federation issuer.", false),
-			"match":  ruleMatchAttribute(),
-			"target": ruleTargetAttribute(),
+			"match":       ruleMatchAttribute(),
+			"target":      ruleTargetAttribute(),
 			"oauth_scope": schema.StringAttribute{
 				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes(), "`, `") +
 					"` (for example `\"workspace:developer workspace:inference\"`); the order does not matter and reordering plans no change. " +
