@@ -125,7 +125,7 @@ func TestExpandRuleMatch(t *testing.T) {
 	claims := types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringValue("1"), "email": types.StringValue("a@b")})
 	pm, known := expandRuleMatch(matchModel(types.StringValue("aud"), null, null, claims))
 	if !known || *pm.Audience != "aud" || pm.SubjectPrefix != nil || pm.Condition != nil || pm.Claims["email"] != "a@b" || len(pm.Claims) != 2 {
-		t.Errorf("toPolicy = %+v, %v", pm, known)
+		t.Errorf("expandRuleMatch = %+v, %v", pm, known)
 	}
 	unknownCases := map[string]ruleMatchModel{
 		"audience":    matchModel(types.StringUnknown(), null, null, claims),
@@ -136,7 +136,7 @@ func TestExpandRuleMatch(t *testing.T) {
 	}
 	for name, m := range unknownCases {
 		if _, known := expandRuleMatch(m); known {
-			t.Errorf("%s unknown: toPolicy reported known", name)
+			t.Errorf("%s unknown: expandRuleMatch reported known", name)
 		}
 	}
 	if pm, known := expandRuleMatch(matchModel(null, null, null, types.MapNull(types.StringType))); !known || pm.Claims != nil {
