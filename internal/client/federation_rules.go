@@ -5,24 +5,18 @@ import (
 	"encoding/json"
 	"iter"
 	"time"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 const federationRulesCollection = "federation_rules"
 
-// RuleMatch holds a rule's matchers; every populated one must pass.
-type RuleMatch struct {
-	SubjectPrefix *string           `json:"subject_prefix,omitempty"`
-	Audience      *string           `json:"audience,omitempty"`
-	Claims        map[string]string `json:"claims,omitempty"`
-	Condition     *string           `json:"condition,omitempty"`
-}
+// RuleMatch holds a rule's matchers; every populated one must pass. The
+// wire shape is owned by internal/policy, whose checks take it as sent.
+type RuleMatch = policy.Match
 
 // RuleTarget is the principal a rule mints tokens for.
-type RuleTarget struct {
-	Type               string `json:"type"` // "service_account"
-	ServiceAccountID   string `json:"service_account_id"`
-	ServiceAccountName string `json:"service_account_name,omitempty"` // read-only
-}
+type RuleTarget = policy.RuleTarget
 
 // FederationRule maps identity tokens from an issuer to a service account.
 type FederationRule struct {

@@ -59,16 +59,9 @@ const (
 // the rules for URLs Anthropic itself fetches.
 func (j jwksSource) fetchesIssuerURL() bool { return j.typ == jwksDiscovery && j.discoveryBase == "" }
 
-func (j jwksSource) render() map[string]any {
-	switch j.typ {
-	case jwksExplicitURL:
-		return map[string]any{"type": j.typ, "url": j.url, "ca_cert_pem": strPtr(j.caCertPEM)}
-	case jwksInline:
-		keys := make([]json.RawMessage, len(j.keys))
-		copy(keys, j.keys)
-		return map[string]any{"type": j.typ, "keys": keys}
-	}
-	return map[string]any{"type": jwksDiscovery, "discovery_base": strPtr(j.discoveryBase), "ca_cert_pem": strPtr(j.caCertPEM)}
+// wire is the stored union as the service returns it.
+func (j jwksSource) wire() policy.JWKS {
+	return policy.JWKS{Type: j.typ, DiscoveryBase: strPtr(j.discoveryBase), URL: j.url, CACertPEM: strPtr(j.caCertPEM), Keys: slices.Clone(j.keys)}
 }
 
 type pollStatusJSON struct {
@@ -82,7 +75,7 @@ type issuerJSON struct {
 	ID                    string          `json:"id"`
 	Name                  string          `json:"name"`
 	IssuerURL             string          `json:"issuer_url"`
-	JWKS                  map[string]any  `json:"jwks"`
+	JWKS                  policy.JWKS     `json:"jwks"`
 	CheckJTI              bool            `json:"check_jti"`
 	MaxJWTLifetimeSeconds int64           `json:"max_jwt_lifetime_seconds"`
 	JWKSPollingDisabledAt *string         `json:"jwks_polling_disabled_at"`
@@ -96,7 +89,7 @@ func (e *Emulator) renderIssuer(is *issuer) any {
 		ID:                    is.id,
 		Name:                  is.name,
 		IssuerURL:             is.issuerURL,
-		JWKS:                  is.jwks.render(),
+		JWKS:                  is.jwks.wire(),
 		CheckJTI:              is.checkJTI,
 		MaxJWTLifetimeSeconds: is.maxJWTLifetime,
 		JWKSPollingDisabledAt: fmtTimePtr(is.pollingDisabledAt),

@@ -34,32 +34,19 @@ type enablement struct {
 // privileged reports oauth_scope values only a Console session may grant.
 func privileged(scope string) bool { return !policy.IsOAuthCallerScope(scope) }
 
-type matchJSON struct {
-	SubjectPrefix *string           `json:"subject_prefix"`
-	Audience      *string           `json:"audience"`
-	Claims        map[string]string `json:"claims"`
-	Condition     *string           `json:"condition"`
-}
-
-type targetJSON struct {
-	Type               string `json:"type"`
-	ServiceAccountID   string `json:"service_account_id"`
-	ServiceAccountName string `json:"service_account_name"`
-}
-
 type ruleJSON struct {
-	Type                   string     `json:"type"`
-	ID                     string     `json:"id"`
-	Name                   string     `json:"name"`
-	Description            string     `json:"description"`
-	IssuerID               string     `json:"issuer_id"`
-	IssuerName             string     `json:"issuer_name"`
-	Match                  matchJSON  `json:"match"`
-	Target                 targetJSON `json:"target"`
-	OAuthScope             string     `json:"oauth_scope"`
-	AppliesToAllWorkspaces bool       `json:"applies_to_all_workspaces"`
-	WorkspaceIDs           []string   `json:"workspace_ids"`
-	TokenLifetimeSeconds   int64      `json:"token_lifetime_seconds"`
+	Type                   string               `json:"type"`
+	ID                     string               `json:"id"`
+	Name                   string               `json:"name"`
+	Description            string               `json:"description"`
+	IssuerID               string               `json:"issuer_id"`
+	IssuerName             string               `json:"issuer_name"`
+	Match                  policy.ReturnedMatch `json:"match"`
+	Target                 policy.RuleTarget    `json:"target"`
+	OAuthScope             string               `json:"oauth_scope"`
+	AppliesToAllWorkspaces bool                 `json:"applies_to_all_workspaces"`
+	WorkspaceIDs           []string             `json:"workspace_ids"`
+	TokenLifetimeSeconds   int64                `json:"token_lifetime_seconds"`
 	// No attributes member: requests may carry an empty one, but the SDK's
 	// FederationRule has no such field.
 	metaJSON
@@ -80,13 +67,13 @@ func (e *Emulator) renderRule(r *rule) any {
 		Name:        r.name,
 		Description: r.description,
 		IssuerID:    r.issuerID,
-		Match: matchJSON{
+		Match: policy.ReturnedMatch{
 			SubjectPrefix: clonePtr(r.match.SubjectPrefix),
 			Audience:      clonePtr(r.match.Audience),
 			Claims:        maps.Clone(r.match.Claims),
 			Condition:     clonePtr(r.match.Condition),
 		},
-		Target:                 targetJSON{Type: "service_account", ServiceAccountID: r.targetID},
+		Target:                 policy.RuleTarget{Type: policy.TargetServiceAccount, ServiceAccountID: r.targetID},
 		OAuthScope:             r.scope,
 		AppliesToAllWorkspaces: r.allWorkspaces,
 		WorkspaceIDs:           []string{},

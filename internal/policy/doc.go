@@ -5,6 +5,11 @@
 // exercise real rejections. Everything here is pure (no HTTP, no Terraform
 // types) and safe for concurrent use.
 //
+// It also owns the wire shapes of the objects those rules judge (a rule's
+// Match and RuleTarget, an issuer's JWKS): internal/client sends and
+// receives them under aliases, the emulator returns them, and the checks
+// take them as they travel.
+//
 // Validators return errors whose messages do not name the field: callers
 // prefix the field they validated ("issuer_url: url must use https scheme"),
 // which is the message style of the service. Rule-match checks return

@@ -9,14 +9,6 @@ import (
 	"strings"
 )
 
-// Match is a rule's match block. Nil pointers are unset fields.
-type Match struct {
-	SubjectPrefix *string
-	Audience      *string
-	Claims        map[string]string
-	Condition     *string
-}
-
 // Severity of a Finding.
 type Severity int
 

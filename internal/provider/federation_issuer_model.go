@@ -13,6 +13,8 @@ import (
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -191,51 +193,113 @@ type issuerJWKSModel struct {
 	Keys          jwksKeysValue `tfsdk:"keys"`
 }
 
-var jwksAttrTypes = map[string]attr.Type{
-	"type":           types.StringType,
-	"discovery_base": types.StringType,
-	"url":            types.StringType,
-	"ca_cert_pem":    types.StringType,
-	"keys":           jwksKeysType{},
+// pollStatusModel is the poll_status nested object.
+type pollStatusModel struct {
+	ConsecutiveFailures types.Int64  `tfsdk:"consecutive_failures"`
+	LastFetchedAt       types.String `tfsdk:"last_fetched_at"`
+	NextPollAt          types.String `tfsdk:"next_poll_at"`
 }
 
-var pollStatusAttrTypes = map[string]attr.Type{
-	"consecutive_failures": types.Int64Type,
-	"last_fetched_at":      types.StringType,
-	"next_poll_at":         types.StringType,
+// jwksAttribute is the jwks attribute of the resource; the data sources
+// derive theirs from it, and its object type comes from it. It defaults to
+// the API's default, discovery from issuer_url.
+func jwksAttribute() schema.SingleNestedAttribute {
+	fetchURL := stringCheck{description: "URL Anthropic fetches", check: policy.ValidateFetchURL}
+	a := schema.SingleNestedAttribute{
+		MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens. Defaults to `{ type = \"discovery\" }`. " +
+			"The API replaces it whole on update; changing it is done in place.",
+		Optional: true,
+		Computed: true,
+		Attributes: map[string]schema.Attribute{
+			"type": schema.StringAttribute{
+				MarkdownDescription: "`discovery` (OIDC discovery from `issuer_url` or `discovery_base`), `explicit_url` " +
+					"(a JWK Set URL given in `url`) or `inline` (the keys given in `keys`; Anthropic fetches nothing).",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(policy.JWKSTypes()...)},
+			},
+			"discovery_base": schema.StringAttribute{
+				MarkdownDescription: "Only with `type = \"discovery\"`: fetch `<discovery_base>/.well-known/openid-configuration` " +
+					"instead of deriving it from `issuer_url`. A public `https` URL on port 443 with a DNS name.",
+				Optional:   true,
+				Validators: []validator.String{fetchURL},
+			},
+			"url": schema.StringAttribute{
+				MarkdownDescription: "Required with `type = \"explicit_url\"`: the URL of the issuer's JWK Set document. A public `https` URL on port 443 with a DNS name.",
+				Optional:            true,
+				Validators:          []validator.String{fetchURL},
+			},
+			"ca_cert_pem": schema.StringAttribute{
+				MarkdownDescription: "Only with `type = \"discovery\"` or `\"explicit_url\"`: PEM CA certificate(s) Anthropic trusts " +
+					"when fetching, for issuers whose TLS certificate comes from a private CA. At most 8192 characters.",
+				Optional:   true,
+				Validators: []validator.String{stringCheck{description: "CA certificate PEM", check: policy.ValidateCACertPEM}},
+			},
+			"keys": schema.StringAttribute{
+				MarkdownDescription: "Required with `type = \"inline\"`: the issuer's public signing keys as a JSON **array** of JWKs " +
+					"(the `keys` array of a JWK Set, not the whole document), e.g. `jsonencode(jsondecode(file(\"jwks.json\")).keys)`. " +
+					"Each key needs a unique `kid`; private key material is refused. Key order, member order and whitespace do " +
+					"not matter and never show as a change.",
+				Optional:      true,
+				CustomType:    jwksKeysType{},
+				Validators:    []validator.String{jwksKeysValidator{}},
+				PlanModifiers: []planmodifier.String{keepEquivalentJWKSKeys{}},
+			},
+		},
+	}
+	def, err := flattenJWKS(client.JWKS{Type: client.JWKSTypeDiscovery})
+	if err != nil {
+		panic(err) // no keys to render
+	}
+	// Building a value logs nothing worth a request's context.
+	a.Default = objectdefault.StaticValue(objectOf(context.Background(), nestedTypes(a), def))
+	return a
 }
 
-var jwksTypes = []string{client.JWKSTypeDiscovery, client.JWKSTypeExplicitURL, client.JWKSTypeInline}
-
-// defaultJWKSObject is the API's default: discover keys from issuer_url.
-func defaultJWKSObject() types.Object {
-	return types.ObjectValueMust(jwksAttrTypes, map[string]attr.Value{
-		"type":           types.StringValue(client.JWKSTypeDiscovery),
-		"discovery_base": types.StringNull(),
-		"url":            types.StringNull(),
-		"ca_cert_pem":    types.StringNull(),
-		"keys":           jwksKeysNull(),
-	})
+// pollStatusAttribute is the poll_status attribute of the resource; the
+// data sources derive theirs from it.
+func pollStatusAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Health of key polling, refreshed on every read; `null` for inline keys. It changes on its own and " +
+			"never causes a plan; check it (for example in a `check` block) to notice an issuer whose keys cannot be fetched.",
+		Computed: true,
+		Attributes: map[string]schema.Attribute{
+			"consecutive_failures": schema.Int64Attribute{
+				MarkdownDescription: "Failed fetches since the last successful one.",
+				Computed:            true,
+			},
+			"last_fetched_at": schema.StringAttribute{
+				MarkdownDescription: "When the keys were last fetched successfully (RFC 3339).",
+				Computed:            true,
+			},
+			"next_poll_at": schema.StringAttribute{
+				MarkdownDescription: "When the next fetch is due (RFC 3339); `null` while polling is paused.",
+				Computed:            true,
+			},
+		},
+	}
 }
 
-func (m *issuerJWKSModel) fromAPI(j client.JWKS) error {
-	m.Type = types.StringValue(j.Type)
-	m.DiscoveryBase = types.StringPointerValue(nonEmpty(j.DiscoveryBase))
-	m.URL = optionalString(j.URL)
-	m.CACertPEM = types.StringPointerValue(nonEmpty(j.CACertPEM))
-	m.Keys = jwksKeysNull()
+// flattenJWKS maps the API's jwks onto its model.
+func flattenJWKS(j client.JWKS) (issuerJWKSModel, error) {
+	m := issuerJWKSModel{
+		Type:          types.StringValue(j.Type),
+		DiscoveryBase: types.StringPointerValue(nonEmpty(j.DiscoveryBase)),
+		URL:           optionalString(j.URL),
+		CACertPEM:     types.StringPointerValue(nonEmpty(j.CACertPEM)),
+		Keys:          jwksKeysNull(),
+	}
 	if j.Type == client.JWKSTypeInline || len(j.Keys) > 0 {
 		s, err := jwksKeysFromAPI(j.Keys)
 		if err != nil {
-			return fmt.Errorf("the API returned jwks.keys that are not a JSON array of objects: %w", err)
+			return m, fmt.Errorf("the API returned jwks.keys that are not a JSON array of objects: %w", err)
 		}
 		m.Keys = jwksKeysString(s)
 	}
-	return nil
+	return m, nil
 }
 
-// toAPI builds the whole union: the API replaces jwks whole on update.
-func (m *issuerJWKSModel) toAPI() (client.JWKS, error) {
+// expandJWKS builds the whole union: the API replaces jwks whole on update.
+func expandJWKS(m *issuerJWKSModel) (client.JWKS, error) {
 	j := client.JWKS{
 		Type:          m.Type.ValueString(),
 		DiscoveryBase: m.DiscoveryBase.ValueStringPointer(),
@@ -271,26 +335,34 @@ func nonEmpty(s *string) *string {
 }
 
 func jwksObjectFromAPI(ctx context.Context, j client.JWKS, diags *diag.Diagnostics) types.Object {
-	var m issuerJWKSModel
-	if err := m.fromAPI(j); err != nil {
+	attrTypes := nestedTypes(jwksAttribute())
+	m, err := flattenJWKS(j)
+	if err != nil {
 		diags.AddError("Unexpected jwks from the API", err.Error())
-		return types.ObjectNull(jwksAttrTypes)
+		return types.ObjectNull(attrTypes)
 	}
-	obj, d := types.ObjectValueFrom(ctx, jwksAttrTypes, m)
-	diags.Append(d...)
-	return obj
+	return objectOf(ctx, attrTypes, m)
 }
 
-// pollStatusObjectFromAPI maps poll_status; the API has none for inline keys.
-func pollStatusObjectFromAPI(p *client.PollStatus) types.Object {
+// flattenPollStatus maps poll_status; the API has none for inline keys.
+func flattenPollStatus(p *client.PollStatus) *pollStatusModel {
 	if p == nil {
-		return types.ObjectNull(pollStatusAttrTypes)
+		return nil
 	}
-	return types.ObjectValueMust(pollStatusAttrTypes, map[string]attr.Value{
-		"consecutive_failures": types.Int64Value(int64(p.ConsecutiveFailures)),
-		"last_fetched_at":      timePtrString(p.LastFetchedAt),
-		"next_poll_at":         timePtrString(p.NextPollAt),
-	})
+	return &pollStatusModel{
+		ConsecutiveFailures: types.Int64Value(int64(p.ConsecutiveFailures)),
+		LastFetchedAt:       timePtrString(p.LastFetchedAt),
+		NextPollAt:          timePtrString(p.NextPollAt),
+	}
+}
+
+func pollStatusObjectFromAPI(ctx context.Context, p *client.PollStatus) types.Object {
+	attrTypes := nestedTypes(pollStatusAttribute())
+	m := flattenPollStatus(p)
+	if m == nil {
+		return types.ObjectNull(attrTypes)
+	}
+	return objectOf(ctx, attrTypes, *m)
 }
 
 // federationIssuerFields are the attributes every issuer-shaped object in
@@ -318,7 +390,7 @@ func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.Federa
 	f.CheckJTI = types.BoolValue(iss.CheckJTI)
 	f.MaxJWTLifetimeSeconds = types.Int64Value(iss.MaxJWTLifetimeSeconds)
 	f.JWKSPollingDisabledAt = timePtrString(iss.JWKSPollingDisabledAt)
-	f.PollStatus = pollStatusObjectFromAPI(iss.PollStatus)
+	f.PollStatus = pollStatusObjectFromAPI(ctx, iss.PollStatus)
 	f.CreatedAt = timeString(iss.CreatedAt)
 	f.CreatedByActorID = types.StringValue(iss.CreatedByActorID)
 	f.UpdatedAt = timeString(iss.UpdatedAt)
@@ -416,9 +488,8 @@ func validateIssuerJWKS(ctx context.Context, issuerURL types.String, jwks types.
 		fetches(true) // the default {type = "discovery"}
 		return
 	}
-	var m issuerJWKSModel
-	if d := jwks.As(ctx, &m, basetypes.ObjectAsOptions{}); d.HasError() {
-		diags.Append(d...)
+	m, ok := objectAs[issuerJWKSModel](ctx, jwks, diags)
+	if !ok {
 		return
 	}
 	if m.Type.IsUnknown() || m.Type.IsNull() {
@@ -494,21 +565,7 @@ func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
 		"id":         computed("Federation issuer ID (`fdis_...`)."),
 		"name":       computed("Unique name of the issuer."),
 		"issuer_url": computed("The issuer's URL, as its tokens carry it in `iss`."),
-		"jwks": dsschema.SingleNestedAttribute{
-			MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens.",
-			Computed:            true,
-			Attributes: map[string]dsschema.Attribute{
-				"type":           computed("`discovery`, `explicit_url` or `inline`."),
-				"discovery_base": computed("Discovery base URL (`type = \"discovery\"`), or `null` to derive it from `issuer_url`."),
-				"url":            computed("JWK Set URL (`type = \"explicit_url\"`)."),
-				"ca_cert_pem":    computed("PEM CA certificates trusted when fetching."),
-				"keys": dsschema.StringAttribute{
-					MarkdownDescription: "The inline keys as a normalized JSON array of JWKs (`type = \"inline\"`).",
-					Computed:            true,
-					CustomType:          jwksKeysType{},
-				},
-			},
-		},
+		"jwks":       dataSourceAttribute(jwksAttribute(), "Where Anthropic finds the keys that verify the issuer's tokens."),
 		"check_jti": dsschema.BoolAttribute{
 			MarkdownDescription: "Whether each `jti` is accepted only once.", Computed: true,
 		},
@@ -519,17 +576,7 @@ func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
 			"When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling. " +
 				"Resume it with `jwks_polling_disabled = false` on the `anthropic_federation_issuer` resource once the key endpoint works again."),
 
-		"poll_status": dsschema.SingleNestedAttribute{
-			MarkdownDescription: "Health of key polling; `null` for inline keys.",
-			Computed:            true,
-			Attributes: map[string]dsschema.Attribute{
-				"consecutive_failures": dsschema.Int64Attribute{
-					MarkdownDescription: "Failed fetches since the last successful one.", Computed: true,
-				},
-				"last_fetched_at": computed("When the keys were last fetched successfully (RFC 3339)."),
-				"next_poll_at":    computed("When the next fetch is due (RFC 3339); `null` while polling is paused."),
-			},
-		},
+		"poll_status":         dataSourceAttribute(pollStatusAttribute(), "Health of key polling; `null` for inline keys."),
 		"created_at":          computed("When the issuer was created (RFC 3339)."),
 		"created_by_actor_id": computed("ID of the user or service account that created it."),
 		"updated_at":          computed("When the issuer was last changed (RFC 3339)."),

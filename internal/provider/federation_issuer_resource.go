@@ -7,19 +7,16 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -48,7 +45,6 @@ func (r *federationIssuerResource) Metadata(_ context.Context, req resource.Meta
 }
 
 func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	fetchURL := stringCheck{description: "URL Anthropic fetches", check: policy.ValidateFetchURL}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A trusted OIDC token issuer for workload identity federation: the issuer URL tokens must carry as `iss`, and " +
 			"where Anthropic finds the keys that verify them.\n\nKeep **one issuer per `issuer_url`** in an organization (look an existing " +
@@ -73,48 +69,7 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 					"otherwise it is only compared with `iss` and must be an `https` URL without query or fragment. Updated in place.",
 				Required: true,
 			},
-			"jwks": schema.SingleNestedAttribute{
-				MarkdownDescription: "Where Anthropic finds the keys that verify the issuer's tokens. Defaults to `{ type = \"discovery\" }`. " +
-					"The API replaces it whole on update; changing it is done in place.",
-				Optional: true,
-				Computed: true,
-				Default:  objectdefault.StaticValue(defaultJWKSObject()),
-				Attributes: map[string]schema.Attribute{
-					"type": schema.StringAttribute{
-						MarkdownDescription: "`discovery` (OIDC discovery from `issuer_url` or `discovery_base`), `explicit_url` " +
-							"(a JWK Set URL given in `url`) or `inline` (the keys given in `keys`; Anthropic fetches nothing).",
-						Required:   true,
-						Validators: []validator.String{stringvalidator.OneOf(jwksTypes...)},
-					},
-					"discovery_base": schema.StringAttribute{
-						MarkdownDescription: "Only with `type = \"discovery\"`: fetch `<discovery_base>/.well-known/openid-configuration` " +
-							"instead of deriving it from `issuer_url`. A public `https` URL on port 443 with a DNS name.",
-						Optional:   true,
-						Validators: []validator.String{fetchURL},
-					},
-					"url": schema.StringAttribute{
-						MarkdownDescription: "Required with `type = \"explicit_url\"`: the URL of the issuer's JWK Set document. A public `https` URL on port 443 with a DNS name.",
-						Optional:            true,
-						Validators:          []validator.String{fetchURL},
-					},
-					"ca_cert_pem": schema.StringAttribute{
-						MarkdownDescription: "Only with `type = \"discovery\"` or `\"explicit_url\"`: PEM CA certificate(s) Anthropic trusts " +
-							"when fetching, for issuers whose TLS certificate comes from a private CA. At most 8192 characters.",
-						Optional:   true,
-						Validators: []validator.String{stringCheck{description: "CA certificate PEM", check: policy.ValidateCACertPEM}},
-					},
-					"keys": schema.StringAttribute{
-						MarkdownDescription: "Required with `type = \"inline\"`: the issuer's public signing keys as a JSON **array** of JWKs " +
-							"(the `keys` array of a JWK Set, not the whole document), e.g. `jsonencode(jsondecode(file(\"jwks.json\")).keys)`. " +
-							"Each key needs a unique `kid`; private key material is refused. Key order, member order and whitespace do " +
-							"not matter and never show as a change.",
-						Optional:      true,
-						CustomType:    jwksKeysType{},
-						Validators:    []validator.String{jwksKeysValidator{}},
-						PlanModifiers: []planmodifier.String{keepEquivalentJWKSKeys{}},
-					},
-				},
-			},
+			"jwks": jwksAttribute(),
 			"check_jti": schema.BoolAttribute{
 				MarkdownDescription: "Accept each `jti` (token ID) only once per issuer, so a captured token cannot be replayed. Tokens without `jti` are still accepted. Defaults to `true`.",
 				Optional:            true,
@@ -145,25 +100,7 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 				MarkdownDescription: "When Anthropic paused key polling after repeated fetch failures (RFC 3339), or `null` while polling.",
 				Computed:            true,
 			},
-			"poll_status": schema.SingleNestedAttribute{
-				MarkdownDescription: "Health of key polling, refreshed on every read; `null` for inline keys. It changes on its own and " +
-					"never causes a plan; check it (for example in a `check` block) to notice an issuer whose keys cannot be fetched.",
-				Computed: true,
-				Attributes: map[string]schema.Attribute{
-					"consecutive_failures": schema.Int64Attribute{
-						MarkdownDescription: "Failed fetches since the last successful one.",
-						Computed:            true,
-					},
-					"last_fetched_at": schema.StringAttribute{
-						MarkdownDescription: "When the keys were last fetched successfully (RFC 3339).",
-						Computed:            true,
-					},
-					"next_poll_at": schema.StringAttribute{
-						MarkdownDescription: "When the next fetch is due (RFC 3339); `null` while polling is paused.",
-						Computed:            true,
-					},
-				},
-			},
+			"poll_status":         pollStatusAttribute(),
 			"created_at":          computedString("When the issuer was created (RFC 3339).", true),
 			"created_by_actor_id": computedString("ID of the user or service account that created it.", true),
 			"updated_at":          computedString("When the issuer was last changed (RFC 3339).", false),
@@ -296,8 +233,7 @@ func (pollingLeftAlone) PlanModifyBool(_ context.Context, req planmodifier.BoolR
 }
 
 func (m *federationIssuerModel) jwksModel(ctx context.Context, diags *diag.Diagnostics) *issuerJWKSModel {
-	var j issuerJWKSModel
-	diags.Append(m.JWKS.As(ctx, &j, basetypes.ObjectAsOptions{})...)
+	j, _ := objectAs[issuerJWKSModel](ctx, m.JWKS, diags)
 	return &j
 }
 
@@ -309,7 +245,7 @@ func (m *federationIssuerModel) toCreate(ctx context.Context, diags *diag.Diagno
 		MaxJWTLifetimeSeconds: m.MaxJWTLifetimeSeconds.ValueInt64Pointer(),
 	}
 	if !m.JWKS.IsNull() && !m.JWKS.IsUnknown() {
-		j, err := m.jwksModel(ctx, diags).toAPI()
+		j, err := expandJWKS(m.jwksModel(ctx, diags))
 		if err != nil {
 			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
 		}
@@ -330,7 +266,7 @@ func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationI
 	}
 	planJWKS := m.jwksModel(ctx, diags)
 	if state.JWKS.IsNull() || !planJWKS.equivalent(state.jwksModel(ctx, diags)) {
-		j, err := planJWKS.toAPI()
+		j, err := expandJWKS(planJWKS)
 		if err != nil {
 			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
 		}

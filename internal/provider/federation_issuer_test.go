@@ -166,7 +166,7 @@ func TestIssuerJWKSModelMapping(t *testing.T) {
 	}
 	for _, m := range models {
 		t.Run(m.Type.ValueString(), func(t *testing.T) {
-			wire, err := m.toAPI()
+			wire, err := expandJWKS(&m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,8 +179,8 @@ func TestIssuerJWKSModelMapping(t *testing.T) {
 			if err := json.Unmarshal(b, &wireBack); err != nil {
 				t.Fatal(err)
 			}
-			var back issuerJWKSModel
-			if err := back.fromAPI(wireBack); err != nil {
+			back, err := flattenJWKS(wireBack)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if !back.equivalent(&m) {
@@ -195,6 +195,7 @@ func TestIssuerJWKSModelMapping(t *testing.T) {
 
 func TestValidateIssuerJWKS(t *testing.T) {
 	ctx := context.Background()
+	jwksTypes := nestedTypes(jwksAttribute())
 	k := testPublicJWK(t, 0, "a")
 	obj := func(typ attr.Value, members map[string]attr.Value) types.Object {
 		vals := map[string]attr.Value{
@@ -203,7 +204,7 @@ func TestValidateIssuerJWKS(t *testing.T) {
 		for name, v := range members {
 			vals[name] = v
 		}
-		return types.ObjectValueMust(jwksAttrTypes, vals)
+		return types.ObjectValueMust(jwksTypes, vals)
 	}
 	str, unknown := types.StringValue, types.StringUnknown()
 	cases := []struct {
@@ -212,8 +213,8 @@ func TestValidateIssuerJWKS(t *testing.T) {
 		jwks      types.Object
 		want      []string // attribute paths with errors
 	}{
-		{"default discovery", str("https://idp.example.com"), types.ObjectNull(jwksAttrTypes), nil},
-		{"default discovery fetches issuer_url", str("https://idp.example.com:8443"), types.ObjectNull(jwksAttrTypes), []string{"issuer_url"}},
+		{"default discovery", str("https://idp.example.com"), types.ObjectNull(jwksTypes), nil},
+		{"default discovery fetches issuer_url", str("https://idp.example.com:8443"), types.ObjectNull(jwksTypes), []string{"issuer_url"}},
 		{"discovery_base lifts the fetch rule", str("https://idp.example.com:8443"), obj(str("discovery"), map[string]attr.Value{"discovery_base": str("https://d.example.com")}), nil},
 		{"issuer_url is still compared exactly", str("https://idp.example.com?x=1"), obj(str("discovery"), map[string]attr.Value{"discovery_base": str("https://d.example.com")}), []string{"issuer_url"}},
 		{"unknown discovery_base", str("https://10.0.0.1"), obj(str("discovery"), map[string]attr.Value{"discovery_base": unknown}), nil},
@@ -233,9 +234,9 @@ func TestValidateIssuerJWKS(t *testing.T) {
 		{"inline with unknown url is tolerated", str("https://idp.example.com"), obj(str("inline"), map[string]attr.Value{"keys": jwksKeysString("[" + k + "]"), "url": unknown}), nil},
 		{"inline issuer_url must be https", str("http://idp.example.com"), obj(str("inline"), map[string]attr.Value{"keys": jwksKeysString("[" + k + "]")}), []string{"issuer_url"}},
 		{"unknown type", str("https://10.0.0.1"), obj(unknown, map[string]attr.Value{"url": str("https://a.example.com")}), nil},
-		{"unknown jwks", str("https://10.0.0.1"), types.ObjectUnknown(jwksAttrTypes), nil},
-		{"unknown jwks, no https", str("ftp://idp.example.com"), types.ObjectUnknown(jwksAttrTypes), []string{"issuer_url"}},
-		{"unknown issuer_url", unknown, types.ObjectNull(jwksAttrTypes), nil},
+		{"unknown jwks", str("https://10.0.0.1"), types.ObjectUnknown(jwksTypes), nil},
+		{"unknown jwks, no https", str("ftp://idp.example.com"), types.ObjectUnknown(jwksTypes), []string{"issuer_url"}},
+		{"unknown issuer_url", unknown, types.ObjectNull(jwksTypes), nil},
 		{"bad type left to the type validator", str("https://idp.example.com"), obj(str("jwks_uri"), nil), nil},
 	}
 	for _, tc := range cases {
@@ -289,12 +290,13 @@ func TestCheckJWKSKeysMessages(t *testing.T) {
 }
 
 func TestPollStatusObjectFromAPI(t *testing.T) {
-	if !pollStatusObjectFromAPI(nil).IsNull() {
+	ctx := context.Background()
+	if !pollStatusObjectFromAPI(ctx, nil).IsNull() {
 		t.Error("absent poll_status must be null")
 	}
 	last := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
-	got := pollStatusObjectFromAPI(&client.PollStatus{ConsecutiveFailures: 2, LastFetchedAt: &last})
-	want := types.ObjectValueMust(pollStatusAttrTypes, map[string]attr.Value{
+	got := pollStatusObjectFromAPI(ctx, &client.PollStatus{ConsecutiveFailures: 2, LastFetchedAt: &last})
+	want := types.ObjectValueMust(nestedTypes(pollStatusAttribute()), map[string]attr.Value{
 		"consecutive_failures": types.Int64Value(2),
 		"last_fetched_at":      types.StringValue("2026-01-02T03:04:05Z"),
 		"next_poll_at":         types.StringNull(),

@@ -40,28 +40,8 @@ func ruleDataSourceAttributes() map[string]schema.Attribute {
 		"description": computedDSString("Description of the rule; null when it has none."),
 		"issuer_id":   computedDSString("ID of the federation issuer (fdis_...) whose tokens the rule accepts."),
 		"issuer_name": computedDSString("Name of the federation issuer."),
-		"match": schema.SingleNestedAttribute{
-			MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass.",
-			Computed:            true,
-			Attributes: map[string]schema.Attribute{
-				"audience": computedDSString("Audience the token must carry; when null, tokens must carry aud https://api.anthropic.com."),
-				"claims": schema.MapAttribute{
-					MarkdownDescription: "Top-level claims the token must carry, compared exactly.",
-					ElementType:         types.StringType,
-					Computed:            true,
-				},
-				"subject_prefix": computedDSString("The token's sub, exactly, or a prefix of it when it ends in *."),
-				"condition":      computedDSString("CEL expression over claims that must be true."),
-			},
-		},
-		"target": schema.SingleNestedAttribute{
-			MarkdownDescription: "The service account whose access tokens the rule mints.",
-			Computed:            true,
-			Attributes: map[string]schema.Attribute{
-				"service_account_id":   computedDSString("Service account ID (svac_...)."),
-				"service_account_name": computedDSString("Name of the service account."),
-			},
-		},
+		"match":       dataSourceAttribute(ruleMatchAttribute(), "Which tokens the rule accepts; every matcher that is set must pass."),
+		"target":      dataSourceAttribute(ruleTargetAttribute(), "The service account whose access tokens the rule mints."),
 		"oauth_scope": computedDSString("Scope of the minted tokens."),
 		"workspace_ids": schema.SetAttribute{
 			MarkdownDescription: "Workspaces the rule is explicitly enabled in; null when none (for example when it applies to all workspaces).",
@@ -159,7 +139,7 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	var out federationRuleFields
-	out.fromAPI(rule, d.data.knownOrgID())
+	out.fromAPI(ctx, rule, d.data.knownOrgID())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }
 

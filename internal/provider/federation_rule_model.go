@@ -1,17 +1,20 @@
 package provider
 
-// The federation rule's model: the nested match and target values, their
-// mapping to the API and to internal/policy, and the workload environment a
-// rule hands to the SDKs. The resource, its workspace enablement and the
+// The federation rule's model: the nested match and target attributes and
+// their models, expand/flatten between those and the wire types (which
+// internal/policy checks as they are), and the workload environment a rule
+// hands to the SDKs. The resource, its workspace enablement and the
 // rule data sources share it.
 
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -38,41 +41,69 @@ type ruleTargetModel struct {
 	ServiceAccountName types.String `tfsdk:"service_account_name"`
 }
 
-var ruleMatchAttrTypes = map[string]attr.Type{
-	"audience":       types.StringType,
-	"claims":         types.MapType{ElemType: types.StringType},
-	"subject_prefix": types.StringType,
-	"condition":      types.StringType,
-}
-
-var ruleTargetAttrTypes = map[string]attr.Type{
-	"service_account_id":   types.StringType,
-	"service_account_name": types.StringType,
-}
-
-// matchFromObject reads the nested match value; ok is false when the object
-// itself is null or unknown.
-func matchFromObject(ctx context.Context, obj types.Object, diags *diag.Diagnostics) (ruleMatchModel, bool) {
-	var m ruleMatchModel
-	if obj.IsNull() || obj.IsUnknown() {
-		return m, false
+// ruleMatchAttribute is the match attribute of the resource; the data
+// sources derive theirs from it, and its object type comes from it.
+func ruleMatchAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass. Set at least one of `subject_prefix`, `claims` or " +
+			"`condition` (`audience` alone identifies no workload). Changed in place: the API replaces the whole match.",
+		Required: true,
+		Attributes: map[string]schema.Attribute{
+			"audience": schema.StringAttribute{
+				MarkdownDescription: "Audience the token must carry (one of its `aud` values), compared exactly. When unset, tokens must carry " +
+					"`aud = \"https://api.anthropic.com\"`. Recommended for Google-issued tokens, which any Google account can mint for any audience.",
+				Optional: true,
+			},
+			"claims": schema.MapAttribute{
+				MarkdownDescription: "Top-level claims the token must carry, each compared exactly as a string (no wildcards). For Google tokens pin " +
+					"`sub` (the service account's 21-digit numeric uniqueId, not its email) and `email`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.Map{mapvalidator.SizeAtLeast(1)},
+			},
+			"subject_prefix": schema.StringAttribute{
+				MarkdownDescription: "The token's `sub`, exactly, or a prefix of it when it ends in `*` (e.g. `repo:my-org/my-repo:*`). Case-sensitive; " +
+					"`*` alone is refused. Not usable with Google-issued tokens, whose `sub` is a numeric uniqueId with no stable prefix " +
+					"(see `allow_google_subject_prefix`).",
+				Optional: true,
+			},
+			"condition": schema.StringAttribute{
+				MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
+					"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
+					"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
+					"On a shared issuer a condition pins your tenant only if no other tenant's token can make it true: compare a tenant claim with " +
+					"exact values (`claims.repository_owner_id == \"1342004\"`, `claims.repository in [\"acme/a\", \"acme/b\"]`) and join other tests " +
+					"with `&&`; `contains`, `matches`, `!=` or an `||` branch without a pin let other tenants through, and the plan says which part does.",
+				Optional: true,
+			},
+		},
 	}
-	diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
-	return m, !diags.HasError()
 }
 
-func targetFromObject(ctx context.Context, obj types.Object, diags *diag.Diagnostics) (ruleTargetModel, bool) {
-	var t ruleTargetModel
-	if obj.IsNull() || obj.IsUnknown() {
-		return t, false
+// ruleTargetAttribute is the target attribute of the resource; the data
+// sources derive theirs from it.
+func ruleTargetAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "The service account whose access tokens the rule mints. Changed in place.",
+		Required:            true,
+		Attributes: map[string]schema.Attribute{
+			"service_account_id": schema.StringAttribute{
+				MarkdownDescription: "Service account ID (`svac_...`).",
+				Required:            true,
+				Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
+			},
+			"service_account_name": schema.StringAttribute{
+				MarkdownDescription: "Name of the target service account.",
+				Computed:            true,
+			},
+		},
 	}
-	diags.Append(obj.As(ctx, &t, basetypes.ObjectAsOptions{})...)
-	return t, !diags.HasError()
 }
 
-// toPolicy converts the match to the policy (and wire) shape. known is false
-// while any part is still unknown: the guards then wait for apply.
-func (m ruleMatchModel) toPolicy() (pm policy.Match, known bool) {
+// expandRuleMatch converts the match to the wire shape, which the policy
+// checks take as is. known is false while any part is still unknown: the
+// guards then wait for apply.
+func expandRuleMatch(m ruleMatchModel) (w client.RuleMatch, known bool) {
 	known = true
 	str := func(v types.String) *string {
 		if v.IsUnknown() {
@@ -81,56 +112,94 @@ func (m ruleMatchModel) toPolicy() (pm policy.Match, known bool) {
 		}
 		return v.ValueStringPointer()
 	}
-	pm.Audience = str(m.Audience)
-	pm.SubjectPrefix = str(m.SubjectPrefix)
-	pm.Condition = str(m.Condition)
+	w.Audience = str(m.Audience)
+	w.SubjectPrefix = str(m.SubjectPrefix)
+	w.Condition = str(m.Condition)
 	switch {
 	case m.Claims.IsUnknown():
 		known = false
 	case !m.Claims.IsNull():
-		pm.Claims = make(map[string]string, len(m.Claims.Elements()))
+		w.Claims = make(map[string]string, len(m.Claims.Elements()))
 		for k, v := range m.Claims.Elements() {
 			s, ok := v.(types.String)
 			if !ok || s.IsUnknown() {
 				known = false
 				continue
 			}
-			pm.Claims[k] = s.ValueString()
+			w.Claims[k] = s.ValueString()
 		}
 	}
-	return pm, known
+	return w, known
 }
 
-// toWire is the match as the API takes it.
-func (m ruleMatchModel) toWire() client.RuleMatch {
-	pm, _ := m.toPolicy()
-	return client.RuleMatch{SubjectPrefix: pm.SubjectPrefix, Audience: pm.Audience, Claims: pm.Claims, Condition: pm.Condition}
-}
-
-// matchObjectFromAPI renders the API's match; empty values are null, as the
+// flattenRuleMatch renders the API's match; empty values are null, as the
 // schema forbids them in configuration.
-func matchObjectFromAPI(m client.RuleMatch) types.Object {
+func flattenRuleMatch(w client.RuleMatch) ruleMatchModel {
 	claims := types.MapNull(types.StringType)
-	if len(m.Claims) > 0 {
-		elems := make(map[string]attr.Value, len(m.Claims))
-		for k, v := range m.Claims {
+	if len(w.Claims) > 0 {
+		elems := make(map[string]attr.Value, len(w.Claims))
+		for k, v := range w.Claims {
 			elems[k] = types.StringValue(v)
 		}
 		claims = types.MapValueMust(types.StringType, elems)
 	}
-	return types.ObjectValueMust(ruleMatchAttrTypes, map[string]attr.Value{
-		"audience":       optionalStringPtr(m.Audience),
-		"claims":         claims,
-		"subject_prefix": optionalStringPtr(m.SubjectPrefix),
-		"condition":      optionalStringPtr(m.Condition),
-	})
+	return ruleMatchModel{
+		Audience:      optionalStringPtr(w.Audience),
+		Claims:        claims,
+		SubjectPrefix: optionalStringPtr(w.SubjectPrefix),
+		Condition:     optionalStringPtr(w.Condition),
+	}
 }
 
-func targetObject(serviceAccountID, serviceAccountName types.String) types.Object {
-	return types.ObjectValueMust(ruleTargetAttrTypes, map[string]attr.Value{
-		"service_account_id":   serviceAccountID,
-		"service_account_name": serviceAccountName,
-	})
+// expandRuleTarget is the target as the API takes it (the name is read-only).
+func expandRuleTarget(m ruleTargetModel) client.RuleTarget {
+	return client.RuleTarget{Type: policy.TargetServiceAccount, ServiceAccountID: m.ServiceAccountID.ValueString()}
+}
+
+func flattenRuleTarget(w client.RuleTarget) ruleTargetModel {
+	return ruleTargetModel{ServiceAccountID: types.StringValue(w.ServiceAccountID), ServiceAccountName: types.StringValue(w.ServiceAccountName)}
+}
+
+func ruleMatchObject(ctx context.Context, m ruleMatchModel) types.Object {
+	return objectOf(ctx, nestedTypes(ruleMatchAttribute()), m)
+}
+
+func ruleTargetObject(ctx context.Context, m ruleTargetModel) types.Object {
+	return objectOf(ctx, nestedTypes(ruleTargetAttribute()), m)
+}
+
+// ruleNested is a plan's match and target, decoded from their objects and
+// the match expanded to the wire shape once per operation; the guards, the
+// write and the computed values all use this one copy.
+type ruleNested struct {
+	match      ruleMatchModel
+	matchSet   bool             // the match object is neither null nor unknown
+	wire       client.RuleMatch // the expanded match, complete when matchKnown
+	matchKnown bool             // matchSet and nothing in it is unknown
+	target     ruleTargetModel
+	targetSet  bool
+}
+
+// nestedMatch holds a decoded match and its expansion.
+func nestedMatch(match ruleMatchModel) ruleNested {
+	n := ruleNested{match: match, matchSet: true}
+	n.wire, n.matchKnown = expandRuleMatch(match)
+	return n
+}
+
+func (m *federationRuleFields) decodeNested(ctx context.Context, diags *diag.Diagnostics) ruleNested {
+	var n ruleNested
+	if match, ok := objectAs[ruleMatchModel](ctx, m.Match, diags); ok {
+		n = nestedMatch(match)
+	}
+	n.target, n.targetSet = objectAs[ruleTargetModel](ctx, m.Target, diags)
+	return n
+}
+
+// decodeTarget decodes the target alone (a state's, to compare with a plan).
+func (m *federationRuleFields) decodeTarget(ctx context.Context, diags *diag.Diagnostics) ruleTargetModel {
+	t, _ := objectAs[ruleTargetModel](ctx, m.Target, diags)
+	return t
 }
 
 // sdkEnvironment is the environment a workload needs to exchange its

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -112,55 +111,8 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"issuer_name": computedString("Name of the federation issuer.", false),
-			"match": schema.SingleNestedAttribute{
-				MarkdownDescription: "Which tokens the rule accepts; every matcher that is set must pass. Set at least one of `subject_prefix`, `claims` or " +
-					"`condition` (`audience` alone identifies no workload). Changed in place: the API replaces the whole match.",
-				Required: true,
-				Attributes: map[string]schema.Attribute{
-					"audience": schema.StringAttribute{
-						MarkdownDescription: "Audience the token must carry (one of its `aud` values), compared exactly. When unset, tokens must carry " +
-							"`aud = \"https://api.anthropic.com\"`. Recommended for Google-issued tokens, which any Google account can mint for any audience.",
-						Optional: true,
-					},
-					"claims": schema.MapAttribute{
-						MarkdownDescription: "Top-level claims the token must carry, each compared exactly as a string (no wildcards). For Google tokens pin " +
-							"`sub` (the service account's 21-digit numeric uniqueId, not its email) and `email`.",
-						ElementType: types.StringType,
-						Optional:    true,
-						Validators:  []validator.Map{mapvalidator.SizeAtLeast(1)},
-					},
-					"subject_prefix": schema.StringAttribute{
-						MarkdownDescription: "The token's `sub`, exactly, or a prefix of it when it ends in `*` (e.g. `repo:my-org/my-repo:*`). Case-sensitive; " +
-							"`*` alone is refused. Not usable with Google-issued tokens, whose `sub` is a numeric uniqueId with no stable prefix " +
-							"(see `allow_google_subject_prefix`).",
-						Optional: true,
-					},
-					"condition": schema.StringAttribute{
-						MarkdownDescription: "[CEL](https://cel.dev) expression over the variable `claims` (the token's full claim map, nested maps included) that " +
-							"must be true, e.g. `claims.email_verified == true && claims.email.endsWith(\"@example.com\")`. It is compiled at plan time: it must " +
-							"return a bool and depend on the claims (a constant `true` or a tautology such as `has(claims.sub) || !has(claims.sub)` is refused). " +
-							"On a shared issuer a condition pins your tenant only if no other tenant's token can make it true: compare a tenant claim with " +
-							"exact values (`claims.repository_owner_id == \"1342004\"`, `claims.repository in [\"acme/a\", \"acme/b\"]`) and join other tests " +
-							"with `&&`; `contains`, `matches`, `!=` or an `||` branch without a pin let other tenants through, and the plan says which part does.",
-						Optional: true,
-					},
-				},
-			},
-			"target": schema.SingleNestedAttribute{
-				MarkdownDescription: "The service account whose access tokens the rule mints. Changed in place.",
-				Required:            true,
-				Attributes: map[string]schema.Attribute{
-					"service_account_id": schema.StringAttribute{
-						MarkdownDescription: "Service account ID (`svac_...`).",
-						Required:            true,
-						Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
-					},
-					"service_account_name": schema.StringAttribute{
-						MarkdownDescription: "Name of the target service account.",
-						Computed:            true,
-					},
-				},
-			},
+			"match":       ruleMatchAttribute(),
+			"target":      ruleTargetAttribute(),
 			"oauth_scope": schema.StringAttribute{
 				MarkdownDescription: "Space-separated scopes of the minted tokens, each at most once, out of `" + strings.Join(policy.OAuthScopes(), "`, `") +
 					"` (for example `\"workspace:developer workspace:inference\"`); the order does not matter and reordering plans no change. " +
@@ -238,14 +190,14 @@ func (r *federationRuleResource) organizationID() string {
 
 // fromAPI maps the API's rule onto the model; every field the API returns
 // is refreshed, so edits made elsewhere show as drift.
-func (m *federationRuleFields) fromAPI(rule *client.FederationRule, organizationID string) {
+func (m *federationRuleFields) fromAPI(ctx context.Context, rule *client.FederationRule, organizationID string) {
 	m.ID = types.StringValue(rule.ID)
 	m.Name = types.StringValue(rule.Name)
 	m.Description = optionalStringPtr(rule.Description)
 	m.IssuerID = types.StringValue(rule.IssuerID)
 	m.IssuerName = types.StringValue(rule.IssuerName)
-	m.Match = matchObjectFromAPI(rule.Match)
-	m.Target = targetObject(types.StringValue(rule.Target.ServiceAccountID), types.StringValue(rule.Target.ServiceAccountName))
+	m.Match = ruleMatchObject(ctx, flattenRuleMatch(rule.Match))
+	m.Target = ruleTargetObject(ctx, flattenRuleTarget(rule.Target))
 	m.OAuthScope = types.StringValue(rule.OAuthScope)
 	m.AppliesToAllWorkspaces = types.BoolValue(rule.AppliesToAllWorkspaces)
 	m.WorkspaceIDs = workspaceSet(rule.WorkspaceIDs)
@@ -260,15 +212,13 @@ func (m *federationRuleFields) fromAPI(rule *client.FederationRule, organization
 // toCreate builds the create body. The rule is created enabled in the first
 // workspace (sorted, so plans are reproducible); the others are enabled
 // afterwards through the workspaces sub-resource.
-func (m *federationRuleModel) toCreate(ctx context.Context, diags *diag.Diagnostics) (client.FederationRuleCreateParams, []string) {
-	match, _ := matchFromObject(ctx, m.Match, diags)
-	target, _ := targetFromObject(ctx, m.Target, diags)
+func (m *federationRuleModel) toCreate(n ruleNested) (client.FederationRuleCreateParams, []string) {
 	p := client.FederationRuleCreateParams{
 		Name:                 m.Name.ValueString(),
 		Description:          m.Description.ValueStringPointer(),
 		IssuerID:             m.IssuerID.ValueString(),
-		Match:                match.toWire(),
-		Target:               client.RuleTarget{Type: "service_account", ServiceAccountID: target.ServiceAccountID.ValueString()},
+		Match:                n.wire,
+		Target:               expandRuleTarget(n.target),
 		OAuthScope:           m.OAuthScope.ValueString(),
 		TokenLifetimeSeconds: m.TokenLifetimeSeconds.ValueInt64Pointer(),
 	}
@@ -289,7 +239,7 @@ func (m *federationRuleModel) toCreate(ctx context.Context, diags *diag.Diagnost
 // toUpdate builds a partial update with only what changed; match and target
 // are sent whole (the API replaces them whole). The workspace mode switches
 // here; individual enablements are synced afterwards.
-func (m *federationRuleModel) toUpdate(ctx context.Context, state *federationRuleModel, diags *diag.Diagnostics) client.FederationRuleUpdateParams {
+func (m *federationRuleModel) toUpdate(state *federationRuleModel, n ruleNested, stateTarget ruleTargetModel) client.FederationRuleUpdateParams {
 	var p client.FederationRuleUpdateParams
 	if !m.Name.Equal(state.Name) {
 		p.Name = client.Set(m.Name.ValueString())
@@ -302,13 +252,10 @@ func (m *federationRuleModel) toUpdate(ctx context.Context, state *federationRul
 		}
 	}
 	if !m.Match.Equal(state.Match) {
-		match, _ := matchFromObject(ctx, m.Match, diags)
-		p.Match = client.Set(match.toWire())
+		p.Match = client.Set(n.wire)
 	}
-	planTarget, _ := targetFromObject(ctx, m.Target, diags)
-	stateTarget, _ := targetFromObject(ctx, state.Target, diags)
-	if !planTarget.ServiceAccountID.Equal(stateTarget.ServiceAccountID) {
-		p.Target = client.Set(client.RuleTarget{Type: "service_account", ServiceAccountID: planTarget.ServiceAccountID.ValueString()})
+	if !n.target.ServiceAccountID.Equal(stateTarget.ServiceAccountID) {
+		p.Target = client.Set(expandRuleTarget(n.target))
 	}
 	if !m.OAuthScope.Equal(state.OAuthScope) {
 		p.OAuthScope = client.Set(m.OAuthScope.ValueString())
@@ -331,8 +278,8 @@ func (r *federationRuleResource) ValidateConfig(ctx context.Context, req resourc
 		return
 	}
 	validateWorkspaceChoice(cfg.WorkspaceIDs.SetValue, cfg.AppliesToAllWorkspaces, &resp.Diagnostics)
-	if m, ok := matchFromObject(ctx, cfg.Match, &resp.Diagnostics); ok {
-		validateMatchConfig(m, &resp.Diagnostics, true)
+	if n := cfg.decodeNested(ctx, &resp.Diagnostics); n.matchSet && !resp.Diagnostics.HasError() {
+		validateMatchConfig(n, &resp.Diagnostics, true)
 	}
 }
 
@@ -354,7 +301,15 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
-	if !creating && sameConfiguredRule(&plan, &state) {
+	n := plan.decodeNested(ctx, &resp.Diagnostics)
+	var stateTarget ruleTargetModel
+	if !creating {
+		stateTarget = state.decodeTarget(ctx, &resp.Diagnostics)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !creating && sameConfiguredRule(&plan, &state, n.target, stateTarget) {
 		// Only an equivalent spelling changed (oauth_scope reordered, kept as
 		// in state by its plan modifier): the framework still marked the
 		// computed attributes unknown; nothing will be written, so the
@@ -367,16 +322,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if !creating && plan.sameAs(&state) {
 		return // no change: nothing the service would re-check
 	}
-	match, matchOK := matchFromObject(ctx, plan.Match, &resp.Diagnostics)
-	_, matchKnown := match.toPolicy()
-	target, targetOK := targetFromObject(ctx, plan.Target, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var stateTarget ruleTargetModel
-	if !creating {
-		stateTarget, _ = targetFromObject(ctx, state.Target, &resp.Diagnostics)
-	}
+	target, targetOK := n.target, n.targetSet
 	targetChanged := creating || !target.ServiceAccountID.Equal(stateTarget.ServiceAccountID)
 
 	if scope := plan.OAuthScope; !scope.IsUnknown() && privilegedScope(scope.ValueString()) {
@@ -389,8 +335,8 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if r.data != nil && r.data.client != nil {
 		guard = planRuleGuards(ctx, r.data, ruleGuardInput{
 			issuerID:    plan.IssuerID,
-			match:       match,
-			matchKnown:  matchOK && matchKnown,
+			match:       n.wire,
+			matchKnown:  n.matchKnown,
 			scope:       plan.OAuthScope,
 			target:      target.ServiceAccountID,
 			checkTarget: targetOK && (targetChanged || !plan.OAuthScope.Equal(state.OAuthScope)),
@@ -413,7 +359,7 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 		target.ServiceAccountName = types.StringUnknown()
 	}
 	if targetOK {
-		plan.Target = targetObject(target.ServiceAccountID, target.ServiceAccountName)
+		plan.Target = ruleTargetObject(ctx, target)
 	}
 	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -450,29 +396,26 @@ func sameAttrValues(a, b reflect.Value) bool {
 // from another resource) are known now, and the issuer may have changed
 // since. Warnings were shown at plan time; only a create, whose issuer may
 // not have been readable then, repeats them.
-func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federationRuleModel, state *federationRuleModel, diags *diag.Diagnostics) bool {
+func (r *federationRuleResource) applyGuards(ctx context.Context, plan *federationRuleModel, n ruleNested, state *federationRuleModel, stateTarget ruleTargetModel, diags *diag.Diagnostics) bool {
 	creating := state == nil
-	match, ok := matchFromObject(ctx, plan.Match, diags)
-	if !ok {
+	if !n.matchSet || diags.HasError() {
 		return !diags.HasError()
 	}
-	validateMatchConfig(match, diags, false)
+	validateMatchConfig(n, diags, false)
 	validateWorkspaceChoice(plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces, diags)
 	if diags.HasError() {
 		return false
 	}
-	target, _ := targetFromObject(ctx, plan.Target, diags)
 	checkTarget := creating
 	if !creating {
-		stateTarget, _ := targetFromObject(ctx, state.Target, diags)
-		checkTarget = !target.ServiceAccountID.Equal(stateTarget.ServiceAccountID) || !plan.OAuthScope.Equal(state.OAuthScope)
+		checkTarget = !n.target.ServiceAccountID.Equal(stateTarget.ServiceAccountID) || !plan.OAuthScope.Equal(state.OAuthScope)
 	}
 	remoteRuleGuards(ctx, r.data, ruleGuardInput{
 		issuerID:    plan.IssuerID,
-		match:       match,
+		match:       n.wire,
 		matchKnown:  true,
 		scope:       plan.OAuthScope,
-		target:      target.ServiceAccountID,
+		target:      n.target.ServiceAccountID,
 		checkTarget: checkTarget,
 		allowGoogle: plan.AllowGoogleSubjectPrefix.ValueBool(),
 	}, diags, creating)
@@ -504,13 +447,11 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !r.applyGuards(ctx, &plan, nil, &resp.Diagnostics) || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
+	n := plan.decodeNested(ctx, &resp.Diagnostics)
+	if !r.applyGuards(ctx, &plan, n, nil, ruleTargetModel{}, &resp.Diagnostics) || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
-	params, workspaces := plan.toCreate(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	params, workspaces := plan.toCreate(n)
 	c := r.data.client
 	rule, err := createRecovering(ctx, &resp.Diagnostics, "federation rule", params.Name,
 		func(ctx context.Context) (*client.FederationRule, error) { return c.CreateFederationRule(ctx, params) },
@@ -538,7 +479,7 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	// Record the rule first: whatever happens next, it is tracked.
-	plan.fromAPI(rule, r.organizationID())
+	plan.fromAPI(ctx, rule, r.organizationID())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	tflog.Info(ctx, "created federation rule", map[string]any{"id": rule.ID})
 
@@ -549,7 +490,7 @@ func (r *federationRuleResource) Create(ctx context.Context, req resource.Create
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	r.settle(ctx, &plan, rule.ID, rule.UpdatedAt, workspaces, r.writtenFields(&plan, rule), &resp.Diagnostics)
+	r.settle(ctx, &plan, rule.ID, rule.UpdatedAt, workspaces, r.writtenFields(ctx, &plan, rule), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -599,18 +540,18 @@ func (r *federationRuleResource) settle(ctx context.Context, plan *federationRul
 		return got, got.UpdatedAt, nil
 	})
 	if ok {
-		plan.fromAPI(fresh, r.organizationID())
+		plan.fromAPI(ctx, fresh, r.organizationID())
 		return
 	}
 	fallback()
 	plan.WorkspaceIDs = workspaceSet(workspaces)
-	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
+	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, &plan.federationRuleFields)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 }
 
 // writtenFields puts a write's response into the model.
-func (r *federationRuleResource) writtenFields(plan *federationRuleModel, rule *client.FederationRule) func() {
+func (r *federationRuleResource) writtenFields(ctx context.Context, plan *federationRuleModel, rule *client.FederationRule) func() {
 	return func() {
-		plan.fromAPI(rule, r.organizationID())
+		plan.fromAPI(ctx, rule, r.organizationID())
 	}
 }
 
@@ -638,7 +579,7 @@ func (r *federationRuleResource) Read(ctx context.Context, req resource.ReadRequ
 		addAPIError(&resp.Diagnostics, "Unable to read federation rule "+state.ID.ValueString(), err)
 		return
 	}
-	state.fromAPI(rule, r.organizationID())
+	state.fromAPI(ctx, rule, r.organizationID())
 	if state.AllowGoogleSubjectPrefix.IsNull() {
 		state.AllowGoogleSubjectPrefix = types.BoolValue(false) // after import
 	}
@@ -657,14 +598,13 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !r.applyGuards(ctx, &plan, &state, &resp.Diagnostics) || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
+	n := plan.decodeNested(ctx, &resp.Diagnostics)
+	stateTarget := state.decodeTarget(ctx, &resp.Diagnostics)
+	if !r.applyGuards(ctx, &plan, n, &state, stateTarget, &resp.Diagnostics) || !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueString()
-	params := plan.toUpdate(ctx, &state, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	params := plan.toUpdate(&state, n, stateTarget)
 	// The scope that decides who may write is the rule's current one when it
 	// is privileged (the API guards changes to such rules), else the new one.
 	scope := plan.OAuthScope.ValueString()
@@ -684,12 +624,12 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 			base, _ = r.data.client.GetFederationRule(ctx, id)
 		}
 		if base != nil {
-			plan.fromAPI(base, r.organizationID())
+			plan.fromAPI(ctx, base, r.organizationID())
 		} else {
 			plan.federationRuleFields = state.federationRuleFields
 		}
 		plan.WorkspaceIDs = workspaceSet(enabled)
-		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, plan.Target)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
+		plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, types.StringValue(targetID(ctx, &plan.federationRuleFields)), r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	// Narrowing from all workspaces: enable the explicit workspaces first
@@ -734,7 +674,7 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 	}
 	writtenAt, _ := time.Parse(time.RFC3339, state.UpdatedAt.ValueString())
 	if written != nil {
-		fallback = r.writtenFields(&plan, written)
+		fallback = r.writtenFields(ctx, &plan, written)
 		writtenAt = written.UpdatedAt
 	}
 	r.settle(ctx, &plan, id, writtenAt, desired, fallback, &resp.Diagnostics)
@@ -746,10 +686,11 @@ func updateIsEmpty(p client.FederationRuleUpdateParams) bool {
 		p.WorkspaceID.IsZero() && p.AppliesToAllWorkspaces.IsZero() && p.TokenLifetimeSeconds.IsZero()
 }
 
-func targetID(ctx context.Context, obj types.Object) string {
+// targetID is the target service account of a model after a fallback put
+// the written (or prior) values into it.
+func targetID(ctx context.Context, m *federationRuleFields) string {
 	var d diag.Diagnostics
-	t, _ := targetFromObject(ctx, obj, &d)
-	return t.ServiceAccountID.ValueString()
+	return m.decodeTarget(ctx, &d).ServiceAccountID.ValueString()
 }
 
 func (r *federationRuleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -790,19 +731,12 @@ func (r *federationRuleResource) ImportState(ctx context.Context, req resource.I
 
 // sameConfiguredRule reports whether every attribute the configuration
 // sets is planned as it is in state.
-func sameConfiguredRule(plan, state *federationRuleModel) bool {
-	planTarget, stateTarget := targetAttr(plan.Target, "service_account_id"), targetAttr(state.Target, "service_account_id")
+func sameConfiguredRule(plan, state *federationRuleModel, planTarget, stateTarget ruleTargetModel) bool {
 	return plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) && plan.IssuerID.Equal(state.IssuerID) &&
-		plan.Match.Equal(state.Match) && planTarget != nil && planTarget.Equal(stateTarget) && plan.OAuthScope.Equal(state.OAuthScope) &&
+		plan.Match.Equal(state.Match) && !planTarget.ServiceAccountID.IsNull() && planTarget.ServiceAccountID.Equal(stateTarget.ServiceAccountID) &&
+		plan.OAuthScope.Equal(state.OAuthScope) &&
 		plan.WorkspaceIDs.Equal(state.WorkspaceIDs) && plan.AppliesToAllWorkspaces.Equal(state.AppliesToAllWorkspaces) &&
 		plan.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) && plan.AllowGoogleSubjectPrefix.Equal(state.AllowGoogleSubjectPrefix)
-}
-
-func targetAttr(obj types.Object, name string) attr.Value {
-	if obj.IsNull() || obj.IsUnknown() {
-		return nil
-	}
-	return obj.Attributes()[name]
 }
 
 // mapAttributePaths are the attributes, below the rule, whose children are
@@ -848,14 +782,13 @@ func addFindings(diags *diag.Diagnostics, findings []policy.Finding, withWarning
 // it needs is in the configuration, so it makes no API request. A condition
 // is compiled on its own when the rest of the match is not known yet, so a
 // CEL mistake shows at the earliest plan.
-func validateMatchConfig(m ruleMatchModel, diags *diag.Diagnostics, withWarnings bool) {
-	pm, known := m.toPolicy()
-	if known {
-		addFindings(diags, policy.ValidateMatch(pm), withWarnings)
+func validateMatchConfig(n ruleNested, diags *diag.Diagnostics, withWarnings bool) {
+	if n.matchKnown {
+		addFindings(diags, policy.ValidateMatch(n.wire), withWarnings)
 		return
 	}
-	if !m.Condition.IsNull() && !m.Condition.IsUnknown() {
-		if _, err := policy.CompileCondition(m.Condition.ValueString()); err != nil {
+	if cond := n.match.Condition; !cond.IsNull() && !cond.IsUnknown() {
+		if _, err := policy.CompileCondition(cond.ValueString()); err != nil {
 			diags.AddAttributeError(path.Root("match").AtName("condition"), "Federation rule match.condition: "+err.Error(),
 				"condition is a CEL expression over the variable claims that must evaluate to a bool and depend on the token, e.g. claims.email == \"robot@example.com\".")
 		}
@@ -882,7 +815,7 @@ func validateWorkspaceChoice(ws types.Set, all types.Bool, diags *diag.Diagnosti
 // ruleGuardInput is what the issuer- and target-dependent guards look at.
 type ruleGuardInput struct {
 	issuerID    types.String
-	match       ruleMatchModel
+	match       client.RuleMatch
 	matchKnown  bool
 	scope       types.String
 	target      types.String // service account id
@@ -916,8 +849,7 @@ func remoteRuleGuards(ctx context.Context, pd *providerData, in ruleGuardInput, 
 			diags.AddAttributeError(path.Root("issuer_id"), "Federation issuer is archived",
 				fmt.Sprintf("issuer_id: federation issuer %s (%s) is archived, so rules cannot use it. Point the rule at a live issuer.", issuerID, is.Name))
 		case in.matchKnown:
-			pm, _ := in.match.toPolicy()
-			addFindings(diags, policy.CheckTenantPin(is.IssuerURL, pm, policy.TenantOptions{AllowGoogleSubjectPrefix: in.allowGoogle}), withWarnings)
+			addFindings(diags, policy.CheckTenantPin(is.IssuerURL, in.match, policy.TenantOptions{AllowGoogleSubjectPrefix: in.allowGoogle}), withWarnings)
 		}
 	}
 	if in.checkTarget && !in.target.IsUnknown() && !in.target.IsNull() {

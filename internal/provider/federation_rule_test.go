@@ -120,12 +120,12 @@ func matchModel(audience, prefix, condition types.String, claims types.Map) rule
 	return ruleMatchModel{Audience: audience, SubjectPrefix: prefix, Condition: condition, Claims: claims}
 }
 
-func TestMatchToPolicy(t *testing.T) {
+func TestExpandRuleMatch(t *testing.T) {
 	null := types.StringNull()
 	claims := types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringValue("1"), "email": types.StringValue("a@b")})
-	pm, known := matchModel(types.StringValue("aud"), null, null, claims).toPolicy()
+	pm, known := expandRuleMatch(matchModel(types.StringValue("aud"), null, null, claims))
 	if !known || *pm.Audience != "aud" || pm.SubjectPrefix != nil || pm.Condition != nil || pm.Claims["email"] != "a@b" || len(pm.Claims) != 2 {
-		t.Errorf("toPolicy = %+v, %v", pm, known)
+		t.Errorf("expandRuleMatch = %+v, %v", pm, known)
 	}
 	unknownCases := map[string]ruleMatchModel{
 		"audience":    matchModel(types.StringUnknown(), null, null, claims),
@@ -135,11 +135,11 @@ func TestMatchToPolicy(t *testing.T) {
 		"claim value": matchModel(null, null, null, types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringUnknown()})),
 	}
 	for name, m := range unknownCases {
-		if _, known := m.toPolicy(); known {
-			t.Errorf("%s unknown: toPolicy reported known", name)
+		if _, known := expandRuleMatch(m); known {
+			t.Errorf("%s unknown: expandRuleMatch reported known", name)
 		}
 	}
-	if pm, known := matchModel(null, null, null, types.MapNull(types.StringType)).toPolicy(); !known || pm.Claims != nil {
+	if pm, known := expandRuleMatch(matchModel(null, null, null, types.MapNull(types.StringType))); !known || pm.Claims != nil {
 		t.Errorf("all null: %+v %v", pm, known)
 	}
 }
@@ -153,11 +153,11 @@ func TestMatchWireRoundTrip(t *testing.T) {
 		{SubjectPrefix: s("repo:o/r:*"), Condition: s("claims.x == 'y'")},
 	} {
 		var d diag.Diagnostics
-		m, ok := matchFromObject(ctx, matchObjectFromAPI(in), &d)
+		m, ok := objectAs[ruleMatchModel](ctx, ruleMatchObject(ctx, flattenRuleMatch(in)), &d)
 		if !ok || d.HasError() {
-			t.Fatalf("matchFromObject: %v", d)
+			t.Fatalf("objectAs: %v", d)
 		}
-		out := m.toWire()
+		out, _ := expandRuleMatch(m)
 		if !ptrEq(in.Audience, out.Audience) || !ptrEq(in.SubjectPrefix, out.SubjectPrefix) || !ptrEq(in.Condition, out.Condition) ||
 			len(in.Claims) != len(out.Claims) {
 			t.Errorf("round trip %+v -> %+v", in, out)
@@ -170,7 +170,7 @@ func TestMatchWireRoundTrip(t *testing.T) {
 	}
 	// The API's empty values are "not set": the schema refuses them, so
 	// mapping them to null keeps refreshes free of phantom diffs.
-	obj := matchObjectFromAPI(client.RuleMatch{Audience: s(""), Claims: map[string]string{}})
+	obj := ruleMatchObject(ctx, flattenRuleMatch(client.RuleMatch{Audience: s(""), Claims: map[string]string{}}))
 	if !obj.Attributes()["audience"].IsNull() || !obj.Attributes()["claims"].IsNull() {
 		t.Errorf("empty values not mapped to null: %v", obj)
 	}
@@ -221,13 +221,13 @@ func TestValidateMatchConfigCompilesKnownCondition(t *testing.T) {
 	// whole cannot be checked yet; the condition still is.
 	m := matchModel(types.StringNull(), types.StringNull(), types.StringValue("claims.x =="), types.MapUnknown(types.StringType))
 	var d diag.Diagnostics
-	validateMatchConfig(m, &d, true)
+	validateMatchConfig(nestedMatch(m), &d, true)
 	if d.ErrorsCount() != 1 || !strings.Contains(d.Errors()[0].Summary(), "match.condition") {
 		t.Fatalf("diagnostics = %v", d)
 	}
 	m.Condition = types.StringValue("claims.x == 'y'")
 	d = nil
-	validateMatchConfig(m, &d, true)
+	validateMatchConfig(nestedMatch(m), &d, true)
 	if d.HasError() {
 		t.Fatalf("valid condition refused: %v", d)
 	}
@@ -313,9 +313,10 @@ func TestPlanRuleGuardsWarn(t *testing.T) {
 		SubjectPrefix: types.StringNull(),
 		Condition:     types.StringNull(),
 	}
+	badWire, _ := expandRuleMatch(badMatch)
 	in := func(mod func(*ruleGuardInput)) ruleGuardInput {
 		g := ruleGuardInput{
-			issuerID: types.StringValue(google.ID), match: badMatch, matchKnown: true,
+			issuerID: types.StringValue(google.ID), match: badWire, matchKnown: true,
 			scope: types.StringValue("workspace:developer"), target: types.StringValue(sa.ID), checkTarget: true,
 		}
 		if mod != nil {
@@ -331,8 +332,7 @@ func TestPlanRuleGuardsWarn(t *testing.T) {
 		{"tenant pin", in(nil), "match.claims[\"sub\"]", "Will fail at apply: Federation rule match.claims.sub"},
 		{"unknown issuer", in(func(g *ruleGuardInput) { g.issuerID = types.StringValue("fdis_01ABCDEFGHIJKLMNOPQRSTUVWX") }), "issuer_id", "Will fail at apply: Federation issuer not found"},
 		{"org:admin on a developer", in(func(g *ruleGuardInput) {
-			g.match.Claims = types.MapValueMust(types.StringType, map[string]attr.Value{
-				"sub": types.StringValue(testGoogleSub), "email": types.StringValue(testGoogleEmail)})
+			g.match.Claims = map[string]string{"sub": testGoogleSub, "email": testGoogleEmail}
 			g.scope = types.StringValue("org:admin")
 		}),
 			"oauth_scope", "Will fail at apply: oauth_scope org:admin needs an admin service account"},
@@ -370,7 +370,7 @@ func TestPlanRuleGuardsWarn(t *testing.T) {
 	// A rule that passes every check: no diagnostics at all.
 	d = nil
 	planRuleGuards(bg, &providerData{client: env.client}, in(func(g *ruleGuardInput) {
-		g.match.Claims = types.MapValueMust(types.StringType, map[string]attr.Value{"sub": types.StringValue(testGoogleSub), "email": types.StringValue(testGoogleEmail)})
+		g.match.Claims = map[string]string{"sub": testGoogleSub, "email": testGoogleEmail}
 	}), &d)
 	if len(d) != 0 {
 		t.Errorf("diagnostics for a good rule: %v", d)

@@ -135,7 +135,7 @@ func (l *federationRuleList) List(ctx context.Context, req list.ListRequest, str
 		},
 		func(rule *client.FederationRule, _ *diag.Diagnostics) any {
 			var m federationRuleModel
-			m.fromAPI(rule, orgID)
+			m.fromAPI(ctx, rule, orgID)
 			m.AllowGoogleSubjectPrefix = types.BoolValue(false) // as after an import
 			return &m
 		})

@@ -214,7 +214,7 @@ func BenchmarkWorkspaceDiff10000(b *testing.B) {
 func TestFederationRuleModelSameAs(t *testing.T) {
 	base := func() *federationRuleModel {
 		var m federationRuleModel
-		m.fromAPI(&client.FederationRule{ID: "fdrl_1", Name: "a", WorkspaceIDs: manyWorkspaceIDs(3)}, "org")
+		m.fromAPI(context.Background(), &client.FederationRule{ID: "fdrl_1", Name: "a", WorkspaceIDs: manyWorkspaceIDs(3)}, "org")
 		m.AllowGoogleSubjectPrefix = types.BoolValue(false)
 		return &m
 	}
