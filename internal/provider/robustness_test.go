@@ -177,7 +177,19 @@ func TestCreateRecovering(t *testing.T) {
 // context) completes, and its object is saved to state.
 func TestServiceAccountCreateSurvivesInterrupt(t *testing.T) {
 	env := newTestEnv(t)
-	c, err := client.New(client.Options{BaseURL: env.server.URL, AuthToken: env.emu.AdminToken(), Version: "test"})
+	// Terraform's Ctrl-C lands when the POST has reached the service, which
+	// then takes a while to answer: the interrupt is in flight by
+	// construction, whatever the machine's speed.
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	interrupting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			cancel()
+		}
+		env.emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(interrupting.Close)
+	c, err := client.New(client.Options{BaseURL: interrupting.URL, AuthToken: env.emu.AdminToken(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +208,10 @@ func TestServiceAccountCreateSurvivesInterrupt(t *testing.T) {
 	resp := &resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
 
 	env.emu.InjectFault(emulator.RouteCreateServiceAccount, emulator.Fault{Latency: 300 * time.Millisecond})
-	ctx, cancel := context.WithCancel(bg)
-	time.AfterFunc(50*time.Millisecond, cancel) // Ctrl-C while the POST is in flight
 	r.Create(ctx, req, resp)
+	if ctx.Err() == nil {
+		t.Fatal("the interrupt never came: the create sent no POST")
+	}
 
 	var state serviceAccountModel
 	resp.Diagnostics.Append(resp.State.Get(bg, &state)...)
