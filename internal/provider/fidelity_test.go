@@ -268,7 +268,7 @@ func TestAccFederationRule_allWorkspacesKeepsEnablements(t *testing.T) {
 // Without organization_id (attribute or environment) the provider asks
 // GET /v1/organizations/me once and uses the answer.
 func TestAccProvider_organizationIDUnset(t *testing.T) {
-	t.Setenv(envOrganizationID, "")
+	t.Parallel() // ANTHROPIC_ORGANIZATION_ID is unset too (TestMain)
 	env := newTestEnv(t)
 	f := env.googleRuleFixture(t)
 	provider := fmt.Sprintf(`

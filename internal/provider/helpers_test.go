@@ -38,6 +38,8 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
@@ -58,6 +60,16 @@ func TestMain(m *testing.M) {
 		}
 	}
 	mustSetenv("CHECKPOINT_DISABLE", "1")
+	// The variables the provider reads go before any test runs: a
+	// developer's credentials never reach a test, and tests that need them
+	// unset can run in parallel instead of clearing them with t.Setenv.
+	// Tests that set them (the environment tests) are sequential, and run
+	// before any parallel test resumes.
+	for _, k := range providerEnvironment {
+		if err := os.Unsetenv(k); err != nil {
+			panic(err)
+		}
+	}
 	if !testingShort && os.Getenv("TF_ACC") != "0" {
 		if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 			tf, err := exec.LookPath("terraform")
@@ -75,6 +87,15 @@ func TestMain(m *testing.M) {
 		mustSetenv("TF_ACC", "1")
 	}
 	os.Exit(m.Run())
+}
+
+// providerEnvironment is every variable the provider, and the Google and
+// identity libraries it calls, read.
+var providerEnvironment = []string{
+	envBaseURL, envAuthToken, envOrganizationID, "ANTHROPIC_API_KEY", "ANTHROPIC_ADMIN_KEY",
+	envFederationRuleID, envServiceAccountID, envWorkspaceID, envIdentityTokenFile, envIdentityToken, envTFCWorkloadIdentityToken,
+	google.EnvCredentials, google.EnvAccessToken, google.EnvImpersonate, google.EnvIAMEndpoint, google.EnvIAMCredentialsEndpoint,
+	google.EnvApplicationCredentials, "GOOGLE_CLOUD_PROJECT", identity.MetadataHostEnv, identity.AllowExecutablesEnv,
 }
 
 func mustSetenv(key, value string) {
