@@ -399,38 +399,12 @@ func TestAccFederationIssuer_importUnmanaged(t *testing.T) {
 `, prettyJWKS(t, k2, k1))))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:             cfg,
-				ResourceName:       addr,
-				ImportState:        true,
-				ImportStateId:      iss.ID,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 {
-						return fmt.Errorf("imported %d objects", len(states))
-					}
-					a := states[0].Attributes
-					if a["name"] != "hand-made" || a["jwks.type"] != "inline" || a["max_jwt_lifetime_seconds"] != "900" || a["check_jti"] != "true" {
-						return fmt.Errorf("unexpected import result: %v", a)
-					}
-					return nil
-				},
-			},
-			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
-			{
-				Config:        cfg,
-				ResourceName:  addr,
-				ImportState:   true,
-				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
-				ExpectError:   regexp.MustCompile(`Import a federation issuer by its ID`),
-			},
-		},
+		Steps: importUnmanagedSteps(cfg, addr, iss.ID, func(a map[string]string) error {
+			if a["name"] != "hand-made" || a["jwks.type"] != "inline" || a["max_jwt_lifetime_seconds"] != "900" || a["check_jti"] != "true" {
+				return fmt.Errorf("unexpected import result: %v", a)
+			}
+			return nil
+		}, "svac_01ABCDEFGHIJKLMNOPQRSTUVWX", regexp.MustCompile(`Import a federation issuer by its ID`)),
 	})
 }
 

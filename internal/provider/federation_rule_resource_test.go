@@ -1,12 +1,8 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"reflect"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -54,41 +50,6 @@ func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
 		}
 		return nil
 	}
-}
-
-// expectOnlyChanged asserts that a planned update changes exactly the given
-// top-level attributes; values only known after apply (updated_at) are
-// not changes the user made.
-type expectOnlyChanged struct {
-	addr  string
-	attrs []string
-}
-
-func (c expectOnlyChanged) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	for _, rc := range req.Plan.ResourceChanges {
-		if rc.Address != c.addr {
-			continue
-		}
-		before, _ := rc.Change.Before.(map[string]any)
-		after, _ := rc.Change.After.(map[string]any)
-		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
-		var changed []string
-		for k := range after {
-			if u, ok := unknown[k].(bool); ok && u {
-				continue
-			}
-			if !reflect.DeepEqual(before[k], after[k]) {
-				changed = append(changed, k)
-			}
-		}
-		sort.Strings(changed)
-		want := slices.Sorted(slices.Values(c.attrs))
-		if !slices.Equal(changed, want) {
-			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, changed, want)
-		}
-		return
-	}
-	resp.Error = fmt.Errorf("%s not in plan", c.addr)
 }
 
 func TestAccFederationRule_lifecycle(t *testing.T) {
@@ -181,7 +142,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				Config: env.config(updated.hcl()),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					expectOnlyChanged{addr, []string{"name", "match", "target", "oauth_scope", "token_lifetime_seconds", "description", "sdk_environment"}},
+					expectChangedAttributes(addr, "name", "match", "target", "oauth_scope", "token_lifetime_seconds", "description", "sdk_environment"),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("target").AtMapKey("service_account_name"), knownvalue.StringExact("cloud-run-agent-2")),
 				}},
 				Check: resource.ComposeTestCheckFunc(
@@ -267,7 +228,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("match").AtMapKey("claims"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"sub": knownvalue.StringExact(testGoogleSub), "email": knownvalue.StringExact(testGoogleEmail),
 					})),
-					expectOnlyChanged{addr, []string{"match"}},
+					expectChangedAttributes(addr, "match"),
 				}},
 				Check: env.checkRuleAPI(&firstID, func(r *client.FederationRule) error {
 					if r.Match.Claims["email"] != testGoogleEmail {
@@ -289,7 +250,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.SetExact([]knownvalue.Check{
 						knownvalue.StringExact(env.emu.DefaultWorkspaceID()), knownvalue.StringExact(prod),
 					})),
-					expectOnlyChanged{addr, []string{"workspace_ids"}},
+					expectChangedAttributes(addr, "workspace_ids"),
 				}},
 				Check: env.checkRuleWorkspaces(&firstID, false, env.emu.DefaultWorkspaceID(), prod),
 			},
@@ -377,32 +338,12 @@ func TestAccFederationRule_importUnmanaged(t *testing.T) {
 	cfg := env.config(ruleCfg{name: "hand-made", issuerID: f.issuer.ID, saID: f.sa.ID, extra: `description = "made in the console"`}.hcl())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:             cfg,
-				ResourceName:       addr,
-				ImportState:        true,
-				ImportStateId:      rule.ID,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].Attributes["name"] != "hand-made" || states[0].Attributes["match.claims.sub"] != testGoogleSub {
-						return fmt.Errorf("unexpected import result: %+v", states)
-					}
-					return nil
-				},
-			},
-			{
-				Config:           cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-			{
-				Config:        cfg,
-				ResourceName:  addr,
-				ImportState:   true,
-				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
-				ExpectError:   regexp.MustCompile(`Import a federation rule by its ID \(fdrl_`),
-			},
-		},
+		Steps: importUnmanagedSteps(cfg, addr, rule.ID, func(a map[string]string) error {
+			if a["name"] != "hand-made" || a["match.claims.sub"] != testGoogleSub {
+				return fmt.Errorf("unexpected import result: %+v", a)
+			}
+			return nil
+		}, "svac_01ABCDEFGHIJKLMNOPQRSTUVWX", regexp.MustCompile(`Import a federation rule by its ID \(fdrl_`)),
 	})
 }
 

@@ -311,23 +311,7 @@ func TestAccServiceAccount_adminRefusedKeyless(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	admin := env.seedAdminRule(t)
-	cfg := fmt.Sprintf(`
-provider "anthropic" {
-  base_url        = %q
-  organization_id = %q
-  max_retries     = 0
-  federation = {
-    rule_id             = %q
-    service_account_id  = %q
-    identity_token_file = %q
-  }
-}
-
-resource "anthropic_service_account" "test" {
-  name              = "robot-admin"
-  organization_role = "admin"
-}
-`, env.server.URL, env.emu.OrganizationID(), admin.rule.ID, admin.sa.ID, env.workloadTokenFile(t))
+	cfg := env.keylessProvider(t, admin) + serviceAccountConfig("robot-admin", `  organization_role = "admin"`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
