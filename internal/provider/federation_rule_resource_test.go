@@ -34,24 +34,6 @@ func googleMatch(email string) string {
 // it: from the workspace data source.
 const defaultWorkspaceRef = "data.anthropic_workspace.default.id"
 
-func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		for _, id := range ids {
-			if *id == "" {
-				continue
-			}
-			rule, err := e.client.GetFederationRule(bg, *id)
-			if err != nil {
-				return err
-			}
-			if !rule.IsArchived() {
-				return fmt.Errorf("federation rule %s still live after destroy", *id)
-			}
-		}
-		return nil
-	}
-}
-
 func TestAccFederationRule_lifecycle(t *testing.T) {
 	env := newTestEnv(t)
 	const addr = "anthropic_federation_rule.test"
@@ -132,10 +114,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(captureID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, prod)),
 			},
 			// Re-apply plans nothing.
-			{
-				Config:           env.config(base.hcl()),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(base.hcl())),
 			// name, match, target, oauth_scope, token lifetime and description
 			// change in place.
 			{
@@ -274,10 +253,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			{
-				Config:           env.config(renamed.hcl()),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(renamed.hcl())),
 			// Drift: archived behind Terraform's back, the plan re-creates it.
 			{
 				PreConfig: func() {

@@ -608,10 +608,7 @@ func importUnmanagedSteps(cfg, addr, id string, check func(attrs map[string]stri
 				return check(states[0].Attributes)
 			},
 		},
-		{
-			Config:           cfg,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-		},
+		emptyPlanStep(cfg),
 		{
 			Config:        cfg,
 			ResourceName:  addr,
@@ -761,4 +758,49 @@ func (c changedAttributesCheck) CheckPlan(_ context.Context, req plancheck.Check
 		return
 	}
 	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
+}
+
+// checkArchived proves destroy archives (the API never deletes): every
+// object the test made, read with get, is archived at the end. Empty ids
+// (objects never made) are skipped.
+func checkArchived[T interface{ IsArchived() bool }](what string, get func(context.Context, string) (T, error), ids ...*string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		var live []string
+		for _, id := range ids {
+			if *id == "" {
+				continue
+			}
+			obj, err := get(bg, *id)
+			if err != nil {
+				return err
+			}
+			if !obj.IsArchived() {
+				live = append(live, *id)
+			}
+		}
+		if len(live) > 0 {
+			return fmt.Errorf("%s still live after destroy: %s", what, strings.Join(live, ", "))
+		}
+		return nil
+	}
+}
+
+func (e *testEnv) checkIssuersArchived(ids ...*string) resource.TestCheckFunc {
+	return checkArchived("federation issuers", e.client.GetFederationIssuer, ids...)
+}
+
+func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
+	return checkArchived("federation rules", e.client.GetFederationRule, ids...)
+}
+
+func (e *testEnv) checkServiceAccountsArchived(ids ...*string) resource.TestCheckFunc {
+	return checkArchived("service accounts", e.client.GetServiceAccount, ids...)
+}
+
+// emptyPlanStep plans cfg, already applied, and expects nothing to do.
+func emptyPlanStep(cfg string) resource.TestStep {
+	return resource.TestStep{
+		Config:           cfg,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
 }

@@ -38,12 +38,7 @@ func TestAccServiceAccount_lifecycle(t *testing.T) {
 				Check: captureID(addr, &firstID),
 			},
 			// Re-apply of the same configuration plans nothing.
-			{
-				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI"`)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
+			emptyPlanStep(env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI"`))),
 			// Update in place.
 			{
 				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI, v2"`)),
@@ -182,26 +177,6 @@ func TestAccServiceAccount_conflictingName(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)A service account named "taken" already exists.*terraform import`),
 		}},
 	})
-}
-
-// checkServiceAccountsArchived proves destroy archives (the API never
-// deletes): every service account the test made is archived at the end.
-func (e *testEnv) checkServiceAccountsArchived(ids ...*string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		for _, id := range ids {
-			if *id == "" {
-				continue
-			}
-			sa, err := e.client.GetServiceAccount(bg, *id)
-			if err != nil {
-				return err
-			}
-			if !sa.IsArchived() {
-				return fmt.Errorf("service account %s still live after destroy", *id)
-			}
-		}
-		return nil
-	}
 }
 
 // Destroying a service account a live rule targets fails with a diagnostic
