@@ -15,8 +15,12 @@ func TestHarnessSmoke(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("drives the real terraform: set TF_ACC=1")
 	}
+	// The fault apply rides out its faults with the provider's default
+	// backoff (0.5 s, doubling): at make bench's 30% it took most of this
+	// test's time, to produce a value the test does not assert. 10% still
+	// sends faults through the same path.
 	cfg := Config{Objects: 5, Latency: 5 * time.Millisecond, Parallelism: 10, Reps: 1, Rules: 2, ClientRequests: 200,
-		FaultRuns: 1, FaultRate: 0.3, SigintRuns: 1, SigintObjects: 6, RepoRoot: "..", WorkDir: t.TempDir()}
+		FaultRuns: 1, FaultRate: 0.1, SigintRuns: 1, SigintObjects: 6, RepoRoot: "..", WorkDir: t.TempDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, cfg)

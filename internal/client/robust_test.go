@@ -43,23 +43,50 @@ func TestCallHasOneDeadlineAcrossRetries(t *testing.T) {
 		writeAPIError(w, 503, "api_error", "unavailable")
 	}, func(o *Options) {
 		o.MaxRetries = 10
-		o.RetryWaitMin = 40 * time.Millisecond
-		o.RetryWaitMax = 40 * time.Millisecond
-		o.MaxRetryTime = 100 * time.Millisecond
+		o.MaxRetryTime = time.Hour
 	})
-	c.jitter = func() float64 { return 0 }
+	// The backoff hook sees each retry's deadline and chooses the waits:
+	// two retries at once, then every later one would end a second past
+	// the deadline. No assertion depends on how fast the machine is.
+	var deadlines []time.Time
+	c.onBackoff = func(ctx context.Context, _ time.Duration) time.Duration {
+		st := stateFrom(ctx)
+		if st == nil {
+			t.Fatal("no call state in the retry's context")
+		}
+		deadlines = append(deadlines, st.retryUntil)
+		if len(deadlines) < 3 {
+			return 0
+		}
+		return time.Until(st.retryUntil) + time.Second
+	}
+	// Were the last wait begun, the call would end at this timeout instead
+	// of with the 503.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
 	start := time.Now()
-	_, err := c.GetServiceAccount(t.Context(), "svac_01")
+	_, err := c.GetServiceAccount(ctx, "svac_01")
+	end := time.Now()
 	if e, ok := AsAPIError(err); !ok || e.StatusCode != 503 {
 		t.Fatalf("err = %v, want the last 503", err)
 	}
-	// 0, 40, 80 ms: a fourth attempt would start past the 100 ms budget
-	// (a loaded machine may fit only two).
-	if got := hits.Load(); got < 2 || got > 3 {
-		t.Errorf("attempts = %d, want 2-3 within the retry budget (max_retries allows 11)", got)
+	// The wait past the deadline is not begun (max_retries allows 11
+	// attempts), and the call answers at once instead of sleeping.
+	if got := hits.Load(); got != 3 {
+		t.Errorf("attempts = %d, want 3: the retry whose wait ends past the budget is not begun", got)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v", d)
+	if len(deadlines) < 3 {
+		t.Fatalf("backoff consulted %d times, want one per retry and one for the refused wait", len(deadlines))
+	}
+	// One deadline for the whole call, set when it began: the retries do
+	// not each get a fresh budget.
+	for i, d := range deadlines {
+		if !d.Equal(deadlines[0]) {
+			t.Errorf("retry %d has deadline %v, retry 1 had %v: want one deadline per call", i+1, d, deadlines[0])
+		}
+	}
+	if d := deadlines[0]; d.Before(start.Add(time.Hour)) || d.After(end.Add(time.Hour)) {
+		t.Errorf("deadline %v, want the call's start + MaxRetryTime (start %v)", d, start)
 	}
 }
 

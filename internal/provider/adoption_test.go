@@ -34,6 +34,7 @@ type adoptionCase struct {
 }
 
 func TestAccAdoption_generateConfig(t *testing.T) {
+	t.Parallel()
 	tf, reattach := reattachedTerraform(t)
 	env := newTestEnv(t)
 	ctx := t.Context()

@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,49 +21,6 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
-// adminRule is what an organization sets up once in the Console for
-// keyless Terraform: an admin service account and an org:admin rule that
-// accepts the workload's Google identity.
-type adminRule struct {
-	sa   *client.ServiceAccount
-	rule *client.FederationRule
-}
-
-func (e *testEnv) seedAdminRule(t *testing.T) adminRule {
-	t.Helper()
-	console := e.consoleClient(t)
-	sa, err := console.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "terraform-admin", OrganizationRole: "admin"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := e.googleIssuerOnce(t)
-	workload := googleemu.WorkloadAccount
-	aud, ws := policy.DefaultAudience, e.emu.DefaultWorkspaceID()
-	rule, err := console.CreateFederationRule(bg, client.FederationRuleCreateParams{
-		Name:        "terraform-admin",
-		IssuerID:    is.ID,
-		Match:       client.RuleMatch{Audience: &aud, Claims: map[string]string{"sub": googleemu.UniqueIDFor(workload), "email": workload}},
-		Target:      client.RuleTarget{Type: "service_account", ServiceAccountID: sa.ID},
-		OAuthScope:  policy.ScopeOrgAdmin,
-		WorkspaceID: &ws,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return adminRule{sa: sa, rule: rule}
-}
-
-// workloadTokenFile writes a Google ID token of the workload account, as a
-// platform would mount it.
-func (e *testEnv) workloadTokenFile(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(p, []byte(mustMint(t, e.emu.Google(), googleemu.WorkloadAccount, policy.DefaultAudience, true, nil)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // checkCreatedBy proves who the provider acted as.
 func (e *testEnv) checkCreatedBy(id *string, actor string) resource.TestCheckFunc {
 	return e.checkServiceAccountAPI(id, func(sa *client.ServiceAccount) error {
@@ -83,22 +38,14 @@ func TestAccProviderFederation_keyless(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	admin := env.seedAdminRule(t)
-	cfg := fmt.Sprintf(`
-provider "anthropic" {
-  base_url        = %q
-  organization_id = %q
-  max_retries     = 0
-  federation = {
-    rule_id             = %q
-    service_account_id  = %q
-    identity_token_file = %q
-  }
+	env.createsAsAdmin(t, admin, env.keylessProvider(t, admin)+serviceAccountConfig("made-keyless", ""))
 }
 
-resource "anthropic_service_account" "test" {
-  name = "made-keyless"
-}
-`, env.server.URL, env.emu.OrganizationID(), admin.rule.ID, admin.sa.ID, env.workloadTokenFile(t))
+// createsAsAdmin applies cfg, which creates anthropic_service_account.test,
+// and checks the provider acted as admin's service account through an
+// exchange with its rule.
+func (e *testEnv) createsAsAdmin(t *testing.T, admin adminRule, cfg string) {
+	t.Helper()
 	var id string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -106,11 +53,11 @@ resource "anthropic_service_account" "test" {
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
 				captureID("anthropic_service_account.test", &id),
-				env.checkCreatedBy(&id, admin.sa.ID),
+				e.checkCreatedBy(&id, admin.sa.ID),
 			),
 		}},
 	})
-	env.expectHistory(t, admin.rule.ID, emulator.AuthOutcomeSuccess)
+	e.expectHistory(t, admin.rule.ID, emulator.AuthOutcomeSuccess)
 }
 
 // The SDK environment variables alone (fourth in precedence) authenticate
@@ -131,23 +78,8 @@ provider "anthropic" {
   organization_id = %q
   max_retries     = 0
 }
-
-resource "anthropic_service_account" "test" {
-  name = "made-by-environment"
-}
 `, env.server.URL, env.emu.OrganizationID())
-	var id string
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				captureID("anthropic_service_account.test", &id),
-				env.checkCreatedBy(&id, admin.sa.ID),
-			),
-		}},
-	})
-	env.expectHistory(t, admin.rule.ID, emulator.AuthOutcomeSuccess)
+	env.createsAsAdmin(t, admin, cfg+serviceAccountConfig("made-by-environment", ""))
 }
 
 // Precedence: auth_token, then federation, then ANTHROPIC_AUTH_TOKEN, then

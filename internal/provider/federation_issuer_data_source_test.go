@@ -111,20 +111,14 @@ data "anthropic_federation_issuer" "by_url" {
 func TestAccFederationIssuersDataSource_paging(t *testing.T) {
 	env := newTestEnv(t)
 	const total, archived = 130, 10
-	var firstArchivedID string
-	for i := range total {
-		iss := env.createIssuer(t, client.FederationIssuerCreateParams{
+	firstArchivedID := seedArchived(t, total, archived, func(i int) (string, error) {
+		return env.createIssuer(t, client.FederationIssuerCreateParams{
 			Name: fmt.Sprintf("idp-%03d", i), IssuerURL: fmt.Sprintf("https://idp-%03d.example.com", i),
-		})
-		if i < archived {
-			if _, err := env.client.ArchiveFederationIssuer(bg, iss.ID); err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				firstArchivedID = iss.ID
-			}
-		}
-	}
+		}).ID, nil
+	}, func(id string) error {
+		_, err := env.client.ArchiveFederationIssuer(bg, id)
+		return err
+	})
 	const live, all = "data.anthropic_federation_issuers.live", "data.anthropic_federation_issuers.all"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

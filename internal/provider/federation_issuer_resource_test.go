@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -123,12 +122,7 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 				),
 			},
 			// Re-apply of the same configuration plans nothing.
-			{
-				Config: env.config(issuerConfig("corp-idp", "https://idp.example.com", "")),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
+			emptyPlanStep(env.config(issuerConfig("corp-idp", "https://idp.example.com", ""))),
 			// Name, issuer URL, check_jti and lifetime change in place.
 			{
 				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", updated)),
@@ -175,12 +169,7 @@ func TestAccFederationIssuer_lifecycle(t *testing.T) {
 				),
 			},
 			// Reordered and reformatted keys are the same keys: nothing to do.
-			{
-				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", inlineReordered)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
+			emptyPlanStep(env.config(issuerConfig("corp-idp-v2", "https://login.example.com", inlineReordered))),
 			// inline -> explicit_url with a private CA, in place.
 			{
 				Config: env.config(issuerConfig("corp-idp-v2", "https://login.example.com", explicit)),
@@ -399,38 +388,12 @@ func TestAccFederationIssuer_importUnmanaged(t *testing.T) {
 `, prettyJWKS(t, k2, k1))))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:             cfg,
-				ResourceName:       addr,
-				ImportState:        true,
-				ImportStateId:      iss.ID,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 {
-						return fmt.Errorf("imported %d objects", len(states))
-					}
-					a := states[0].Attributes
-					if a["name"] != "hand-made" || a["jwks.type"] != "inline" || a["max_jwt_lifetime_seconds"] != "900" || a["check_jti"] != "true" {
-						return fmt.Errorf("unexpected import result: %v", a)
-					}
-					return nil
-				},
-			},
-			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
-			{
-				Config:        cfg,
-				ResourceName:  addr,
-				ImportState:   true,
-				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
-				ExpectError:   regexp.MustCompile(`Import a federation issuer by its ID`),
-			},
-		},
+		Steps: importUnmanagedSteps(cfg, addr, iss.ID, func(a map[string]string) error {
+			if a["name"] != "hand-made" || a["jwks.type"] != "inline" || a["max_jwt_lifetime_seconds"] != "900" || a["check_jti"] != "true" {
+				return fmt.Errorf("unexpected import result: %v", a)
+			}
+			return nil
+		}, "svac_01ABCDEFGHIJKLMNOPQRSTUVWX", regexp.MustCompile(`Import a federation issuer by its ID`)),
 	})
 }
 
@@ -542,30 +505,6 @@ func (e *testEnv) checkIssuerAPI(id *string, check func(*client.FederationIssuer
 			return err
 		}
 		return check(iss)
-	}
-}
-
-// checkIssuersArchived proves destroy archives: every issuer the test made
-// is archived at the end.
-func (e *testEnv) checkIssuersArchived(ids ...*string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		var live []string
-		for _, id := range ids {
-			if *id == "" {
-				continue
-			}
-			iss, err := e.client.GetFederationIssuer(bg, *id)
-			if err != nil {
-				return err
-			}
-			if !iss.IsArchived() {
-				live = append(live, *id)
-			}
-		}
-		if len(live) > 0 {
-			return fmt.Errorf("federation issuers still live after destroy: %s", strings.Join(live, ", "))
-		}
-		return nil
 	}
 }
 

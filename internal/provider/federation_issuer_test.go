@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -18,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
@@ -309,45 +306,6 @@ func TestPollStatusObjectFromAPI(t *testing.T) {
 func mustTerraformString(t *testing.T, s string) tftypes.Value {
 	t.Helper()
 	return tftypes.NewValue(tftypes.String, s)
-}
-
-// expectChangedAttributes asserts which top-level attributes a plan changes
-// to known values: drift repair should touch exactly the drifted ones.
-// Attributes planned unknown (computed, known after apply) are not counted.
-func expectChangedAttributes(addr string, want ...string) plancheck.PlanCheck {
-	return changedAttributesCheck{addr: addr, want: want}
-}
-
-type changedAttributesCheck struct {
-	addr string
-	want []string
-}
-
-func (c changedAttributesCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	for _, rc := range req.Plan.ResourceChanges {
-		if rc.Address != c.addr {
-			continue
-		}
-		before, _ := rc.Change.Before.(map[string]any)
-		after, _ := rc.Change.After.(map[string]any)
-		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
-		var got []string
-		for k, bv := range before {
-			if u, ok := unknown[k]; ok && u == true {
-				continue
-			}
-			if !reflect.DeepEqual(bv, after[k]) {
-				got = append(got, k)
-			}
-		}
-		sort.Strings(got)
-		want := slices.Sorted(slices.Values(c.want))
-		if !slices.Equal(got, want) {
-			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, got, want)
-		}
-		return
-	}
-	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
 }
 
 // A second issuer for an issuer_url the organization already has is

@@ -1,12 +1,8 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"reflect"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -37,59 +33,6 @@ func googleMatch(email string) string {
 // defaultWorkspaceRef is the default workspace's ID as configurations get
 // it: from the workspace data source.
 const defaultWorkspaceRef = "data.anthropic_workspace.default.id"
-
-func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		for _, id := range ids {
-			if *id == "" {
-				continue
-			}
-			rule, err := e.client.GetFederationRule(bg, *id)
-			if err != nil {
-				return err
-			}
-			if !rule.IsArchived() {
-				return fmt.Errorf("federation rule %s still live after destroy", *id)
-			}
-		}
-		return nil
-	}
-}
-
-// expectOnlyChanged asserts that a planned update changes exactly the given
-// top-level attributes; values only known after apply (updated_at) are
-// not changes the user made.
-type expectOnlyChanged struct {
-	addr  string
-	attrs []string
-}
-
-func (c expectOnlyChanged) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	for _, rc := range req.Plan.ResourceChanges {
-		if rc.Address != c.addr {
-			continue
-		}
-		before, _ := rc.Change.Before.(map[string]any)
-		after, _ := rc.Change.After.(map[string]any)
-		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
-		var changed []string
-		for k := range after {
-			if u, ok := unknown[k].(bool); ok && u {
-				continue
-			}
-			if !reflect.DeepEqual(before[k], after[k]) {
-				changed = append(changed, k)
-			}
-		}
-		sort.Strings(changed)
-		want := slices.Sorted(slices.Values(c.attrs))
-		if !slices.Equal(changed, want) {
-			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, changed, want)
-		}
-		return
-	}
-	resp.Error = fmt.Errorf("%s not in plan", c.addr)
-}
 
 func TestAccFederationRule_lifecycle(t *testing.T) {
 	env := newTestEnv(t)
@@ -171,17 +114,14 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(captureID(addr, &firstID), env.checkRuleWorkspaces(&firstID, false, prod)),
 			},
 			// Re-apply plans nothing.
-			{
-				Config:           env.config(base.hcl()),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(base.hcl())),
 			// name, match, target, oauth_scope, token lifetime and description
 			// change in place.
 			{
 				Config: env.config(updated.hcl()),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					expectOnlyChanged{addr, []string{"name", "match", "target", "oauth_scope", "token_lifetime_seconds", "description", "sdk_environment"}},
+					expectChangedAttributes(addr, "name", "match", "target", "oauth_scope", "token_lifetime_seconds", "description", "sdk_environment"),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("target").AtMapKey("service_account_name"), knownvalue.StringExact("cloud-run-agent-2")),
 				}},
 				Check: resource.ComposeTestCheckFunc(
@@ -267,7 +207,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("match").AtMapKey("claims"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"sub": knownvalue.StringExact(testGoogleSub), "email": knownvalue.StringExact(testGoogleEmail),
 					})),
-					expectOnlyChanged{addr, []string{"match"}},
+					expectChangedAttributes(addr, "match"),
 				}},
 				Check: env.checkRuleAPI(&firstID, func(r *client.FederationRule) error {
 					if r.Match.Claims["email"] != testGoogleEmail {
@@ -289,7 +229,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("workspace_ids"), knownvalue.SetExact([]knownvalue.Check{
 						knownvalue.StringExact(env.emu.DefaultWorkspaceID()), knownvalue.StringExact(prod),
 					})),
-					expectOnlyChanged{addr, []string{"workspace_ids"}},
+					expectChangedAttributes(addr, "workspace_ids"),
 				}},
 				Check: env.checkRuleWorkspaces(&firstID, false, env.emu.DefaultWorkspaceID(), prod),
 			},
@@ -313,10 +253,7 @@ func TestAccFederationRule_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			{
-				Config:           env.config(renamed.hcl()),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(renamed.hcl())),
 			// Drift: archived behind Terraform's back, the plan re-creates it.
 			{
 				PreConfig: func() {
@@ -377,32 +314,12 @@ func TestAccFederationRule_importUnmanaged(t *testing.T) {
 	cfg := env.config(ruleCfg{name: "hand-made", issuerID: f.issuer.ID, saID: f.sa.ID, extra: `description = "made in the console"`}.hcl())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:             cfg,
-				ResourceName:       addr,
-				ImportState:        true,
-				ImportStateId:      rule.ID,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].Attributes["name"] != "hand-made" || states[0].Attributes["match.claims.sub"] != testGoogleSub {
-						return fmt.Errorf("unexpected import result: %+v", states)
-					}
-					return nil
-				},
-			},
-			{
-				Config:           cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-			{
-				Config:        cfg,
-				ResourceName:  addr,
-				ImportState:   true,
-				ImportStateId: "svac_01ABCDEFGHIJKLMNOPQRSTUVWX",
-				ExpectError:   regexp.MustCompile(`Import a federation rule by its ID \(fdrl_`),
-			},
-		},
+		Steps: importUnmanagedSteps(cfg, addr, rule.ID, func(a map[string]string) error {
+			if a["name"] != "hand-made" || a["match.claims.sub"] != testGoogleSub {
+				return fmt.Errorf("unexpected import result: %+v", a)
+			}
+			return nil
+		}, "svac_01ABCDEFGHIJKLMNOPQRSTUVWX", regexp.MustCompile(`Import a federation rule by its ID \(fdrl_`)),
 	})
 }
 

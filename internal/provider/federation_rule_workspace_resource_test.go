@@ -68,10 +68,7 @@ func TestAccFederationRuleWorkspace_lifecycle(t *testing.T) {
 				),
 			},
 			// The rule ignores its workspace_ids, so the two coexist: no diff.
-			{
-				Config:           env.config(enablementConfig(f, prod, staging)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(enablementConfig(f, prod, staging))),
 			// Import by composite ID.
 			{
 				ResourceName:      ws0,
@@ -121,10 +118,7 @@ func TestAccFederationRuleWorkspace_lifecycle(t *testing.T) {
 				ImportStateIdFunc:  func(*terraform.State) (string, error) { return ruleID + ":" + staging, nil },
 				ImportStatePersist: true,
 			},
-			{
-				Config:           env.config(enablementConfig(f, prod, staging)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(enablementConfig(f, prod, staging))),
 			{
 				Config:        env.config(enablementConfig(f, prod, staging)),
 				ResourceName:  ws1,

@@ -371,8 +371,7 @@ func TestAccFederationToken_denials(t *testing.T) {
 // cannot run before sending, the service denies the exchange, and the
 // diagnostic lists the usual causes with what the token carries.
 func TestAccFederationToken_denialWithoutAdminCredential(t *testing.T) {
-	t.Setenv(envAuthToken, "")
-	t.Setenv(envFederationRuleID, "")
+	t.Parallel() // no admin credential in the environment either (TestMain unsets it)
 	env := newTestEnv(t)
 	r := env.workloadRule(t, "other-audience", func(p *client.FederationRuleCreateParams) {
 		aud := "https://api.anthropic.com/wif/other"

@@ -70,10 +70,7 @@ resource "anthropic_service_account_workspace" "default" {
 					env.checkRuleWorkspaces(&ruleID, false, def),
 				),
 			},
-			{
-				Config:           cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(cfg),
 			{
 				ResourceName:      "anthropic_service_account_workspace.default",
 				ImportState:       true,
@@ -147,10 +144,7 @@ resource "anthropic_service_account" "admin" {
 					return nil
 				},
 			},
-			{
-				Config:           config("developer"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(config("developer")),
 			// The rule blocks archiving the service account; the Console
 			// archives the rule so the test can clean up.
 			{
@@ -203,10 +197,7 @@ func TestAccFederationRule_scopesReordered(t *testing.T) {
 					return nil
 				})),
 			},
-			{
-				Config:           rule("workspace:inference workspace:developer"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(rule("workspace:inference workspace:developer")),
 			// A different set of scopes is a change.
 			{
 				Config: rule("workspace:inference"),
@@ -246,10 +237,7 @@ func TestAccFederationRule_allWorkspacesKeepsEnablements(t *testing.T) {
 				},
 				Check: resource.ComposeTestCheckFunc(captureID(addr, &id), env.checkRuleWorkspaces(&id, true, prod)),
 			},
-			{
-				Config:           env.config(both.hcl()),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(both.hcl())),
 			{
 				Config: env.config(narrowed.hcl()),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -257,10 +245,7 @@ func TestAccFederationRule_allWorkspacesKeepsEnablements(t *testing.T) {
 				}},
 				Check: resource.ComposeTestCheckFunc(sameID(addr, &id), env.checkRuleWorkspaces(&id, false, prod)),
 			},
-			{
-				Config:           env.config(narrowed.hcl()),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(narrowed.hcl())),
 		},
 	})
 }
@@ -268,7 +253,7 @@ func TestAccFederationRule_allWorkspacesKeepsEnablements(t *testing.T) {
 // Without organization_id (attribute or environment) the provider asks
 // GET /v1/organizations/me once and uses the answer.
 func TestAccProvider_organizationIDUnset(t *testing.T) {
-	t.Setenv(envOrganizationID, "")
+	t.Parallel() // ANTHROPIC_ORGANIZATION_ID is unset too (TestMain)
 	env := newTestEnv(t)
 	f := env.googleRuleFixture(t)
 	provider := fmt.Sprintf(`
@@ -296,10 +281,7 @@ provider "anthropic" {
 					return nil
 				},
 			},
-			{
-				Config:           cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(cfg),
 		},
 	})
 }
@@ -311,23 +293,7 @@ func TestAccServiceAccount_adminRefusedKeyless(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	admin := env.seedAdminRule(t)
-	cfg := fmt.Sprintf(`
-provider "anthropic" {
-  base_url        = %q
-  organization_id = %q
-  max_retries     = 0
-  federation = {
-    rule_id             = %q
-    service_account_id  = %q
-    identity_token_file = %q
-  }
-}
-
-resource "anthropic_service_account" "test" {
-  name              = "robot-admin"
-  organization_role = "admin"
-}
-`, env.server.URL, env.emu.OrganizationID(), admin.rule.ID, admin.sa.ID, env.workloadTokenFile(t))
+	cfg := env.keylessProvider(t, admin) + serviceAccountConfig("robot-admin", `  organization_role = "admin"`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

@@ -93,6 +93,7 @@ func TestGoogleServiceAccountErrorsNeverLeakCredentials(t *testing.T) {
 // The same through the provider's own impersonation (generateAccessToken)
 // and through google_impersonation identity tokens (generateIdToken).
 func TestGoogleImpersonationErrorsNeverLeakCredentials(t *testing.T) {
+	t.Parallel()
 	env := newGoogleOnlyEnv(t)
 	for _, style := range []string{"text", "json", "upper"} {
 		t.Run(style, func(t *testing.T) {

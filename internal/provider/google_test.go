@@ -80,6 +80,7 @@ func (f *fakeAccessTokenImpersonation) callCount() int {
 // Impersonation goes through the custom IAM Credentials endpoint, and the
 // impersonated token is minted once and reused.
 func TestGoogleImpersonationUsesCustomEndpointAndCaches(t *testing.T) {
+	t.Parallel()
 	env := newGoogleOnlyEnv(t)
 	fake := newFakeAccessTokenImpersonation(t, env.google)
 	g := newGoogleConfig(bg, google.Settings{

@@ -60,8 +60,7 @@ func guideFiles(t *testing.T, name string, files ...string) string {
 // organization's one Google issuer, looked up; each environment's Google
 // account gets a token through its own rule only, and only with the email
 // claim (format=full).
-func TestAccGuide_googleCloudRun(t *testing.T) {
-	requireAcc(t)
+func guideGoogleCloudRun(t *testing.T) {
 	env := newTestEnv(t)
 	cfg := env.moduleTestCase(t)
 	body := guideFiles(t, "google-cloud-run", "anthropic.tf", "variables.tf", "outputs.tf")
@@ -136,8 +135,7 @@ func TestAccGuide_googleCloudRun(t *testing.T) {
 
 // The one configuration that owns the Google issuer creates it
 // (create_google_issuer = true) and archives it on destroy.
-func TestAccGuide_googleCloudRunOwnsIssuer(t *testing.T) {
-	requireAcc(t)
+func guideGoogleCloudRunOwnsIssuer(t *testing.T) {
 	env := newTestEnv(t)
 	cfg := env.moduleTestCase(t)
 	applied := cfg(guideFiles(t, "google-cloud-run", "anthropic.tf", "variables.tf", "outputs.tf"))

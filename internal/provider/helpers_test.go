@@ -15,11 +15,14 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -32,11 +35,14 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
@@ -57,6 +63,16 @@ func TestMain(m *testing.M) {
 		}
 	}
 	mustSetenv("CHECKPOINT_DISABLE", "1")
+	// The variables the provider reads go before any test runs: a
+	// developer's credentials never reach a test, and tests that need them
+	// unset can run in parallel instead of clearing them with t.Setenv.
+	// Tests that set them (the environment tests) are sequential, and run
+	// before any parallel test resumes.
+	for _, k := range providerEnvironment {
+		if err := os.Unsetenv(k); err != nil {
+			panic(err)
+		}
+	}
 	if !testingShort && os.Getenv("TF_ACC") != "0" {
 		if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 			tf, err := exec.LookPath("terraform")
@@ -74,6 +90,15 @@ func TestMain(m *testing.M) {
 		mustSetenv("TF_ACC", "1")
 	}
 	os.Exit(m.Run())
+}
+
+// providerEnvironment is every variable the provider, and the Google and
+// identity libraries it calls, read.
+var providerEnvironment = []string{
+	envBaseURL, envAuthToken, envOrganizationID, "ANTHROPIC_API_KEY", "ANTHROPIC_ADMIN_KEY",
+	envFederationRuleID, envServiceAccountID, envWorkspaceID, envIdentityTokenFile, envIdentityToken, envTFCWorkloadIdentityToken,
+	google.EnvCredentials, google.EnvAccessToken, google.EnvImpersonate, google.EnvIAMEndpoint, google.EnvIAMCredentialsEndpoint,
+	google.EnvApplicationCredentials, "GOOGLE_CLOUD_PROJECT", identity.MetadataHostEnv, identity.AllowExecutablesEnv,
 }
 
 func mustSetenv(key, value string) {
@@ -560,5 +585,221 @@ func requireAcc(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+}
+
+// importUnmanagedSteps imports the object id, made behind Terraform's back,
+// into addr and checks the imported attributes with check; the
+// configuration then plans nothing; an import by badID is refused with
+// wantErr.
+func importUnmanagedSteps(cfg, addr, id string, check func(attrs map[string]string) error, badID string, wantErr *regexp.Regexp) []resource.TestStep {
+	return []resource.TestStep{
+		{
+			Config:             cfg,
+			ResourceName:       addr,
+			ImportState:        true,
+			ImportStateId:      id,
+			ImportStatePersist: true,
+			ImportStateCheck: func(states []*terraform.InstanceState) error {
+				if len(states) != 1 {
+					return fmt.Errorf("imported %d objects: %+v", len(states), states)
+				}
+				return check(states[0].Attributes)
+			},
+		},
+		emptyPlanStep(cfg),
+		{
+			Config:        cfg,
+			ResourceName:  addr,
+			ImportState:   true,
+			ImportStateId: badID,
+			ExpectError:   wantErr,
+		},
+	}
+}
+
+// seedArchived makes total objects with create (given their index) and
+// archives the first archived of them with archive, for the list data
+// sources; it returns the first archived object's id.
+func seedArchived(t *testing.T, total, archived int, create func(i int) (string, error), archive func(id string) error) string {
+	t.Helper()
+	var firstArchivedID string
+	for i := range total {
+		id, err := create(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < archived {
+			if err := archive(id); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				firstArchivedID = id
+			}
+		}
+	}
+	return firstArchivedID
+}
+
+// adminRule is what an organization sets up once in the Console for
+// keyless Terraform: an admin service account and an org:admin rule that
+// accepts the workload's Google identity.
+type adminRule struct {
+	sa   *client.ServiceAccount
+	rule *client.FederationRule
+}
+
+func (e *testEnv) seedAdminRule(t *testing.T) adminRule {
+	t.Helper()
+	console := e.consoleClient(t)
+	sa, err := console.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: "terraform-admin", OrganizationRole: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := e.googleIssuerOnce(t)
+	workload := googleemu.WorkloadAccount
+	aud, ws := policy.DefaultAudience, e.emu.DefaultWorkspaceID()
+	rule, err := console.CreateFederationRule(bg, client.FederationRuleCreateParams{
+		Name:        "terraform-admin",
+		IssuerID:    is.ID,
+		Match:       client.RuleMatch{Audience: &aud, Claims: map[string]string{"sub": googleemu.UniqueIDFor(workload), "email": workload}},
+		Target:      client.RuleTarget{Type: "service_account", ServiceAccountID: sa.ID},
+		OAuthScope:  policy.ScopeOrgAdmin,
+		WorkspaceID: &ws,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return adminRule{sa: sa, rule: rule}
+}
+
+// workloadTokenFile writes a Google ID token of the workload account, as a
+// platform would mount it.
+func (e *testEnv) workloadTokenFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(p, []byte(mustMint(t, e.emu.Google(), googleemu.WorkloadAccount, policy.DefaultAudience, true, nil)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// keylessProvider is the provider block that authenticates only through
+// its federation attribute, with admin's rule and the workload's token
+// file: no static token anywhere.
+func (e *testEnv) keylessProvider(t *testing.T, admin adminRule) string {
+	t.Helper()
+	return fmt.Sprintf(`
+provider "anthropic" {
+  base_url        = %q
+  organization_id = %q
+  max_retries     = 0
+  federation = {
+    rule_id             = %q
+    service_account_id  = %q
+    identity_token_file = %q
+  }
+}
+`, e.server.URL, e.emu.OrganizationID(), admin.rule.ID, admin.sa.ID, e.workloadTokenFile(t))
+}
+
+func (e *testEnv) checkServiceAccountAPI(id *string, check func(*client.ServiceAccount) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		sa, err := e.client.GetServiceAccount(bg, *id)
+		if err != nil {
+			return err
+		}
+		return check(sa)
+	}
+}
+
+// expectChangedAttributes asserts which top-level attributes a plan changes
+// to known values: drift repair and updates should touch exactly the ones
+// that differ. Attributes planned unknown (computed, known after apply,
+// such as updated_at) are not counted.
+func expectChangedAttributes(addr string, want ...string) plancheck.PlanCheck {
+	return changedAttributesCheck{addr: addr, want: want}
+}
+
+type changedAttributesCheck struct {
+	addr string
+	want []string
+}
+
+func (c changedAttributesCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != c.addr {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+		keys := map[string]bool{}
+		for k := range before {
+			keys[k] = true
+		}
+		for k := range after {
+			keys[k] = true
+		}
+		var got []string
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			if u, ok := unknown[k].(bool); ok && u {
+				continue
+			}
+			if !reflect.DeepEqual(before[k], after[k]) {
+				got = append(got, k)
+			}
+		}
+		want := slices.Sorted(slices.Values(c.want))
+		if !slices.Equal(got, want) {
+			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, got, want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
+}
+
+// checkArchived proves destroy archives (the API never deletes): every
+// object the test made, read with get, is archived at the end. Empty ids
+// (objects never made) are skipped.
+func checkArchived[T interface{ IsArchived() bool }](what string, get func(context.Context, string) (T, error), ids ...*string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		var live []string
+		for _, id := range ids {
+			if *id == "" {
+				continue
+			}
+			obj, err := get(bg, *id)
+			if err != nil {
+				return err
+			}
+			if !obj.IsArchived() {
+				live = append(live, *id)
+			}
+		}
+		if len(live) > 0 {
+			return fmt.Errorf("%s still live after destroy: %s", what, strings.Join(live, ", "))
+		}
+		return nil
+	}
+}
+
+func (e *testEnv) checkIssuersArchived(ids ...*string) resource.TestCheckFunc {
+	return checkArchived("federation issuers", e.client.GetFederationIssuer, ids...)
+}
+
+func (e *testEnv) checkRulesArchived(ids ...*string) resource.TestCheckFunc {
+	return checkArchived("federation rules", e.client.GetFederationRule, ids...)
+}
+
+func (e *testEnv) checkServiceAccountsArchived(ids ...*string) resource.TestCheckFunc {
+	return checkArchived("service accounts", e.client.GetServiceAccount, ids...)
+}
+
+// emptyPlanStep plans cfg, already applied, and expects nothing to do.
+func emptyPlanStep(cfg string) resource.TestStep {
+	return resource.TestStep{
+		Config:           cfg,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 	}
 }

@@ -634,7 +634,7 @@ func TestListResource_apiError(t *testing.T) {
 // With organization_id unset, a listed rule's sdk_environment names the
 // organization the API reports, as a refresh of the rule does.
 func TestListResource_ruleAsksForTheOrganization(t *testing.T) {
-	t.Setenv("ANTHROPIC_ORGANIZATION_ID", "")
+	t.Parallel() // ANTHROPIC_ORGANIZATION_ID is unset too (TestMain)
 	env := newTestEnv(t)
 	p := newProtoProviderOrg(t, env, "")
 	env.workloadRule(t, "rule-one", nil)

@@ -44,6 +44,7 @@ func TestMaskSecretsInLogs(t *testing.T) {
 // attempt and duration; one per retry with its reason and wait; and no
 // credential.
 func TestAPILogLines(t *testing.T) {
+	t.Parallel()
 	emu := emulator.New(emulator.Options{})
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)

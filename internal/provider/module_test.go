@@ -33,10 +33,11 @@ import (
 // hashicorp/anthropic unless TF_ACC_PROVIDER_NAMESPACE says otherwise; a
 // mismatch makes `terraform init` look for wiflabs/anthropic in the
 // registry, which fails offline. That variable is read from the process
-// environment at every terraform command, so these tests set it with
-// t.Setenv and therefore cannot be parallel: top-level sequential tests
-// run before any parallel test resumes, so no other test's terraform sees
-// the namespace.
+// environment at every terraform command, so TestAccModules sets it with
+// t.Setenv, as a sequential top-level test: those run before any parallel
+// test resumes, so no other test's terraform sees the namespace. Its
+// subtests, which all want that namespace, run in parallel with each
+// other.
 
 const (
 	moduleProviderNamespace = "wiflabs"
@@ -77,7 +78,9 @@ func workloadModuleDir(t *testing.T) string {
 // installed"); file and directory configurations are initialised whole.
 func (e *testEnv) moduleTestCase(t *testing.T) func(body string) config.TestStepConfigFunc {
 	t.Helper()
-	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", moduleProviderNamespace)
+	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") != moduleProviderNamespace {
+		t.Fatal("a module test runs as a subtest of TestAccModules, which sets TF_ACC_PROVIDER_NAMESPACE")
+	}
 	dir := t.TempDir()
 	files := 0
 	return func(body string) config.TestStepConfigFunc {
@@ -96,6 +99,24 @@ terraform {
 			t.Fatal(err)
 		}
 		return config.StaticFile(file)
+	}
+}
+
+// TestAccModules runs the tests whose configurations require the provider
+// by its registry address (see above), in parallel with each other.
+func TestAccModules(t *testing.T) {
+	requireAcc(t)
+	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", moduleProviderNamespace)
+	for name, run := range map[string]func(*testing.T){
+		"twoWorkloadsShareOneIssuer":    moduleTwoWorkloadsShareOneIssuer,
+		"issuerLookup":                  moduleIssuerLookup,
+		"guideGoogleCloudRun":           guideGoogleCloudRun,
+		"guideGoogleCloudRunOwnsIssuer": guideGoogleCloudRunOwnsIssuer,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run(t)
+		})
 	}
 }
 
@@ -378,7 +399,7 @@ func (e *testEnv) liveIssuersFor(issuerURL string) ([]string, error) {
 // issuer, each pinned to its own Google account; re-applying changes
 // nothing; the module's own issuer lookup finds the same issuer; destroy
 // archives everything.
-func TestAccModule_twoWorkloadsShareOneIssuer(t *testing.T) {
+func moduleTwoWorkloadsShareOneIssuer(t *testing.T) {
 	env := newTestEnv(t)
 	cfg := env.moduleTestCase(t)
 	source := workloadModuleDir(t)
@@ -502,7 +523,7 @@ func TestAccModule_twoWorkloadsShareOneIssuer(t *testing.T) {
 // configuration: the module finds it by URL, refuses a non-Google issuer
 // and bad inputs before creating anything, and leaves the issuer alone on
 // destroy.
-func TestAccModule_issuerLookup(t *testing.T) {
+func moduleIssuerLookup(t *testing.T) {
 	env := newTestEnv(t)
 	cfg := env.moduleTestCase(t)
 	source := workloadModuleDir(t)

@@ -30,8 +30,7 @@ func TestCheckBaseURL(t *testing.T) {
 }
 
 func TestCredentialProblem(t *testing.T) {
-	t.Setenv("ANTHROPIC_API_KEY", "")
-	t.Setenv("ANTHROPIC_ADMIN_KEY", "")
+	t.Parallel() // ANTHROPIC_API_KEY and ANTHROPIC_ADMIN_KEY are unset (TestMain)
 	for _, tc := range []struct {
 		token string
 		ok    bool
@@ -57,12 +56,8 @@ func TestCredentialProblem(t *testing.T) {
 // provider refuses to plan, before any request. (The mistakes the provider
 // block alone shows are rows of TestAccInvalidConfigurations.)
 func TestAccProvider_missingCredential(t *testing.T) {
+	t.Parallel() // no credential in the environment either (TestMain unsets it)
 	env := newTestEnv(t)
-	t.Setenv(envAuthToken, "")
-	t.Setenv(envBaseURL, "")
-	t.Setenv(envOrganizationID, "")
-	t.Setenv("ANTHROPIC_API_KEY", "")
-	t.Setenv("ANTHROPIC_ADMIN_KEY", "")
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{{
 		Config:      fmt.Sprintf("provider \"anthropic\" {\nbase_url = %q\n}\n", env.server.URL) + serviceAccountConfig("cfg-check", ""),
 		PlanOnly:    true,

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
+	"testing/synctest"
 )
 
 type cachedThing struct{ version int }
@@ -39,30 +39,36 @@ func TestReadCache_sharesReadsAndForgetsWrites(t *testing.T) {
 }
 
 func TestReadCache_concurrentReadsShareOneRequest(t *testing.T) {
-	c := newReadCache()
-	var fetches atomic.Int32
-	release := make(chan struct{})
-	fetch := func(context.Context) (*cachedThing, error) {
-		fetches.Add(1)
-		<-release
-		return &cachedThing{}, nil
-	}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := get(bg, c, "k", fetch); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	time.Sleep(20 * time.Millisecond) // let the readers join the flight
-	close(release)
-	wg.Wait()
-	if n := fetches.Load(); n != 1 {
-		t.Errorf("%d fetches for 8 concurrent reads, want 1", n)
-	}
+	// In a synctest bubble, Wait returns once every reader is blocked: the
+	// first inside fetch, the others waiting on its flight. No sleep, no
+	// reader arriving after the read ended.
+	synctest.Test(t, func(t *testing.T) {
+		c := newReadCache()
+		var fetches atomic.Int32
+		release := make(chan struct{})
+		fetch := func(context.Context) (*cachedThing, error) {
+			fetches.Add(1)
+			<-release
+			return &cachedThing{}, nil
+		}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := get(t.Context(), c, "k", fetch); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		synctest.Wait()
+		if n := fetches.Load(); n != 1 {
+			t.Errorf("%d fetches started for 8 concurrent reads, want 1", n)
+		}
+		close(release)
+		wg.Wait()
+		if n := fetches.Load(); n != 1 {
+			t.Errorf("%d fetches for 8 concurrent reads, want 1", n)
+		}
+	})
 }
 
 // A read that was in flight when the object was written is returned to its
@@ -118,11 +124,13 @@ func TestReadCache_errorsAreNotKeptAndNilReadsThrough(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
+	unblock := make(chan struct{})
 	block := func(context.Context) (*cachedThing, error) {
-		time.Sleep(10 * time.Millisecond)
+		<-unblock // the read cannot end before the caller gives up
 		return &cachedThing{}, nil
 	}
 	if _, err := get(ctx, c, "other", block); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled caller: err = %v, want context.Canceled", err)
 	}
+	close(unblock)
 }

@@ -175,8 +175,21 @@ func TestCreateRecovering(t *testing.T) {
 // A create in flight when Terraform interrupts (it cancels the provider's
 // context) completes, and its object is saved to state.
 func TestServiceAccountCreateSurvivesInterrupt(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
-	c, err := client.New(client.Options{BaseURL: env.server.URL, AuthToken: env.emu.AdminToken(), Version: "test"})
+	// Terraform's Ctrl-C lands when the POST has reached the service, which
+	// then takes a while to answer: the interrupt is in flight by
+	// construction, whatever the machine's speed.
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	interrupting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			cancel()
+		}
+		env.emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(interrupting.Close)
+	c, err := client.New(client.Options{BaseURL: interrupting.URL, AuthToken: env.emu.AdminToken(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +208,10 @@ func TestServiceAccountCreateSurvivesInterrupt(t *testing.T) {
 	resp := &resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
 
 	env.emu.InjectFault(emulator.RouteCreateServiceAccount, emulator.Fault{Latency: 300 * time.Millisecond})
-	ctx, cancel := context.WithCancel(bg)
-	time.AfterFunc(50*time.Millisecond, cancel) // Ctrl-C while the POST is in flight
 	r.Create(ctx, req, resp)
+	if ctx.Err() == nil {
+		t.Fatal("the interrupt never came: the create sent no POST")
+	}
 
 	var state serviceAccountModel
 	resp.Diagnostics.Append(resp.State.Get(bg, &state)...)
@@ -216,6 +230,7 @@ func TestServiceAccountCreateSurvivesInterrupt(t *testing.T) {
 // A create answered `{}` or `null` never reaches state; when the object was
 // in fact created, it is found by name and recorded.
 func TestAccRobust_brokenCreateAnswer(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	const addr = "anthropic_service_account.test"
 	cfg := env.config(`
@@ -282,6 +297,7 @@ resource "anthropic_service_account" "test" {
 // succeeds, state holds exactly the created objects, and the next plan is
 // empty.
 func TestAccRobust_recoverAmbiguousCreates(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	prod := env.workspaceID(t, "production")
 	cfg := env.config(fmt.Sprintf(`
@@ -350,6 +366,7 @@ resource "anthropic_service_account_workspace" "m" {
 // After a hard kill the objects exist but are not in state: the 409s of the
 // next apply name them as ready-to-paste import blocks.
 func TestAccRobust_conflictPrintsImportBlock(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	orphanSA := env.serviceAccount(t, "orphaned")
 	orphanIss := env.issuer(t, "orphaned-issuer", "https://orphans.example.com")
@@ -411,6 +428,7 @@ resource "anthropic_federation_rule" "test" {
 // exactly the configured objects, and re-plans empty. Only the waits are
 // shortened (fastRetries); attempts and budget are the user defaults.
 func TestAccRobust_faultsUsersNeverSee(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	prod := env.workspaceID(t, "production")
 	const n = 10
@@ -496,6 +514,7 @@ resource "anthropic_service_account_workspace" "m" {
 
 // max_retries stays an override of the default budget.
 func TestAccRobust_maxRetriesOverride(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	cfg := func(retries int) string {
 		return fmt.Sprintf(`
@@ -542,6 +561,7 @@ resource "anthropic_service_account" "test" {
 // The list data source against a server whose next_page never ends stops at
 // the page cap with a clear error (it used to request without end).
 func TestAccRobust_endlessListCursor(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t)
 	target, err := url.Parse(env.server.URL)
 	if err != nil {

@@ -38,12 +38,7 @@ func TestAccServiceAccount_lifecycle(t *testing.T) {
 				Check: captureID(addr, &firstID),
 			},
 			// Re-apply of the same configuration plans nothing.
-			{
-				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI"`)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
+			emptyPlanStep(env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI"`))),
 			// Update in place.
 			{
 				Config: env.config(serviceAccountConfig("ci-deployer", `  description = "Deploys from CI, v2"`)),
@@ -161,34 +156,12 @@ func TestAccServiceAccount_importUnmanaged(t *testing.T) {
 	cfg := env.config(serviceAccountConfig("hand-made", `  description = "made by hand"`))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:             cfg,
-				ResourceName:       addr,
-				ImportState:        true,
-				ImportStateId:      sa.ID,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].Attributes["name"] != "hand-made" || states[0].Attributes["description"] != desc {
-						return fmt.Errorf("unexpected import result: %+v", states)
-					}
-					return nil
-				},
-			},
-			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
-			{
-				Config:        cfg,
-				ResourceName:  addr,
-				ImportState:   true,
-				ImportStateId: "not-an-id",
-				ExpectError:   regexp.MustCompile(`Import a service account by its ID`),
-			},
-		},
+		Steps: importUnmanagedSteps(cfg, addr, sa.ID, func(a map[string]string) error {
+			if a["name"] != "hand-made" || a["description"] != desc {
+				return fmt.Errorf("unexpected import result: %+v", a)
+			}
+			return nil
+		}, "not-an-id", regexp.MustCompile(`Import a service account by its ID`)),
 	})
 }
 
@@ -204,36 +177,6 @@ func TestAccServiceAccount_conflictingName(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)A service account named "taken" already exists.*terraform import`),
 		}},
 	})
-}
-
-func (e *testEnv) checkServiceAccountAPI(id *string, check func(*client.ServiceAccount) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		sa, err := e.client.GetServiceAccount(bg, *id)
-		if err != nil {
-			return err
-		}
-		return check(sa)
-	}
-}
-
-// checkServiceAccountsArchived proves destroy archives (the API never
-// deletes): every service account the test made is archived at the end.
-func (e *testEnv) checkServiceAccountsArchived(ids ...*string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		for _, id := range ids {
-			if *id == "" {
-				continue
-			}
-			sa, err := e.client.GetServiceAccount(bg, *id)
-			if err != nil {
-				return err
-			}
-			if !sa.IsArchived() {
-				return fmt.Errorf("service account %s still live after destroy", *id)
-			}
-		}
-		return nil
-	}
 }
 
 // Destroying a service account a live rule targets fails with a diagnostic

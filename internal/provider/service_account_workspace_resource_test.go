@@ -129,10 +129,7 @@ func TestAccServiceAccountWorkspace_lifecycle(t *testing.T) {
 				},
 				Check: expectRole(staging, "workspace_user"),
 			},
-			{
-				Config:           env.config(membershipConfig(staging, "workspace_user")),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(env.config(membershipConfig(staging, "workspace_user"))),
 			{
 				Config:        env.config(membershipConfig(staging, "workspace_user")),
 				ResourceName:  addr,
@@ -235,10 +232,7 @@ resource "anthropic_service_account_workspace" "test" {
 				},
 				Check: defaultMembership(false, "workspace_admin"),
 			},
-			{
-				Config:           config("workspace_admin"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(config("workspace_admin")),
 			// Destroying only the membership: the implicit one is back.
 			{
 				Config: env.config(`

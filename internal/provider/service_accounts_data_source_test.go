@@ -17,21 +17,16 @@ import (
 func TestAccServiceAccountsDataSource_paging(t *testing.T) {
 	env := newTestEnv(t)
 	const total, archived = 130, 10
-	var firstArchivedID string
-	for i := range total {
+	firstArchivedID := seedArchived(t, total, archived, func(i int) (string, error) {
 		sa, err := env.client.CreateServiceAccount(bg, client.ServiceAccountCreateParams{Name: fmt.Sprintf("worker-%03d", i)})
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
-		if i < archived {
-			if _, err := env.client.ArchiveServiceAccount(bg, sa.ID); err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				firstArchivedID = sa.ID
-			}
-		}
-	}
+		return sa.ID, nil
+	}, func(id string) error {
+		_, err := env.client.ArchiveServiceAccount(bg, id)
+		return err
+	})
 	const live, all = "data.anthropic_service_accounts.live", "data.anthropic_service_accounts.all"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
