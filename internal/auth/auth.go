@@ -63,6 +63,15 @@ type Logger interface {
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
+// Detacher is a Logger whose log lines need values of the caller's context
+// that may go away when the caller returns (the provider's loggers live in
+// the RPC's context). A background refresh runs on Detach's context and
+// calls done when it ends; without a Detacher it runs on
+// context.WithoutCancel of the caller's context.
+type Detacher interface {
+	Detach(ctx context.Context) (detached context.Context, done func())
+}
+
 // Options configure a TokenSource.
 type Options struct {
 	// Exchange obtains a new token. Its errors are returned to callers as
@@ -140,7 +149,11 @@ func (s *TokenSource) Token(ctx context.Context) (string, error) {
 			if left <= bg && s.renewable && !s.refreshing && !now.Before(s.nextBackground) {
 				s.refreshing = true
 				s.background.Add(1)
-				go s.refreshInBackground(ctx, tok)
+				detached, done := context.WithoutCancel(ctx), func() {}
+				if d, ok := s.log.(Detacher); ok {
+					detached, done = d.Detach(ctx)
+				}
+				go s.refreshInBackground(detached, done, tok)
 			}
 			s.mu.Unlock()
 			return tok, nil
@@ -156,9 +169,12 @@ func (s *TokenSource) warn(ctx context.Context, msg string, fields map[string]an
 	}
 }
 
-func (s *TokenSource) refreshInBackground(ctx context.Context, stale string) {
+// refreshInBackground runs on a context already detached from the caller's
+// cancellation; done releases it.
+func (s *TokenSource) refreshInBackground(ctx context.Context, done func(), stale string) {
 	defer s.background.Done()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundRefreshTimeout)
+	defer done()
+	ctx, cancel := context.WithTimeout(ctx, backgroundRefreshTimeout)
 	defer cancel()
 	_, err := s.refresh(ctx, stale)
 	s.mu.Lock()

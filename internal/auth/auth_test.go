@@ -145,3 +145,61 @@ func TestHTTPClientResendsOnceAfter401(t *testing.T) {
 		t.Errorf("server saw %q, want %q", seen, want)
 	}
 }
+
+// detachingLogger records what a background refresh sees of the caller's
+// context.
+type detachingLogger struct {
+	mu       sync.Mutex
+	detached int
+	done     int
+	warned   []any // the caller's value, as the warning's context had it
+}
+
+type callerKey struct{}
+
+func (l *detachingLogger) Debug(context.Context, string, map[string]any) {}
+
+func (l *detachingLogger) Warn(ctx context.Context, _ string, _ map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.warned = append(l.warned, ctx.Value(callerKey{}))
+}
+
+func (l *detachingLogger) Detach(ctx context.Context) (context.Context, func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.detached++
+	return context.WithoutCancel(ctx), func() { l.mu.Lock(); l.done++; l.mu.Unlock() }
+}
+
+// A background refresh runs on the logger's detached context (so its log
+// lines keep the caller's loggers after the caller returned) and releases
+// it when it ends.
+func TestTokenSourceBackgroundRefreshDetachesThroughLogger(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	e := &exchanger{clock: c}
+	log := &detachingLogger{}
+	s := NewTokenSource(Options{Exchange: e.exchange, Renewable: true, Now: c.Now, Log: log})
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), callerKey{}, "rpc"))
+	if _, err := s.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Hour - 90*time.Second) // inside the background window, outside the sync one
+	e.mu.Lock()
+	e.fail = errors.New("down")
+	e.mu.Unlock()
+	if tok, err := s.Token(ctx); err != nil || tok != "tok-1" {
+		t.Fatalf("Token = %q, %v", tok, err)
+	}
+	cancel() // the caller returns while the refresh runs
+	s.Wait()
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if log.detached != 1 || log.done != 1 {
+		t.Fatalf("Detach called %d times, done %d times; want 1 and 1", log.detached, log.done)
+	}
+	if len(log.warned) != 1 || log.warned[0] != "rpc" {
+		t.Fatalf("the failed refresh's warning saw caller values %v, want [rpc]", log.warned)
+	}
+}

@@ -150,14 +150,23 @@ func (s releasingServer) ValidateListResourceConfig(ctx context.Context, req *tf
 // when that context is; release makes it done (context.Canceled) and drops
 // the RPC's context.
 type requestContext struct {
-	parent   atomic.Pointer[context.Context] // nil once released
+	parent   atomic.Pointer[context.Context] // nil once released and no longer held
 	deadline time.Time
 	hasDL    bool
 	done     chan struct{}
 	once     sync.Once
 	err      atomic.Pointer[error]
 	stop     func() bool
+
+	// mu guards holds and released: Detach keeps the values readable past
+	// release until its work is done.
+	mu       sync.Mutex
+	holds    int
+	released bool
 }
+
+// requestContextKey finds the requestContext under a context derived from it.
+type requestContextKey struct{}
 
 func newRequestContext(parent context.Context) *requestContext {
 	rc := &requestContext{done: make(chan struct{})}
@@ -182,7 +191,48 @@ func (rc *requestContext) release() {
 		rc.stop = nil // its closure refers to the RPC's context too
 	}
 	rc.finish(context.Canceled)
-	rc.parent.Store(nil)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.released = true
+	if rc.holds == 0 {
+		rc.parent.Store(nil)
+	}
+}
+
+// hold keeps the RPC's values readable after release until unhold; false
+// when they are already gone.
+func (rc *requestContext) hold() bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.parent.Load() == nil {
+		return false
+	}
+	rc.holds++
+	return true
+}
+
+func (rc *requestContext) unhold() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.holds--
+	if rc.holds == 0 && rc.released {
+		rc.parent.Store(nil)
+	}
+}
+
+// Detach is context.WithoutCancel for work that outlives the RPC it starts
+// in (a background token refresh): the returned context has ctx's values
+// and no cancellation or deadline, and the RPC's values (its loggers) stay
+// readable through it until done is called, even after the RPC returned.
+// Outside a wrapped RPC it is context.WithoutCancel and a no-op done.
+func Detach(ctx context.Context) (detached context.Context, done func()) {
+	detached = context.WithoutCancel(ctx)
+	rc, ok := ctx.Value(requestContextKey{}).(*requestContext)
+	if !ok || !rc.hold() {
+		return detached, func() {}
+	}
+	var once sync.Once
+	return detached, func() { once.Do(rc.unhold) }
 }
 
 func (rc *requestContext) Deadline() (time.Time, bool) { return rc.deadline, rc.hasDL }
@@ -199,6 +249,9 @@ func (rc *requestContext) Err() error {
 }
 
 func (rc *requestContext) Value(key any) any {
+	if key == (requestContextKey{}) {
+		return rc
+	}
 	if p := rc.parent.Load(); p != nil {
 		return (*p).Value(key)
 	}

@@ -67,3 +67,49 @@ func TestRequestContext_parentCanceled(t *testing.T) {
 		t.Fatalf("Err = %v, want the RPC context's DeadlineExceeded", rc.Err())
 	}
 }
+
+// Work detached from an RPC keeps reading the RPC's values (its loggers)
+// after the RPC returned, until it says it is done.
+func TestDetach(t *testing.T) {
+	type key struct{}
+	type above struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	defer cancel()
+	rc := newRequestContext(parent)
+	// The framework adds values of its own above the request context.
+	ctx := context.WithValue(rc, above{}, "a")
+
+	detached, done := Detach(ctx)
+	rc.release()
+	if got := detached.Value(key{}); got != "v" {
+		t.Fatalf("detached Value after release = %v, want v", got)
+	}
+	if got := detached.Value(above{}); got != "a" {
+		t.Fatalf("detached Value of a layer above = %v, want a", got)
+	}
+	if detached.Err() != nil {
+		t.Fatalf("detached context is canceled: %v", detached.Err())
+	}
+	if rc.Value(key{}) != "v" {
+		t.Fatal("held values are gone while detached work runs")
+	}
+	done()
+	done() // twice is harmless
+	if got := rc.Value(key{}); got != nil {
+		t.Fatalf("Value after the detached work ended = %v, want nil", got)
+	}
+	// Detaching a released context holds nothing.
+	d2, done2 := Detach(ctx)
+	defer done2()
+	if d2.Value(key{}) != nil {
+		t.Fatal("a context detached after release reads the RPC's values")
+	}
+	// Outside an RPC it is context.WithoutCancel.
+	plain, cancelPlain := context.WithCancel(context.WithValue(context.Background(), key{}, "p"))
+	d3, done3 := Detach(plain)
+	cancelPlain()
+	done3()
+	if d3.Err() != nil || d3.Value(key{}) != "p" {
+		t.Fatalf("Detach of a plain context: err %v value %v", d3.Err(), d3.Value(key{}))
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/exchange"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/protocol"
 )
 
 // Environment variables of the Anthropic SDKs' federation support (the
@@ -191,4 +192,10 @@ func (tflogFields) Debug(ctx context.Context, msg string, fields map[string]any)
 
 func (tflogFields) Warn(ctx context.Context, msg string, fields map[string]any) {
 	tflog.Warn(ctx, msg, fields)
+}
+
+// Detach keeps the RPC's loggers for a background token refresh that
+// outlives the RPC (auth.Detacher).
+func (tflogFields) Detach(ctx context.Context) (context.Context, func()) {
+	return protocol.Detach(ctx)
 }
