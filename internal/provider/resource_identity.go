@@ -24,8 +24,6 @@ var (
 	_ resource.ResourceWithIdentity = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithIdentity = (*federationIssuerResource)(nil)
 	_ resource.ResourceWithIdentity = (*federationRuleResource)(nil)
-	_ resource.ResourceWithIdentity = (*serviceAccountWorkspaceResource)(nil)
-	_ resource.ResourceWithIdentity = (*federationRuleWorkspaceResource)(nil)
 )
 
 // Identity attributes per resource, in the order they join into the
@@ -62,20 +60,6 @@ func (r *federationIssuerResource) IdentitySchema(_ context.Context, _ resource.
 
 func (r *federationRuleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("Federation rule", "fdrl_")
-}
-
-func (r *serviceAccountWorkspaceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"service_account_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Service account ID (svac_...)."},
-		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...)."},
-	}}
-}
-
-func (r *federationRuleWorkspaceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"federation_rule_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Federation rule ID (fdrl_...)."},
-		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...)."},
-	}}
 }
 
 // identityFromState copies the identity attributes from the state a method
