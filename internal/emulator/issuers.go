@@ -341,33 +341,15 @@ func (e *Emulator) createIssuer(c *call) (any, error) {
 }
 
 func (e *Emulator) liveIssuerNamed(name string) *issuer {
-	for _, is := range e.issuers {
-		if is.live() && is.name == name {
-			return is
-		}
-	}
-	return nil
+	return liveNamed(e.issuers, func(is *issuer) string { return is.name }, name)
 }
 
 func (e *Emulator) findIssuer(id string) (*issuer, *apiError) {
-	is, ok := e.issByID[id]
-	if !ok {
-		return nil, notFound("federation issuer %q not found", id)
-	}
-	return is, nil
+	return lookup(e.issByID, "federation issuer", id)
 }
 
 func (e *Emulator) getIssuer(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	is, err := e.findIssuer(c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	if prev, ok := e.stale(&is.meta); ok {
-		return prev, nil
-	}
-	return e.renderIssuer(is), nil
+	return getObject(e, c, e.findIssuer, e.renderIssuer)
 }
 
 func (e *Emulator) listIssuers(c *call) (any, error) {
@@ -432,11 +414,9 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	lifetime := is.maxJWTLifetime
-	if req.MaxJWTLifetimeSeconds.Set {
-		if lifetime, err = validateJWTLifetime(req.MaxJWTLifetimeSeconds); err != nil {
-			return nil, err
-		}
+	lifetime, err := updated(is.maxJWTLifetime, req.MaxJWTLifetimeSeconds, validateJWTLifetime)
+	if err != nil {
+		return nil, err
 	}
 	resume := false
 	if req.JWKSPollingDisabled.Set {

@@ -376,9 +376,22 @@ func (e *Emulator) createRule(c *call) (any, error) {
 }
 
 func (e *Emulator) findRule(id string) (*rule, *apiError) {
-	r, ok := e.ruleByID[id]
-	if !ok {
-		return nil, notFound("federation rule %q not found", id)
+	return lookup(e.ruleByID, "federation rule", id)
+}
+
+// writableRule is the rule the path's id names, for a change: it must be
+// live (archived completes the 400's "federation rule <id> is archived")
+// and one the caller may change. Callers hold e.mu.
+func (e *Emulator) writableRule(c *call, archived string) (*rule, *apiError) {
+	r, err := e.findRule(c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !r.live() {
+		return nil, badRequest("federation rule %s is archived%s", r.id, archived)
+	}
+	if err := guardPrivileged(r, c.caller); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -404,16 +417,7 @@ func (e *Emulator) liveRuleIDs(pred func(*rule) bool) []string {
 }
 
 func (e *Emulator) getRule(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, err := e.findRule(c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	if prev, ok := e.stale(&r.meta); ok {
-		return prev, nil
-	}
-	return e.renderRule(r), nil
+	return getObject(e, c, e.findRule, e.renderRule)
 }
 
 func (e *Emulator) listRules(c *call) (any, error) {
@@ -449,48 +453,28 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, err := e.findRule(c.r.PathValue("id"))
+	r, err := e.writableRule(c, " and cannot be updated")
 	if err != nil {
 		return nil, err
 	}
-	if !r.live() {
-		return nil, badRequest("federation rule %s is archived and cannot be updated", r.id)
-	}
-	if err := guardPrivileged(r, c.caller); err != nil {
+	name, err := updated(r.name, req.Name, validateName)
+	if err != nil {
 		return nil, err
 	}
-	name := r.name
-	if req.Name.Set {
-		if name, err = validateName(req.Name); err != nil {
-			return nil, err
-		}
+	desc, err := updated(r.description, req.Description, validateDescription)
+	if err != nil {
+		return nil, err
 	}
-	desc := r.description
-	if req.Description.Set {
-		if desc, err = validateDescription(req.Description); err != nil {
-			return nil, err
-		}
+	if err := unchanged(req.IssuerID, "issuer_id", r.issuerID, "create a new rule for another issuer"); err != nil {
+		return nil, err
 	}
-	if req.IssuerID.Set {
-		id, err := req.IssuerID.value("issuer_id")
-		if err != nil {
-			return nil, err
-		}
-		if id != r.issuerID {
-			return nil, badRequest("issuer_id: cannot be changed; create a new rule for another issuer")
-		}
+	m, err := updated(r.match, req.Match, parseMatch)
+	if err != nil {
+		return nil, err
 	}
-	m := r.match
-	if req.Match.Set {
-		if m, err = parseMatch(req.Match); err != nil {
-			return nil, err
-		}
-	}
-	targetID := r.targetID
-	if req.Target.Set {
-		if targetID, err = parseTarget(req.Target); err != nil {
-			return nil, err
-		}
+	targetID, err := updated(r.targetID, req.Target, parseTarget)
+	if err != nil {
+		return nil, err
 	}
 	scope := r.scope
 	if req.OAuthScope.Set {
@@ -502,11 +486,9 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	lifetime := r.tokenLifetime
-	if req.TokenLifetimeSeconds.Set {
-		if lifetime, err = parseTokenLifetime(req.TokenLifetimeSeconds); err != nil {
-			return nil, err
-		}
+	lifetime, err := updated(r.tokenLifetime, req.TokenLifetimeSeconds, parseTokenLifetime)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkAttributes(req.Attributes); err != nil {
 		return nil, err
@@ -651,14 +633,8 @@ func (e *Emulator) enableRuleWorkspace(c *call) (any, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, err := e.findRule(c.r.PathValue("id"))
+	r, err := e.writableRule(c, "")
 	if err != nil {
-		return nil, err
-	}
-	if !r.live() {
-		return nil, badRequest("federation rule %s is archived", r.id)
-	}
-	if err := guardPrivileged(r, c.caller); err != nil {
 		return nil, err
 	}
 	w, err := e.lookupWorkspace(wsID)

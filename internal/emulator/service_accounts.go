@@ -127,33 +127,15 @@ func (e *Emulator) createServiceAccount(c *call) (any, error) {
 // liveServiceAccountNamed enforces name uniqueness among non-archived
 // service accounts: an archived one's name is free for reuse.
 func (e *Emulator) liveServiceAccountNamed(name string) *serviceAccount {
-	for _, s := range e.sas {
-		if s.live() && s.name == name {
-			return s
-		}
-	}
-	return nil
+	return liveNamed(e.sas, func(s *serviceAccount) string { return s.name }, name)
 }
 
 func (e *Emulator) findServiceAccount(id string) (*serviceAccount, *apiError) {
-	s, ok := e.saByID[id]
-	if !ok {
-		return nil, notFound("service account %q not found", id)
-	}
-	return s, nil
+	return lookup(e.saByID, "service account", id)
 }
 
 func (e *Emulator) getServiceAccount(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, err := e.findServiceAccount(c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	if prev, ok := e.stale(&s.meta); ok {
-		return prev, nil
-	}
-	return s.render(), nil
+	return getObject(e, c, e.findServiceAccount, (*serviceAccount).render)
 }
 
 func (e *Emulator) listServiceAccounts(c *call) (any, error) {
@@ -182,20 +164,12 @@ func (e *Emulator) updateServiceAccount(c *call) (any, error) {
 	if !s.live() {
 		return nil, badRequest("service account %s is archived and cannot be updated", s.id)
 	}
-	if req.Name.Set {
-		name, err := req.Name.value("name")
-		if err != nil {
-			return nil, err
-		}
-		if name != s.name {
-			return nil, badRequest("name: cannot be changed; a service account's name is immutable")
-		}
+	if err := unchanged(req.Name, "name", s.name, "a service account's name is immutable"); err != nil {
+		return nil, err
 	}
-	desc := s.description
-	if req.Description.Set {
-		if desc, err = validateDescription(req.Description); err != nil {
-			return nil, err
-		}
+	desc, err := updated(s.description, req.Description, validateDescription)
+	if err != nil {
+		return nil, err
 	}
 	role := s.role
 	// The SDK documents null as "leave unchanged" for organization_role.
