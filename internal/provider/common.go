@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
@@ -68,6 +69,19 @@ func requireClient(pd *providerData, diags *diag.Diagnostics) bool {
 		return false
 	}
 	return true
+}
+
+// startRead starts a data source's Read: it masks secrets in what ctx logs,
+// requires a configured client and reads the configuration into an M; ok
+// is false after an error diagnostic.
+func startRead[M any](ctx context.Context, pd *providerData, config tfsdk.Config, diags *diag.Diagnostics) (context.Context, M, bool) {
+	ctx = maskSecrets(ctx)
+	var cfg M
+	if !requireClient(pd, diags) {
+		return ctx, cfg, false
+	}
+	diags.Append(config.Get(ctx, &cfg)...)
+	return ctx, cfg, !diags.HasError()
 }
 
 // apiErrorDetail renders an API error for a diagnostic: the API's error

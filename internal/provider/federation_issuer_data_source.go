@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
@@ -48,13 +49,8 @@ func (d *federationIssuerDataSource) ConfigValidators(context.Context) []datasou
 }
 
 func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(d.data, &resp.Diagnostics) {
-		return
-	}
-	var cfg federationIssuerDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cfg, ok := startRead[federationIssuerDataSourceModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var iss *client.FederationIssuer
@@ -124,4 +120,28 @@ func (d *federationIssuerDataSource) byMatch(ctx context.Context, key, value str
 		fmt.Sprintf("%d live federation issuers have %s %q: %s. Look one up by id or name, and consider archiving the others: "+
 			"one issuer per issuer URL is enough, rules tell workloads apart.", len(found), key, value, strings.Join(ids, ", ")))
 	return nil
+}
+
+// anthropic_federation_issuers lists the issuers.
+
+type federationIssuerListItem struct {
+	federationIssuerFields
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}
+
+func newFederationIssuersDataSource() datasource.DataSource {
+	return &archivableListDataSource[client.FederationIssuer, federationIssuerListItem]{
+		typeName:         "federation_issuers",
+		plural:           "federation issuers",
+		listAttr:         "issuers",
+		itemsMarkdown:    "The issuers, in the API's order.",
+		archivedMarkdown: "When the issuer was archived (RFC 3339); `null` for live issuers.",
+		attributes:       func() map[string]schema.Attribute { return issuerDataSourceAttributes(false) },
+		list:             (*client.Client).ListFederationIssuers,
+		item: func(ctx context.Context, diags *diag.Diagnostics, iss *client.FederationIssuer) (item federationIssuerListItem) {
+			item.fromAPI(ctx, iss, diags)
+			item.ArchivedAt = timePtrString(iss.ArchivedAt)
+			return item
+		},
+	}
 }

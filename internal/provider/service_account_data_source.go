@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -78,13 +79,8 @@ func (d *serviceAccountDataSource) ConfigValidators(context.Context) []datasourc
 }
 
 func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(d.data, &resp.Diagnostics) {
-		return
-	}
-	var cfg serviceAccountModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cfg, ok := startRead[serviceAccountModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var sa *client.ServiceAccount
@@ -135,4 +131,28 @@ func (d *serviceAccountDataSource) byName(ctx context.Context, name string, diag
 	diags.AddAttributeError(path.Root("name"), "Service account not found",
 		fmt.Sprintf("No live service account has name %q in this organization.", name))
 	return nil
+}
+
+// anthropic_service_accounts lists the service accounts.
+
+type serviceAccountListItem struct {
+	serviceAccountModel
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}
+
+func newServiceAccountsDataSource() datasource.DataSource {
+	return &archivableListDataSource[client.ServiceAccount, serviceAccountListItem]{
+		typeName:         "service_accounts",
+		plural:           "service accounts",
+		listAttr:         "service_accounts",
+		itemsMarkdown:    "The service accounts, in the API's order (newest first).",
+		archivedMarkdown: "When the service account was archived (RFC 3339); `null` for live ones.",
+		attributes:       func() map[string]schema.Attribute { return serviceAccountDataSourceAttributes(false) },
+		list:             (*client.Client).ListServiceAccounts,
+		item: func(_ context.Context, _ *diag.Diagnostics, sa *client.ServiceAccount) (item serviceAccountListItem) {
+			item.fromAPI(sa)
+			item.ArchivedAt = timePtrString(sa.ArchivedAt)
+			return item
+		},
+	}
 }
