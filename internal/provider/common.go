@@ -13,9 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -71,17 +71,48 @@ func requireClient(pd *providerData, diags *diag.Diagnostics) bool {
 	return true
 }
 
-// startRead starts a data source's Read: it masks secrets in what ctx logs,
-// requires a configured client and reads the configuration into an M; ok
-// is false after an error diagnostic.
-func startRead[M any](ctx context.Context, pd *providerData, config tfsdk.Config, diags *diag.Diagnostics) (context.Context, M, bool) {
+// begin starts a CRUD method or a data source's Read: it masks secrets in
+// what ctx logs, requires a configured client and reads the plan, state or
+// configuration (get, such as req.Plan.Get) into an M; ok is false after an
+// error diagnostic.
+func begin[M any](ctx context.Context, pd *providerData, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (context.Context, M, bool) {
 	ctx = maskSecrets(ctx)
-	var cfg M
+	var m M
 	if !requireClient(pd, diags) {
-		return ctx, cfg, false
+		return ctx, m, false
 	}
-	diags.Append(config.Get(ctx, &cfg)...)
-	return ctx, cfg, !diags.HasError()
+	diags.Append(get(ctx, &m)...)
+	return ctx, m, !diags.HasError()
+}
+
+// beginUpdate is begin for an Update, which reads the plan and the prior
+// state.
+func beginUpdate[M any](ctx context.Context, pd *providerData, req resource.UpdateRequest, diags *diag.Diagnostics) (_ context.Context, plan, state M, ok bool) {
+	ctx = maskSecrets(ctx)
+	if !requireClient(pd, diags) {
+		return ctx, plan, state, false
+	}
+	diags.Append(req.Plan.Get(ctx, &plan)...)
+	diags.Append(req.State.Get(ctx, &state)...)
+	return ctx, plan, state, !diags.HasError()
+}
+
+// readLive checks what a resource's Read got for an archivable object (a
+// client Get's obj and err): it reports false when the Read ends, having
+// removed the resource from state if the object is gone or archived, or
+// added an error diagnostic if reading failed. what names the object
+// ("service account").
+func readLive[P interface{ IsArchived() bool }](ctx context.Context, resp *resource.ReadResponse, what, id string, obj P, err error) bool {
+	if client.IsNotFound(err) || (err == nil && obj.IsArchived()) {
+		tflog.Warn(ctx, what+" is gone or archived; removing it from state", map[string]any{"id": id})
+		resp.State.RemoveResource(ctx)
+		return false
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Unable to read "+what+" "+id, err)
+		return false
+	}
+	return true
 }
 
 // apiErrorDetail renders an API error for a diagnostic: the API's error

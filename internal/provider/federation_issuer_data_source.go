@@ -49,7 +49,7 @@ func (d *federationIssuerDataSource) ConfigValidators(context.Context) []datasou
 }
 
 func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := startRead[federationIssuerDataSourceModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	ctx, cfg, ok := begin[federationIssuerDataSourceModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -362,13 +362,8 @@ func resumeWanted(v types.Bool) bool {
 
 func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan federationIssuerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, ok := begin[federationIssuerModel](ctx, r.data, req.Plan.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	params := plan.toCreate(ctx, &resp.Diagnostics)
@@ -442,24 +437,13 @@ func (r *federationIssuerResource) waitVisible(ctx context.Context, written *cli
 
 func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State, &req.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state federationIssuerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[federationIssuerModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	iss, err := r.data.client.GetFederationIssuer(ctx, state.ID.ValueString())
 	shareRead(r.data.reads, issuerKey(state.ID.ValueString()), iss, err)
-	if client.IsNotFound(err) || (err == nil && iss.IsArchived()) {
-		tflog.Warn(ctx, "federation issuer is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read federation issuer "+state.ID.ValueString(), err)
+	if !readLive(ctx, resp, "federation issuer", state.ID.ValueString(), iss, err) {
 		return
 	}
 	state.fromAPI(ctx, iss, &resp.Diagnostics)
@@ -468,14 +452,8 @@ func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRe
 
 func (r *federationIssuerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan, state federationIssuerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, state, ok := beginUpdate[federationIssuerModel](ctx, r.data, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
@@ -507,13 +485,8 @@ func (r *federationIssuerResource) Update(ctx context.Context, req resource.Upda
 }
 
 func (r *federationIssuerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state federationIssuerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[federationIssuerModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
@@ -537,14 +510,5 @@ func (r *federationIssuerResource) Delete(ctx context.Context, req resource.Dele
 }
 
 func (r *federationIssuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
-	id, what, ok := importRef(ctx, req, &resp.Diagnostics, federationIssuerIdentityAttrs)
-	if !ok {
-		return
-	}
-	if err := policy.ValidateID(policy.PrefixIssuer, id); err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a federation issuer by its ID (fdis_...): %s", err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, federationIssuerIdentityAttrs, policy.PrefixIssuer, "federation issuer")
 }

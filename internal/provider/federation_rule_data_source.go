@@ -116,7 +116,7 @@ func (d *federationRuleDataSource) Schema(_ context.Context, _ datasource.Schema
 }
 
 func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := startRead[federationRuleFields](ctx, d.data, req.Config, &resp.Diagnostics)
+	ctx, cfg, ok := begin[federationRuleFields](ctx, d.data, req.Config.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -210,7 +210,7 @@ func (d *federationRulesDataSource) Schema(_ context.Context, _ datasource.Schem
 }
 
 func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := startRead[federationRulesModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	ctx, cfg, ok := begin[federationRulesModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -79,7 +79,7 @@ func (d *serviceAccountDataSource) ConfigValidators(context.Context) []datasourc
 }
 
 func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := startRead[serviceAccountModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	ctx, cfg, ok := begin[serviceAccountModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -78,13 +78,8 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan serviceAccountModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, ok := begin[serviceAccountModel](ctx, r.data, req.Plan.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	params := client.ServiceAccountCreateParams{
@@ -140,24 +135,13 @@ func (r *serviceAccountResource) waitVisible(ctx context.Context, written *clien
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State, &req.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state serviceAccountModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[serviceAccountModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	sa, err := r.data.client.GetServiceAccount(ctx, state.ID.ValueString())
 	shareRead(r.data.reads, serviceAccountKey(state.ID.ValueString()), sa, err)
-	if client.IsNotFound(err) || (err == nil && sa.IsArchived()) {
-		tflog.Warn(ctx, "service account is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read service account "+state.ID.ValueString(), err)
+	if !readLive(ctx, resp, "service account", state.ID.ValueString(), sa, err) {
 		return
 	}
 	state.fromAPI(sa)
@@ -166,14 +150,8 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 
 func (r *serviceAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan, state serviceAccountModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, state, ok := beginUpdate[serviceAccountModel](ctx, r.data, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// Send only what changed: the API treats an omitted field as unchanged
@@ -201,13 +179,8 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 }
 
 func (r *serviceAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state serviceAccountModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[serviceAccountModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
@@ -249,16 +222,7 @@ func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID 
 }
 
 func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
-	id, what, ok := importRef(ctx, req, &resp.Diagnostics, serviceAccountIdentityAttrs)
-	if !ok {
-		return
-	}
-	if err := policy.ValidateID(policy.PrefixServiceAccount, id); err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a service account by its ID (svac_...): %s", err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, serviceAccountIdentityAttrs, policy.PrefixServiceAccount, "service account")
 }
 
 // addServiceAccountWriteError puts a refused admin role on the attribute:

@@ -58,7 +58,7 @@ func (d *workspaceDataSource) ValidateConfig(ctx context.Context, req datasource
 }
 
 func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := startRead[workspaceFields](ctx, d.data, req.Config, &resp.Diagnostics)
+	ctx, cfg, ok := begin[workspaceFields](ctx, d.data, req.Config.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -165,7 +165,7 @@ func (d *workspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 }
 
 func (d *workspacesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := startRead[workspacesDataSourceModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	ctx, cfg, ok := begin[workspacesDataSourceModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -114,25 +114,20 @@ func workspaceJoinAttributes(attrs []string, parent, prefix string) map[string]s
 	}
 }
 
-// model reads the plan or state into a model; ok is false on an error
-// diagnostic.
-func (r *workspaceJoinResource[T, A, P]) model(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (m *T, parentID, workspaceID string, ok bool) {
-	if !requireClient(r.data, diags) {
-		return nil, "", "", false
+// begin is begin for a join: it also gives the two IDs the join's model
+// names.
+func (r *workspaceJoinResource[T, A, P]) begin(ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (_ context.Context, m *T, parentID, workspaceID string, ok bool) {
+	ctx, model, ok := begin[T](ctx, r.data, get, diags)
+	if !ok {
+		return ctx, nil, "", "", false
 	}
-	m = new(T)
-	diags.Append(get(ctx, m)...)
-	if diags.HasError() {
-		return nil, "", "", false
-	}
-	parentID, workspaceID = P(m).joinIDs()
-	return m, parentID, workspaceID, true
+	parentID, workspaceID = P(&model).joinIDs()
+	return ctx, &model, parentID, workspaceID, true
 }
 
 func (r *workspaceJoinResource[T, A, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, r.spec.identityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	plan, parentID, wsID, ok := r.model(ctx, req.Plan.Get, &resp.Diagnostics)
+	ctx, plan, parentID, wsID, ok := r.begin(ctx, req.Plan.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -146,8 +141,7 @@ func (r *workspaceJoinResource[T, A, P]) Create(ctx context.Context, req resourc
 
 func (r *workspaceJoinResource[T, A, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, r.spec.identityAttrs, &resp.State, &req.State)
-	ctx = maskSecrets(ctx)
-	state, parentID, wsID, ok := r.model(ctx, req.State.Get, &resp.Diagnostics)
+	ctx, state, parentID, wsID, ok := r.begin(ctx, req.State.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -171,8 +165,7 @@ func (r *workspaceJoinResource[T, A, P]) Update(ctx context.Context, req resourc
 		resp.Diagnostics.AddError("Unexpected update", "anthropic_"+r.spec.typeName+" cannot be updated in place; please report this issue to the provider developers.")
 		return
 	}
-	ctx = maskSecrets(ctx)
-	plan, parentID, wsID, ok := r.model(ctx, req.Plan.Get, &resp.Diagnostics)
+	ctx, plan, parentID, wsID, ok := r.begin(ctx, req.Plan.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -186,8 +179,7 @@ func (r *workspaceJoinResource[T, A, P]) Update(ctx context.Context, req resourc
 
 // Delete removes the join; one already gone is the desired end state.
 func (r *workspaceJoinResource[T, A, P]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	ctx = maskSecrets(ctx)
-	_, parentID, wsID, ok := r.model(ctx, req.State.Get, &resp.Diagnostics)
+	ctx, _, parentID, wsID, ok := r.begin(ctx, req.State.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
