@@ -9,11 +9,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
-	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 var (
@@ -25,39 +23,6 @@ var (
 func newServiceAccountDataSource() datasource.DataSource { return &serviceAccountDataSource{} }
 
 type serviceAccountDataSource struct{ configuredDataSource }
-
-// serviceAccountDataSourceAttributes are the read-only attributes; the
-// single lookup makes id and name optional lookup keys instead.
-func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]schema.Attribute {
-	computed := func(markdown string) schema.StringAttribute {
-		return schema.StringAttribute{MarkdownDescription: markdown, Computed: true}
-	}
-	attrs := map[string]schema.Attribute{
-		"id":                  computed("Service account ID (`svac_...`)."),
-		"name":                computed("Unique name of the service account."),
-		"description":         computed("Description, or `null` when it has none."),
-		"organization_role":   computed("Organization role: `developer` or `admin`."),
-		"created_at":          computed("When the service account was created (RFC 3339)."),
-		"created_by_actor_id": computed("ID of the user or service account that created it."),
-		"updated_at":          computed("When the service account was last changed (RFC 3339)."),
-		"updated_by_actor_id": computed("ID of the user or service account that last changed it."),
-	}
-	if lookupKeys {
-		attrs["id"] = schema.StringAttribute{
-			MarkdownDescription: "Look the service account up by ID (`svac_...`). Exactly one of `id` and `name` must be set.",
-			Optional:            true,
-			Computed:            true,
-			Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
-		}
-		attrs["name"] = schema.StringAttribute{
-			MarkdownDescription: "Look the service account up by its unique name.",
-			Optional:            true,
-			Computed:            true,
-			Validators:          []validator.String{nameValidator()},
-		}
-	}
-	return attrs
-}
 
 func (d *serviceAccountDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_service_account"

@@ -41,11 +41,7 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 		MarkdownDescription: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. " +
 			"Destroying it **archives** it (the API never hard-deletes); a service account targeted by a live federation rule cannot be archived.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "Service account ID (`svac_...`).",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedString(serviceAccountReadOnly["id"], true),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. The API cannot rename a service account, so changing it **replaces** it.",
 				Required:            true,
@@ -68,10 +64,10 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Default:    stringdefault.StaticString("developer"),
 				Validators: []validator.String{stringvalidator.OneOf(policy.OrganizationRoles()...)},
 			},
-			"created_at":          computedString("When the service account was created (RFC 3339).", true),
-			"created_by_actor_id": computedString("ID of the user or service account that created it.", true),
-			"updated_at":          computedString("When the service account was last changed (RFC 3339).", false),
-			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
+			"created_at":          computedString(serviceAccountReadOnly["created_at"], true),
+			"created_by_actor_id": computedString(serviceAccountReadOnly["created_by_actor_id"], true),
+			"updated_at":          computedString(serviceAccountReadOnly["updated_at"], false),
+			"updated_by_actor_id": computedString(serviceAccountReadOnly["updated_by_actor_id"], false),
 		},
 	}
 }
