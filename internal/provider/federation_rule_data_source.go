@@ -30,10 +30,6 @@ func (d *federationRuleDataSource) Metadata(_ context.Context, req datasource.Me
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
 }
 
-func computedDSString(description string) schema.StringAttribute {
-	return schema.StringAttribute{MarkdownDescription: description, Computed: true}
-}
-
 // ruleDataSourceAttributes are a rule's attributes, all read-only, for the
 // rule data sources. id and name are left to the caller: the single-rule
 // data source looks rules up by them.

@@ -10,6 +10,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 // workspaceJoinModel is the model of a workspace-membership resource (a
@@ -205,4 +207,23 @@ func (r *workspaceJoinResource[T, A, P]) ImportState(ctx context.Context, req re
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ref)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrs[0]), parentID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("workspace_id"), wsID)...)
+}
+
+// splitCompositeID parses "<prefix...>:<workspace id>" import IDs.
+func splitCompositeID(id, prefix, form string) (string, string, error) {
+	left, right, ok := strings.Cut(id, ":")
+	if !ok {
+		return "", "", fmt.Errorf("expected an ID of the form %s, got %q", form, id)
+	}
+	if err := policy.ValidateID(prefix, left); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	if right == policy.DefaultWorkspaceID {
+		return "", "", fmt.Errorf("expected an ID of the form %s: the default workspace is imported by its own ID (wrkspc_...), which the API shows "+
+			"everywhere; data.anthropic_workspace with default = true gives it", form)
+	}
+	if err := policy.ValidateID(policy.PrefixWorkspace, right); err != nil {
+		return "", "", fmt.Errorf("expected an ID of the form %s: %s", form, err)
+	}
+	return left, right, nil
 }
