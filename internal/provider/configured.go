@@ -8,9 +8,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -100,4 +103,30 @@ func readLive[P interface{ IsArchived() bool }](ctx context.Context, resp *resou
 		return false
 	}
 	return true
+}
+
+// liveByID checks what a data source's look-up by id got (a client Get's
+// obj and err): an object that does not exist or is archived is an error on
+// id, and liveByID returns nil. what names the object ("Service account");
+// describe gives its name and archived_at; archivedWhy ends the archived
+// error.
+func liveByID[P interface{ IsArchived() bool }](diags *diag.Diagnostics, what, id string, obj P, err error,
+	describe func(P) (name string, archivedAt *time.Time), archivedWhy string,
+) P {
+	var none P
+	switch {
+	case client.IsNotFound(err):
+		diags.AddAttributeError(path.Root("id"), what+" not found",
+			fmt.Sprintf("No %s has id %q in this organization.", strings.ToLower(what), id))
+		return none
+	case err != nil:
+		addAPIError(diags, "Unable to read "+strings.ToLower(what)+" "+id, err)
+		return none
+	case obj.IsArchived():
+		name, archivedAt := describe(obj)
+		diags.AddAttributeError(path.Root("id"), what+" is archived",
+			fmt.Sprintf("%s id %q (%s) was archived at %s; %s", what, id, name, timePtrString(archivedAt).ValueString(), archivedWhy))
+		return none
+	}
+	return obj
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -73,21 +74,9 @@ func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.Re
 func (d *federationIssuerDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.FederationIssuer {
 	iss, err := d.data.client.GetFederationIssuer(ctx, id)
 	shareRead(d.data.reads, issuerKey(id), iss, err)
-	switch {
-	case client.IsNotFound(err):
-		diags.AddAttributeError(path.Root("id"), "Federation issuer not found",
-			fmt.Sprintf("No federation issuer has id %q in this organization.", id))
-		return nil
-	case err != nil:
-		addAPIError(diags, "Unable to read federation issuer "+id, err)
-		return nil
-	case iss.IsArchived():
-		diags.AddAttributeError(path.Root("id"), "Federation issuer is archived",
-			fmt.Sprintf("Federation issuer id %q (%s) was archived at %s; archived issuers verify no tokens. Create a new issuer or look up a live one.",
-				id, iss.Name, timePtrString(iss.ArchivedAt).ValueString()))
-		return nil
-	}
-	return iss
+	return liveByID(diags, "Federation issuer", id, iss, err,
+		func(iss *client.FederationIssuer) (string, *time.Time) { return iss.Name, iss.ArchivedAt },
+		"archived issuers verify no tokens. Create a new issuer or look up a live one.")
 }
 
 // byMatch scans the live issuers. Names are unique; issuer URLs should be

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -65,21 +66,9 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 func (d *serviceAccountDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.ServiceAccount {
 	sa, err := d.data.client.GetServiceAccount(ctx, id)
 	shareRead(d.data.reads, serviceAccountKey(id), sa, err)
-	switch {
-	case client.IsNotFound(err):
-		diags.AddAttributeError(path.Root("id"), "Service account not found",
-			fmt.Sprintf("No service account has id %q in this organization.", id))
-		return nil
-	case err != nil:
-		addAPIError(diags, "Unable to read service account "+id, err)
-		return nil
-	case sa.IsArchived():
-		diags.AddAttributeError(path.Root("id"), "Service account is archived",
-			fmt.Sprintf("Service account id %q (%s) was archived at %s; rules cannot target it. Create a new one or look up a live one.",
-				id, sa.Name, timePtrString(sa.ArchivedAt).ValueString()))
-		return nil
-	}
-	return sa
+	return liveByID(diags, "Service account", id, sa, err,
+		func(sa *client.ServiceAccount) (string, *time.Time) { return sa.Name, sa.ArchivedAt },
+		"rules cannot target it. Create a new one or look up a live one.")
 }
 
 // byName scans the live service accounts; names are unique per organization.

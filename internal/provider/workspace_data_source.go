@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -58,16 +59,12 @@ func (d *workspaceDataSource) ValidateConfig(ctx context.Context, req datasource
 }
 
 func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := begin[workspaceFields](ctx, d.data, req.Config.Get, &resp.Diagnostics)
+	ctx, cfg, defaultID, ok := beginWorkspaceRead[workspaceFields](ctx, d.data, req, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	defaultID, err := d.data.defaultWorkspaceID(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to find the default workspace", err.Error())
-		return
-	}
 	var w *client.Workspace
+	var err error
 	switch {
 	case !cfg.ID.IsNull():
 		id := cfg.ID.ValueString()
@@ -165,13 +162,8 @@ func (d *workspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 }
 
 func (d *workspacesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx, cfg, ok := begin[workspacesDataSourceModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
+	ctx, cfg, defaultID, ok := beginWorkspaceRead[workspacesDataSourceModel](ctx, d.data, req, &resp.Diagnostics)
 	if !ok {
-		return
-	}
-	defaultID, err := d.data.defaultWorkspaceID(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to find the default workspace", err.Error())
 		return
 	}
 	params := client.WorkspaceListParams{
@@ -190,4 +182,19 @@ func (d *workspacesDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		cfg.Workspaces = append(cfg.Workspaces, f)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// beginWorkspaceRead is begin for the workspace data sources, which also
+// need the default workspace's ID to tell it apart.
+func beginWorkspaceRead[M any](ctx context.Context, pd *providerData, req datasource.ReadRequest, diags *diag.Diagnostics) (context.Context, M, string, bool) {
+	ctx, cfg, ok := begin[M](ctx, pd, req.Config.Get, diags)
+	if !ok {
+		return ctx, cfg, "", false
+	}
+	defaultID, err := pd.defaultWorkspaceID(ctx)
+	if err != nil {
+		diags.AddError("Unable to find the default workspace", err.Error())
+		return ctx, cfg, "", false
+	}
+	return ctx, cfg, defaultID, true
 }
