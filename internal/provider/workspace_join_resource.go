@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
@@ -129,16 +130,24 @@ func (r *workspaceJoinResource[T, A, P]) begin(ctx context.Context, get func(con
 
 func (r *workspaceJoinResource[T, A, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, r.spec.identityAttrs, &resp.State)
-	ctx, plan, parentID, wsID, ok := r.begin(ctx, req.Plan.Get, &resp.Diagnostics)
+	r.write(ctx, req.Plan, &resp.State, &resp.Diagnostics, r.spec.create)
+}
+
+// write makes the API call of a Create or Update (op) for the plan and
+// records the join it answers.
+func (r *workspaceJoinResource[T, A, P]) write(ctx context.Context, planned tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics,
+	op func(ctx context.Context, pd *providerData, diags *diag.Diagnostics, parentID, workspaceID string, plan *T) *A,
+) {
+	ctx, plan, parentID, wsID, ok := r.begin(ctx, planned.Get, diags)
 	if !ok {
 		return
 	}
-	a := r.spec.create(ctx, r.data, &resp.Diagnostics, parentID, wsID, plan)
+	a := op(ctx, r.data, diags, parentID, wsID, plan)
 	if a == nil {
 		return
 	}
 	P(plan).fromAPI(a)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	diags.Append(state.Set(ctx, plan)...)
 }
 
 func (r *workspaceJoinResource[T, A, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -167,16 +176,7 @@ func (r *workspaceJoinResource[T, A, P]) Update(ctx context.Context, req resourc
 		resp.Diagnostics.AddError("Unexpected update", "anthropic_"+r.spec.typeName+" cannot be updated in place; please report this issue to the provider developers.")
 		return
 	}
-	ctx, plan, parentID, wsID, ok := r.begin(ctx, req.Plan.Get, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	a := r.spec.update(ctx, r.data, &resp.Diagnostics, parentID, wsID, plan)
-	if a == nil {
-		return
-	}
-	P(plan).fromAPI(a)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	r.write(ctx, req.Plan, &resp.State, &resp.Diagnostics, r.spec.update)
 }
 
 // Delete removes the join; one already gone is the desired end state.
