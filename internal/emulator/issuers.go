@@ -282,14 +282,7 @@ func validateIssuerURL(u string, src jwksSource, fo policy.FetchURLOptions) *api
 }
 
 func validateJWTLifetime(o opt[int64]) (int64, *apiError) {
-	v, err := o.value("max_jwt_lifetime_seconds")
-	if err != nil {
-		return 0, err
-	}
-	if err := policy.ValidateJWTLifetime(v); err != nil {
-		return 0, fieldErr("max_jwt_lifetime_seconds", err)
-	}
-	return v, nil
+	return checked(o, "max_jwt_lifetime_seconds", policy.ValidateJWTLifetime)
 }
 
 func (e *Emulator) createIssuer(c *call) (any, error) {

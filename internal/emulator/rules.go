@@ -191,12 +191,9 @@ func parseTarget(o opt[targetRequest]) (string, *apiError) {
 	if typ != "service_account" {
 		return "", badRequest("target.type: must be service_account (got %q)", typ)
 	}
-	id, err := requiredString(t.ServiceAccountID, "target.service_account_id")
+	id, err := requiredChecked(t.ServiceAccountID, "target.service_account_id", idCheck(policy.PrefixServiceAccount))
 	if err != nil {
 		return "", err
-	}
-	if err := policy.ValidateID(policy.PrefixServiceAccount, id); err != nil {
-		return "", fieldErr("target.service_account_id", err)
 	}
 	return id, nil
 }
@@ -204,12 +201,9 @@ func parseTarget(o opt[targetRequest]) (string, *apiError) {
 // parseScope checks oauth_scope; an OAuth caller may only grant the workspace
 // scopes that cannot escalate its own privileges.
 func parseScope(o opt[string], who caller) (string, *apiError) {
-	scope, err := o.value("oauth_scope")
+	scope, err := checked(o, "oauth_scope", policy.ValidateOAuthScope)
 	if err != nil {
 		return "", err
-	}
-	if err := policy.ValidateOAuthScope(scope); err != nil {
-		return "", fieldErr("oauth_scope", err)
 	}
 	if privileged(scope) && !who.console {
 		return "", forbidden("oauth_scope: %s can only be granted from a Console session; an OAuth access token may create rules with %s",
@@ -219,14 +213,7 @@ func parseScope(o opt[string], who caller) (string, *apiError) {
 }
 
 func parseTokenLifetime(o opt[int64]) (int64, *apiError) {
-	v, err := o.value("token_lifetime_seconds")
-	if err != nil {
-		return 0, err
-	}
-	if err := policy.ValidateTokenLifetime(v); err != nil {
-		return 0, fieldErr("token_lifetime_seconds", err)
-	}
-	return v, nil
+	return checked(o, "token_lifetime_seconds", policy.ValidateTokenLifetime)
 }
 
 func checkAttributes(o opt[json.RawMessage]) *apiError {
@@ -299,12 +286,9 @@ func (e *Emulator) createRule(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	issuerID, err := requiredString(req.IssuerID, "issuer_id")
+	issuerID, err := requiredChecked(req.IssuerID, "issuer_id", idCheck(policy.PrefixIssuer))
 	if err != nil {
 		return nil, err
-	}
-	if err := policy.ValidateID(policy.PrefixIssuer, issuerID); err != nil {
-		return nil, fieldErr("issuer_id", err)
 	}
 	m, err := parseMatch(req.Match)
 	if err != nil {

@@ -65,26 +65,16 @@ func validateName(o opt[string]) (string, *apiError) {
 	if !o.Set {
 		return "", badRequest("name: required")
 	}
-	name, err := o.value("name")
-	if err != nil {
-		return "", err
-	}
-	if err := policy.ValidateName(name); err != nil {
-		return "", fieldErr("name", err)
-	}
-	return name, nil
+	return checked(o, "name", policy.ValidateName)
 }
 
 // validateOrgRole checks organization_role; setting admin, even re-sending
 // an unchanged admin, needs an interactive credential (a user's OAuth token or
 // a Console session), as the SDK documents.
 func validateOrgRole(o opt[string], who caller) (string, *apiError) {
-	role, err := o.value("organization_role")
+	role, err := checked(o, "organization_role", policy.ValidateOrganizationRole)
 	if err != nil {
 		return "", err
-	}
-	if err := policy.ValidateOrganizationRole(role); err != nil {
-		return "", fieldErr("organization_role", err)
 	}
 	if role == "admin" && !who.interactive {
 		return "", forbidden("organization_role: setting admin requires an interactive credential (a user's OAuth token or a Console session); a token minted by a federation exchange is not interactive")
@@ -276,12 +266,9 @@ func (e *Emulator) addMembership(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	role, err := requiredString(req.WorkspaceRole, "workspace_role")
+	role, err := requiredChecked(req.WorkspaceRole, "workspace_role", policy.ValidateWorkspaceRole)
 	if err != nil {
 		return nil, err
-	}
-	if err := policy.ValidateWorkspaceRole(role); err != nil {
-		return nil, fieldErr("workspace_role", err)
 	}
 
 	e.mu.Lock()
