@@ -3,10 +3,14 @@ package provider
 // How API errors become diagnostics.
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/redact"
@@ -40,4 +44,44 @@ func apiErrorDetail(err error) string {
 
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	diags.AddError(summary, apiErrorDetail(err))
+}
+
+// addArchiveError reports a Delete's failed archive of what (an object
+// already gone counts as archived; a nil err reports nothing). The API
+// answers 400 while live rules still use the object: the rules listed with
+// params that uses picks are then named in inUse, a format given their
+// names and the API's detail that says what to do.
+func addArchiveError(ctx context.Context, diags *diag.Diagnostics, c *client.Client, what, id string, err error,
+	params client.FederationRuleListParams, uses func(*client.FederationRule) bool, inUse string,
+) {
+	switch {
+	case err == nil, client.IsNotFound(err):
+	case client.IsBadRequest(err):
+		detail := apiErrorDetail(err)
+		if rules := liveRuleNames(ctx, c, params, uses); len(rules) > 0 {
+			detail = fmt.Sprintf(inUse, strings.Join(rules, ", "), detail)
+		}
+		diags.AddError("Unable to archive "+what+" "+id, detail)
+	default:
+		addAPIError(diags, "Unable to archive "+what+" "+id, err)
+	}
+}
+
+// liveRuleNames names ("id (name)", sorted) the live rules listed with
+// params that pick chooses, to say which rules block an archival. Best
+// effort: a listing failure just ends the list.
+func liveRuleNames(ctx context.Context, c *client.Client, params client.FederationRuleListParams, pick func(*client.FederationRule) bool) []string {
+	var names []string
+	params.Limit = listPageSize
+	for rule, err := range c.ListFederationRules(ctx, params) {
+		if err != nil {
+			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
+			break
+		}
+		if pick(&rule) && !rule.IsArchived() {
+			names = append(names, fmt.Sprintf("%s (%s)", rule.ID, rule.Name))
+		}
+	}
+	sort.Strings(names)
+	return names
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -492,21 +491,11 @@ func (r *federationIssuerResource) Delete(ctx context.Context, req resource.Dele
 	id := state.ID.ValueString()
 	defer r.data.reads.forget(issuerKey(id))
 	_, err := r.data.client.ArchiveFederationIssuer(ctx, id)
-	switch {
-	case err == nil, client.IsNotFound(err):
-		return
-	case client.IsBadRequest(err):
-		rules := liveRulesOnIssuer(ctx, r.data.client, id)
-		detail := apiErrorDetail(err)
-		if len(rules) > 0 {
-			detail = fmt.Sprintf("Live federation rules still reference this issuer: %s.\n"+
-				"Destroy those rules first (in Terraform, set the rule's issuer_id from this resource so the rule is destroyed first); "+
-				"a rule's issuer cannot be changed.\n\n%s", strings.Join(rules, ", "), detail)
-		}
-		resp.Diagnostics.AddError("Unable to archive federation issuer "+id, detail)
-	default:
-		addAPIError(&resp.Diagnostics, "Unable to archive federation issuer "+id, err)
-	}
+	addArchiveError(ctx, &resp.Diagnostics, r.data.client, "federation issuer", id, err,
+		client.FederationRuleListParams{IssuerID: id}, func(rule *client.FederationRule) bool { return rule.IssuerID == id },
+		"Live federation rules still reference this issuer: %s.\n"+
+			"Destroy those rules first (in Terraform, set the rule's issuer_id from this resource so the rule is destroyed first); "+
+			"a rule's issuer cannot be changed.\n\n%s")
 }
 
 func (r *federationIssuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -136,7 +136,7 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 		rule = got
 	} else {
 		name := cfg.Name.ValueString()
-		found, err := findRuleByName(ctx, d.data.client, name)
+		found, err := d.data.client.FindFederationRuleByName(ctx, name)
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "Unable to list federation rules", err)
 			return
@@ -154,19 +154,6 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 	var out federationRuleFields
 	out.fromAPI(rule, d.data.knownOrgID())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
-}
-
-// findRuleByName pages through the live rules; names are unique among them.
-func findRuleByName(ctx context.Context, c *client.Client, name string) (*client.FederationRule, error) {
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
-		if err != nil {
-			return nil, err
-		}
-		if rule.Name == name && !rule.IsArchived() {
-			return &rule, nil
-		}
-	}
-	return nil, nil
 }
 
 // anthropic_federation_rules lists the live rules.

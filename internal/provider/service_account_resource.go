@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -182,39 +180,10 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 	id := state.ID.ValueString()
 	defer r.data.reads.forget(serviceAccountKey(id))
 	_, err := r.data.client.ArchiveServiceAccount(ctx, id)
-	switch {
-	case err == nil, client.IsNotFound(err):
-		return
-	case client.IsBadRequest(err):
-		rules := liveRulesTargeting(ctx, r.data.client, id)
-		detail := apiErrorDetail(err)
-		if len(rules) > 0 {
-			detail = fmt.Sprintf("Live federation rules still target this service account: %s.\n"+
-				"Destroy or retarget those rules first (in Terraform, reference the service account from the rule so the rule is destroyed first).\n\n%s",
-				strings.Join(rules, ", "), detail)
-		}
-		resp.Diagnostics.AddError("Unable to archive service account "+id, detail)
-	default:
-		addAPIError(&resp.Diagnostics, "Unable to archive service account "+id, err)
-	}
-}
-
-// liveRulesTargeting names the live rules that target a service account, to
-// say which rules block its archival. Best effort: a listing failure just
-// yields no names.
-func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID string) []string {
-	var names []string
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
-		if err != nil {
-			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
-			break
-		}
-		if rule.Target.ServiceAccountID == serviceAccountID && !rule.IsArchived() {
-			names = append(names, fmt.Sprintf("%s (%s)", rule.ID, rule.Name))
-		}
-	}
-	sort.Strings(names)
-	return names
+	addArchiveError(ctx, &resp.Diagnostics, r.data.client, "service account", id, err,
+		client.FederationRuleListParams{}, func(rule *client.FederationRule) bool { return rule.Target.ServiceAccountID == id },
+		"Live federation rules still target this service account: %s.\n"+
+			"Destroy or retarget those rules first (in Terraform, reference the service account from the rule so the rule is destroyed first).\n\n%s")
 }
 
 func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
