@@ -425,13 +425,8 @@ func checkPollingRuns(want types.Bool, iss *client.FederationIssuer, diags *diag
 }
 
 func (r *federationIssuerResource) waitVisible(ctx context.Context, written *client.FederationIssuer, diags *diag.Diagnostics) {
-	awaitWrite(ctx, diags, "federation issuer", written.UpdatedAt, func(ctx context.Context) (*client.FederationIssuer, time.Time, error) {
-		iss, err := r.data.client.GetFederationIssuer(ctx, written.ID)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		return iss, iss.UpdatedAt, nil
-	})
+	awaitUpdated(ctx, diags, "federation issuer", written.ID, written.UpdatedAt, r.data.client.GetFederationIssuer,
+		func(iss *client.FederationIssuer) time.Time { return iss.UpdatedAt })
 }
 
 func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

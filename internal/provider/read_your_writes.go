@@ -71,3 +71,17 @@ func addStaleReadWarning(diags *diag.Diagnostics, what string) {
 		fmt.Sprintf("The %s was written, but reads still returned the previous version after %s. State holds the written values; "+
 			"if the next plan shows a difference, run it again in a few seconds.", what, readYourWriteBudget))
 }
+
+// awaitUpdated is awaitWrite for an object read back by its id with get (a
+// client Get), whose updated_at (updatedAt) tells the copies apart.
+func awaitUpdated[T any](ctx context.Context, diags *diag.Diagnostics, what, id string, writtenAt time.Time,
+	get func(context.Context, string) (*T, error), updatedAt func(*T) time.Time,
+) {
+	awaitWrite(ctx, diags, what, writtenAt, func(ctx context.Context) (*T, time.Time, error) {
+		obj, err := get(ctx, id)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		return obj, updatedAt(obj), nil
+	})
+}

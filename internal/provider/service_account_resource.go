@@ -118,13 +118,8 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 }
 
 func (r *serviceAccountResource) waitVisible(ctx context.Context, written *client.ServiceAccount, diags *diag.Diagnostics) {
-	awaitWrite(ctx, diags, "service account", written.UpdatedAt, func(ctx context.Context) (*client.ServiceAccount, time.Time, error) {
-		sa, err := r.data.client.GetServiceAccount(ctx, written.ID)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		return sa, sa.UpdatedAt, nil
-	})
+	awaitUpdated(ctx, diags, "service account", written.ID, written.UpdatedAt, r.data.client.GetServiceAccount,
+		func(sa *client.ServiceAccount) time.Time { return sa.UpdatedAt })
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
