@@ -309,6 +309,43 @@ func (s *server) client() (*client.Client, error) {
 	return client.New(client.Options{BaseURL: s.url, AuthToken: s.emu.AdminToken(), Version: "bench", MaxRetries: 3})
 }
 
+// fixture is an emulator with an admin client and the objects a
+// measurement starts from.
+type fixture struct {
+	s  *server
+	c  *client.Client
+	is *client.FederationIssuer // nil unless startFixture was given one
+	sa *client.ServiceAccount
+}
+
+// startFixture starts an emulator seeded with seed and creates the issuer
+// (when not nil) and then the service account saName on it. The caller
+// closes f.s.
+func startFixture(ctx context.Context, seed int64, issuer *client.FederationIssuerCreateParams, saName string) (f *fixture, err error) {
+	s, err := startServer(emulator.Options{Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	f = &fixture{s: s}
+	if f.c, err = s.client(); err != nil {
+		return nil, err
+	}
+	if issuer != nil {
+		if f.is, err = f.c.CreateFederationIssuer(ctx, *issuer); err != nil {
+			return nil, err
+		}
+	}
+	if f.sa, err = f.c.CreateServiceAccount(ctx, client.ServiceAccountCreateParams{Name: saName}); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 type bufferedResponse struct {
 	header http.Header
 	status int
@@ -607,23 +644,12 @@ func round(f float64) float64 {
 // account in two working directories: the difference is what a rule create
 // costs once its issuer and service account have been read in the run.
 func (h *harness) ruleCreates(ctx context.Context, res *Results) error {
-	s, err := startServer(emulator.Options{Seed: 12})
+	f, err := startFixture(ctx, 12, &client.FederationIssuerCreateParams{Name: "bench-ci", IssuerURL: "https://ci.bench.example.com"}, "bench-rule-target")
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	c, err := s.client()
-	if err != nil {
-		return err
-	}
-	is, err := c.CreateFederationIssuer(ctx, client.FederationIssuerCreateParams{Name: "bench-ci", IssuerURL: "https://ci.bench.example.com"})
-	if err != nil {
-		return err
-	}
-	sa, err := c.CreateServiceAccount(ctx, client.ServiceAccountCreateParams{Name: "bench-rule-target"})
-	if err != nil {
-		return err
-	}
+	defer f.s.close()
+	s, is, sa := f.s, f.is, f.sa
 	count := func(tag string, k int) (int, error) {
 		dir, err := h.dir("rules-"+tag, fmt.Sprintf(`data "anthropic_workspace" "default" {
   default = true
@@ -668,23 +694,12 @@ resource "anthropic_federation_rule" "r" {
 // exchange opens the federation token with a GCE metadata identity token,
 // the provider holding an admin credential.
 func (h *harness) exchange(ctx context.Context, res *Results) error {
-	s, err := startServer(emulator.Options{Seed: 13})
+	f, err := startFixture(ctx, 13, &client.FederationIssuerCreateParams{Name: "google", IssuerURL: policy.GoogleIssuer}, "bench-workload")
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	c, err := s.client()
-	if err != nil {
-		return err
-	}
-	is, err := c.CreateFederationIssuer(ctx, client.FederationIssuerCreateParams{Name: "google", IssuerURL: policy.GoogleIssuer})
-	if err != nil {
-		return err
-	}
-	sa, err := c.CreateServiceAccount(ctx, client.ServiceAccountCreateParams{Name: "bench-workload"})
-	if err != nil {
-		return err
-	}
+	defer f.s.close()
+	s, c, is, sa := f.s, f.c, f.is, f.sa
 	aud, ws, wl := policy.DefaultAudience, "default", googleemu.WorkloadAccount
 	rule, err := c.CreateFederationRule(ctx, client.FederationRuleCreateParams{Name: "bench-workload", IssuerID: is.ID,
 		Match:  client.RuleMatch{Audience: &aud, Claims: map[string]string{"sub": googleemu.UniqueIDFor(wl), "email": wl}},
@@ -717,19 +732,12 @@ func (h *harness) exchange(ctx context.Context, res *Results) error {
 // same GET and decoding the same JSON, in alternating batches so load on
 // the machine hits both alike.
 func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
-	s, err := startServer(emulator.Options{Seed: 14})
+	f, err := startFixture(ctx, 14, nil, "bench-client")
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	c, err := s.client()
-	if err != nil {
-		return err
-	}
-	sa, err := c.CreateServiceAccount(ctx, client.ServiceAccountCreateParams{Name: "bench-client"})
-	if err != nil {
-		return err
-	}
+	defer f.s.close()
+	s, c, sa := f.s, f.c, f.sa
 	// The plain client bounds each request like the typed one does (its
 	// default per-attempt timeout, 60 s): an http.Client without a Timeout
 	// can hang forever, so that is the plain code anyone would ship. The

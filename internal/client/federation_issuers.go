@@ -8,7 +8,7 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
-const federationIssuersCollection = "federation_issuers"
+var federationIssuers = collection[FederationIssuer]{"federation_issuers", "federation issuer"}
 
 // JWKS type values.
 const (
@@ -73,31 +73,27 @@ type FederationIssuerUpdateParams struct {
 
 // CreateFederationIssuer creates an issuer.
 func (c *Client) CreateFederationIssuer(ctx context.Context, p FederationIssuerCreateParams) (*FederationIssuer, error) {
-	return createObject[FederationIssuer](ctx, c, federationIssuersCollection, p)
+	return federationIssuers.create(ctx, c, p)
 }
 
 // GetFederationIssuer reads an issuer, archived or not.
 func (c *Client) GetFederationIssuer(ctx context.Context, id string) (*FederationIssuer, error) {
-	return c.issuerCall(ctx, "GET", id, nil, retryIdempotent)
+	return federationIssuers.get(ctx, c, id)
 }
 
 // UpdateFederationIssuer applies a partial update.
 func (c *Client) UpdateFederationIssuer(ctx context.Context, id string, p FederationIssuerUpdateParams) (*FederationIssuer, error) {
-	return c.issuerCall(ctx, "POST", id, p, retryUnprocessed)
+	return federationIssuers.update(ctx, c, id, p)
 }
 
 // ArchiveFederationIssuer soft-deletes an issuer (400 while a live rule
 // references it).
 func (c *Client) ArchiveFederationIssuer(ctx context.Context, id string) (*FederationIssuer, error) {
-	return c.issuerCall(ctx, "POST", id, nil, retryIdempotent, "archive")
-}
-
-func (c *Client) issuerCall(ctx context.Context, method, id string, body any, class retryClass, suffix ...string) (*FederationIssuer, error) {
-	return callObject[FederationIssuer](ctx, c, federationIssuersCollection, "federation issuer", method, id, body, class, suffix...)
+	return federationIssuers.archive(ctx, c, id)
 }
 
 // ListFederationIssuers iterates over all issuers, following pages.
 func (c *Client) ListFederationIssuers(ctx context.Context, p ListParams) iter.Seq2[FederationIssuer, error] {
 	q, err := p.query()
-	return paginate[FederationIssuer](ctx, c, orgPrefix+"/"+federationIssuersCollection, q, err)
+	return federationIssuers.list(ctx, c, q, err)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
-const federationRulesCollection = "federation_rules"
+var federationRules = collection[FederationRule]{"federation_rules", "federation rule"}
 
 // RuleMatch holds a rule's matchers; every populated one must pass. The
 // wire shape is owned by internal/policy, whose checks take it as sent.
@@ -90,26 +90,22 @@ type FederationRuleWorkspace struct {
 
 // CreateFederationRule creates a rule.
 func (c *Client) CreateFederationRule(ctx context.Context, p FederationRuleCreateParams) (*FederationRule, error) {
-	return createObject[FederationRule](ctx, c, federationRulesCollection, p)
+	return federationRules.create(ctx, c, p)
 }
 
 // GetFederationRule reads a rule, archived or not.
 func (c *Client) GetFederationRule(ctx context.Context, id string) (*FederationRule, error) {
-	return c.ruleCall(ctx, "GET", id, nil, retryIdempotent)
+	return federationRules.get(ctx, c, id)
 }
 
 // UpdateFederationRule applies a partial update.
 func (c *Client) UpdateFederationRule(ctx context.Context, id string, p FederationRuleUpdateParams) (*FederationRule, error) {
-	return c.ruleCall(ctx, "POST", id, p, retryUnprocessed)
+	return federationRules.update(ctx, c, id, p)
 }
 
 // ArchiveFederationRule soft-deletes a rule; exchanges stop at once.
 func (c *Client) ArchiveFederationRule(ctx context.Context, id string) (*FederationRule, error) {
-	return c.ruleCall(ctx, "POST", id, nil, retryIdempotent, "archive")
-}
-
-func (c *Client) ruleCall(ctx context.Context, method, id string, body any, class retryClass, suffix ...string) (*FederationRule, error) {
-	return callObject[FederationRule](ctx, c, federationRulesCollection, "federation rule", method, id, body, class, suffix...)
+	return federationRules.archive(ctx, c, id)
 }
 
 // ListFederationRules iterates over rules, following pages.
@@ -118,32 +114,21 @@ func (c *Client) ListFederationRules(ctx context.Context, p FederationRuleListPa
 	if err == nil && p.IssuerID != "" {
 		q.Set("issuer_id", p.IssuerID)
 	}
-	return paginate[FederationRule](ctx, c, orgPrefix+"/"+federationRulesCollection, q, err)
+	return federationRules.list(ctx, c, q, err)
 }
 
 // EnableFederationRuleWorkspace enables a rule in a workspace. The API
 // makes this idempotent, so it is retried like a read.
 func (c *Client) EnableFederationRuleWorkspace(ctx context.Context, ruleID, workspaceID string) (*FederationRuleWorkspace, error) {
-	path, err := objectPath(federationRulesCollection, "federation rule", ruleID, "workspaces")
-	if err != nil {
-		return nil, err
-	}
-	if workspaceID == "" {
-		return nil, errEmpty("workspace id")
-	}
 	body := struct {
 		WorkspaceID string `json:"workspace_id"`
 	}{workspaceID}
-	var out FederationRuleWorkspace
-	if err := c.do(ctx, request{method: "POST", path: path, body: body, class: retryIdempotent}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return addWorkspace[FederationRuleWorkspace](ctx, c, federationRules, ruleID, workspaceID, body, retryIdempotent)
 }
 
 // ListFederationRuleWorkspaces returns every workspace the rule is enabled in.
 func (c *Client) ListFederationRuleWorkspaces(ctx context.Context, ruleID string) ([]FederationRuleWorkspace, error) {
-	path, err := objectPath(federationRulesCollection, "federation rule", ruleID, "workspaces")
+	path, err := federationRules.workspacesPath(ruleID)
 	if err != nil {
 		return nil, err
 	}
@@ -155,17 +140,5 @@ func (c *Client) ListFederationRuleWorkspaces(ctx context.Context, ruleID string
 // DisableFederationRuleWorkspace disables a rule in a workspace. Like
 // RemoveServiceAccountWorkspace it treats 404 as already done.
 func (c *Client) DisableFederationRuleWorkspace(ctx context.Context, ruleID, workspaceID string) error {
-	ws, err := escapeID("workspace", workspaceID)
-	if err != nil {
-		return err
-	}
-	path, err := objectPath(federationRulesCollection, "federation rule", ruleID, "workspaces", ws)
-	if err != nil {
-		return err
-	}
-	err = c.do(ctx, request{method: "DELETE", path: path, class: retryIdempotent}, nil)
-	if IsNotFound(err) {
-		return nil
-	}
-	return err
+	return federationRules.removeWorkspace(ctx, c, ruleID, workspaceID)
 }

@@ -40,3 +40,41 @@ func findByName[T any](seq iter.Seq2[T, error], nameOf func(*T) string, name str
 	}
 	return nil, nil
 }
+
+// FindServiceAccountWorkspace returns the explicit membership of a service
+// account in a workspace, read from the workspace side (one request), or nil
+// when it, or the service account, is gone (an archived service account
+// reads as 404). The implicit default-workspace entry is not a membership
+// anyone can own, so it reads as nil too.
+func (c *Client) FindServiceAccountWorkspace(ctx context.Context, serviceAccountID, workspaceID string) (*ServiceAccountWorkspaceMember, error) {
+	m, err := c.GetWorkspaceServiceAccount(ctx, workspaceID, serviceAccountID)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Implicit {
+		return nil, nil
+	}
+	return m, nil
+}
+
+// FindFederationRuleWorkspace returns a rule's enablement in a workspace, or
+// nil when it or its rule is gone. Archiving a rule clears its enablements,
+// so an archived rule has none.
+func (c *Client) FindFederationRuleWorkspace(ctx context.Context, ruleID, workspaceID string) (*FederationRuleWorkspace, error) {
+	list, err := c.ListFederationRuleWorkspaces(ctx, ruleID)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i].WorkspaceID == workspaceID {
+			return &list[i], nil
+		}
+	}
+	return nil, nil
+}

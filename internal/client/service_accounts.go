@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-const serviceAccountsCollection = "service_accounts"
+var serviceAccounts = collection[ServiceAccount]{"service_accounts", "service account"}
 
 // ServiceAccount is a non-human principal that federation rules target.
 type ServiceAccount struct {
@@ -52,59 +52,44 @@ type ServiceAccountWorkspaceMember struct {
 
 // CreateServiceAccount creates a service account.
 func (c *Client) CreateServiceAccount(ctx context.Context, p ServiceAccountCreateParams) (*ServiceAccount, error) {
-	return createObject[ServiceAccount](ctx, c, serviceAccountsCollection, p)
+	return serviceAccounts.create(ctx, c, p)
 }
 
 // GetServiceAccount reads a service account, archived or not.
 func (c *Client) GetServiceAccount(ctx context.Context, id string) (*ServiceAccount, error) {
-	return c.serviceAccountCall(ctx, "GET", id, nil, retryIdempotent)
+	return serviceAccounts.get(ctx, c, id)
 }
 
 // UpdateServiceAccount applies a partial update.
 func (c *Client) UpdateServiceAccount(ctx context.Context, id string, p ServiceAccountUpdateParams) (*ServiceAccount, error) {
-	return c.serviceAccountCall(ctx, "POST", id, p, retryUnprocessed)
+	return serviceAccounts.update(ctx, c, id, p)
 }
 
 // ArchiveServiceAccount soft-deletes a service account; archiving twice
 // returns the first archived_at.
 func (c *Client) ArchiveServiceAccount(ctx context.Context, id string) (*ServiceAccount, error) {
-	return c.serviceAccountCall(ctx, "POST", id, nil, retryIdempotent, "archive")
-}
-
-func (c *Client) serviceAccountCall(ctx context.Context, method, id string, body any, class retryClass, suffix ...string) (*ServiceAccount, error) {
-	return callObject[ServiceAccount](ctx, c, serviceAccountsCollection, "service account", method, id, body, class, suffix...)
+	return serviceAccounts.archive(ctx, c, id)
 }
 
 // ListServiceAccounts iterates over all service accounts, following pages.
 func (c *Client) ListServiceAccounts(ctx context.Context, p ListParams) iter.Seq2[ServiceAccount, error] {
 	q, err := p.query()
-	return paginate[ServiceAccount](ctx, c, orgPrefix+"/"+serviceAccountsCollection, q, err)
+	return serviceAccounts.list(ctx, c, q, err)
 }
 
 // AddServiceAccountWorkspace adds the service account to a workspace.
 func (c *Client) AddServiceAccountWorkspace(ctx context.Context, serviceAccountID, workspaceID, role string) (*ServiceAccountWorkspaceMember, error) {
-	path, err := objectPath(serviceAccountsCollection, "service account", serviceAccountID, "workspaces")
-	if err != nil {
-		return nil, err
-	}
-	if workspaceID == "" {
-		return nil, errEmpty("workspace id")
-	}
 	body := struct {
 		WorkspaceID   string `json:"workspace_id"`
 		WorkspaceRole string `json:"workspace_role,omitempty"`
 	}{workspaceID, role}
-	var out ServiceAccountWorkspaceMember
-	if err := c.do(ctx, request{method: "POST", path: path, body: body, class: retryUnprocessed}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return addWorkspace[ServiceAccountWorkspaceMember](ctx, c, serviceAccounts, serviceAccountID, workspaceID, body, retryUnprocessed)
 }
 
 // ListServiceAccountWorkspaces returns every membership, the implicit
 // default-workspace one included, following pages to the end.
 func (c *Client) ListServiceAccountWorkspaces(ctx context.Context, serviceAccountID string) ([]ServiceAccountWorkspaceMember, error) {
-	path, err := objectPath(serviceAccountsCollection, "service account", serviceAccountID, "workspaces")
+	path, err := serviceAccounts.workspacesPath(serviceAccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -114,17 +99,5 @@ func (c *Client) ListServiceAccountWorkspaces(ctx context.Context, serviceAccoun
 // RemoveServiceAccountWorkspace removes a membership. It is idempotent: a
 // 404 means the membership is already gone, which is the desired end state.
 func (c *Client) RemoveServiceAccountWorkspace(ctx context.Context, serviceAccountID, workspaceID string) error {
-	ws, err := escapeID("workspace", workspaceID)
-	if err != nil {
-		return err
-	}
-	path, err := objectPath(serviceAccountsCollection, "service account", serviceAccountID, "workspaces", ws)
-	if err != nil {
-		return err
-	}
-	err = c.do(ctx, request{method: "DELETE", path: path, class: retryIdempotent}, nil)
-	if IsNotFound(err) {
-		return nil
-	}
-	return err
+	return serviceAccounts.removeWorkspace(ctx, c, serviceAccountID, workspaceID)
 }

@@ -37,7 +37,7 @@ type WorkspaceListParams struct {
 	IncludeDefault bool
 }
 
-const workspacesCollection = "workspaces"
+var workspaces = collection[Workspace]{"workspaces", "workspace"}
 
 // maxWorkspacePages bounds a workspace listing, so a server that keeps
 // answering has_more cannot loop a client forever.
@@ -46,19 +46,19 @@ const maxWorkspacePages = 1000
 // GetOrganization reads the organization the credential belongs to: how the
 // provider finds its organization id when none is configured.
 func (c *Client) GetOrganization(ctx context.Context) (*Organization, error) {
-	var out Organization
-	if err := c.do(ctx, request{method: "GET", path: orgPrefix + "/me", class: retryIdempotent}, &out); err != nil {
+	out, err := doDecode[Organization](ctx, c, request{method: "GET", path: orgPrefix + "/me", class: retryIdempotent})
+	if err != nil {
 		return nil, err
 	}
 	if out.ID == "" {
 		return nil, fmt.Errorf("anthropic: GET %s/me answered no organization id", orgPrefix)
 	}
-	return &out, nil
+	return out, nil
 }
 
 // GetWorkspace reads one workspace by id.
 func (c *Client) GetWorkspace(ctx context.Context, id string) (*Workspace, error) {
-	return callObject[Workspace](ctx, c, workspacesCollection, "workspace", "GET", id, nil, retryIdempotent)
+	return workspaces.get(ctx, c, id)
 }
 
 // workspacePage is the Admin API's older list shape: the next page starts
@@ -89,7 +89,7 @@ func (c *Client) ListWorkspaces(ctx context.Context, p WorkspaceListParams) iter
 		}
 		for range maxWorkspacePages {
 			var page workspacePage
-			if err := c.do(ctx, request{method: "GET", path: orgPrefix + "/" + workspacesCollection, query: q, class: retryIdempotent}, &page); err != nil {
+			if err := c.do(ctx, request{method: "GET", path: orgPrefix + "/" + workspaces.name, query: q, class: retryIdempotent}, &page); err != nil {
 				yield(Workspace{}, err)
 				return
 			}
@@ -117,7 +117,7 @@ func workspaceMemberPath(workspaceID, serviceAccountID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return objectPath(workspacesCollection, "workspace", workspaceID, "service_accounts", sa)
+	return objectPath(workspaces.name, workspaces.kind, workspaceID, "service_accounts", sa)
 }
 
 // GetWorkspaceServiceAccount reads a service account's membership of a
@@ -128,11 +128,7 @@ func (c *Client) GetWorkspaceServiceAccount(ctx context.Context, workspaceID, se
 	if err != nil {
 		return nil, err
 	}
-	var out ServiceAccountWorkspaceMember
-	if err := c.do(ctx, request{method: "GET", path: path, class: retryIdempotent}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doDecode[ServiceAccountWorkspaceMember](ctx, c, request{method: "GET", path: path, class: retryIdempotent})
 }
 
 // UpdateWorkspaceServiceAccount changes the role of an explicit membership
@@ -148,10 +144,6 @@ func (c *Client) UpdateWorkspaceServiceAccount(ctx context.Context, workspaceID,
 	body := struct {
 		WorkspaceRole string `json:"workspace_role"`
 	}{role}
-	var out ServiceAccountWorkspaceMember
 	// Setting a role is idempotent: a retry after a lost answer sets it again.
-	if err := c.do(ctx, request{method: "POST", path: path, body: body, class: retryIdempotent}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doDecode[ServiceAccountWorkspaceMember](ctx, c, request{method: "POST", path: path, body: body, class: retryIdempotent})
 }

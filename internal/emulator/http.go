@@ -85,6 +85,34 @@ func fieldErr(field string, err error) *apiError {
 	return badRequest("%s: %s", field, err.Error())
 }
 
+// requiredChecked is checked for a member the request must send.
+func requiredChecked[T any](o opt[T], field string, check func(T) error) (T, *apiError) {
+	if !o.Set {
+		var zero T
+		return zero, badRequest("%s: required", field)
+	}
+	return checked(o, field, check)
+}
+
+// idCheck checks an ID with the given prefix.
+func idCheck(prefix string) func(string) error {
+	return func(id string) error { return policy.ValidateID(prefix, id) }
+}
+
+// checked is the value of the request member field (which must not be
+// null) when check accepts it; check's error is a 400 naming field.
+func checked[T any](o opt[T], field string, check func(T) error) (T, *apiError) {
+	v, err := o.value(field)
+	if err != nil {
+		return v, err
+	}
+	if err := check(v); err != nil {
+		var zero T
+		return zero, fieldErr(field, err)
+	}
+	return v, nil
+}
+
 // call is one authenticated request as handlers see it.
 type call struct {
 	r      *http.Request

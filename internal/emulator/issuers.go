@@ -275,14 +275,7 @@ func validateIssuerURL(u string, src jwksSource, fo policy.FetchURLOptions) *api
 }
 
 func validateJWTLifetime(o opt[int64]) (int64, *apiError) {
-	v, err := o.value("max_jwt_lifetime_seconds")
-	if err != nil {
-		return 0, err
-	}
-	if err := policy.ValidateJWTLifetime(v); err != nil {
-		return 0, fieldErr("max_jwt_lifetime_seconds", err)
-	}
-	return v, nil
+	return checked(o, "max_jwt_lifetime_seconds", policy.ValidateJWTLifetime)
 }
 
 func (e *Emulator) createIssuer(c *call) (any, error) {
@@ -334,33 +327,15 @@ func (e *Emulator) createIssuer(c *call) (any, error) {
 }
 
 func (e *Emulator) liveIssuerNamed(name string) *issuer {
-	for _, is := range e.issuers {
-		if is.live() && is.name == name {
-			return is
-		}
-	}
-	return nil
+	return liveNamed(e.issuers, func(is *issuer) string { return is.name }, name)
 }
 
 func (e *Emulator) findIssuer(id string) (*issuer, *apiError) {
-	is, ok := e.issByID[id]
-	if !ok {
-		return nil, notFound("federation issuer %q not found", id)
-	}
-	return is, nil
+	return lookup(e.issByID, "federation issuer", id)
 }
 
 func (e *Emulator) getIssuer(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	is, err := e.findIssuer(c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	if prev, ok := e.stale(&is.meta); ok {
-		return prev, nil
-	}
-	return e.renderIssuer(is), nil
+	return getObject(e, c, e.findIssuer, e.renderIssuer)
 }
 
 func (e *Emulator) listIssuers(c *call) (any, error) {
@@ -425,11 +400,9 @@ func (e *Emulator) updateIssuer(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	lifetime := is.maxJWTLifetime
-	if req.MaxJWTLifetimeSeconds.Set {
-		if lifetime, err = validateJWTLifetime(req.MaxJWTLifetimeSeconds); err != nil {
-			return nil, err
-		}
+	lifetime, err := updated(is.maxJWTLifetime, req.MaxJWTLifetimeSeconds, validateJWTLifetime)
+	if err != nil {
+		return nil, err
 	}
 	resume := false
 	if req.JWKSPollingDisabled.Set {

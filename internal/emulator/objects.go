@@ -263,3 +263,73 @@ func pageOf[T any](items iter.Seq[T], m func(T) *meta, lq listQuery, kind string
 	}
 	return page
 }
+
+// object is a pointer to one of the emulator's objects (*serviceAccount,
+// *issuer, *rule, *workspace), which all embed meta.
+type object interface{ base() *meta }
+
+func (m *meta) base() *meta { return m }
+
+// lookup finds an object by id in one of the emulator's indexes; kind names
+// it in the 404. Callers hold e.mu.
+func lookup[P object](byID map[string]P, kind, id string) (P, *apiError) {
+	o, ok := byID[id]
+	if !ok {
+		return o, notFound("%s %q not found", kind, id)
+	}
+	return o, nil
+}
+
+// liveNamed is the live object of items named name, or nil: names
+// are unique among live objects, and an archived one's name is free for
+// reuse. Callers hold e.mu.
+func liveNamed[P object](items []P, nameOf func(P) string, name string) P {
+	for _, o := range items {
+		if o.base().live() && nameOf(o) == name {
+			return o
+		}
+	}
+	var none P
+	return none
+}
+
+// getObject answers a GET of one object: the object the path's id names
+// (find), served stale while the emulator lags a write (see stale), else
+// rendered.
+func getObject[P object](e *Emulator, c *call, find func(string) (P, *apiError), render func(P) any) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o, err := find(c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if prev, ok := e.stale(o.base()); ok {
+		return prev, nil
+	}
+	return render(o), nil
+}
+
+// updated is an update's value of one member: cur when the request leaves
+// the member out, else what parse makes of it.
+func updated[T, R any](cur T, o opt[R], parse func(opt[R]) (T, *apiError)) (T, *apiError) {
+	if !o.Set {
+		return cur, nil
+	}
+	return parse(o)
+}
+
+// unchanged refuses an update that gives an immutable member another value
+// than cur; why completes "<field>: cannot be changed; ".
+func unchanged(o opt[string], field, cur, why string) *apiError {
+	if !o.Set {
+		return nil
+	}
+	v, err := o.value(field)
+	if err != nil {
+		return err
+	}
+	if v != cur {
+		return badRequest("%s: cannot be changed; %s", field, why)
+	}
+	return nil
+}

@@ -178,12 +178,9 @@ func parseTarget(o opt[targetRequest]) (string, *apiError) {
 	if typ != "service_account" {
 		return "", badRequest("target.type: must be service_account (got %q)", typ)
 	}
-	id, err := requiredString(t.ServiceAccountID, "target.service_account_id")
+	id, err := requiredChecked(t.ServiceAccountID, "target.service_account_id", idCheck(policy.PrefixServiceAccount))
 	if err != nil {
 		return "", err
-	}
-	if err := policy.ValidateID(policy.PrefixServiceAccount, id); err != nil {
-		return "", fieldErr("target.service_account_id", err)
 	}
 	return id, nil
 }
@@ -191,12 +188,9 @@ func parseTarget(o opt[targetRequest]) (string, *apiError) {
 // parseScope checks oauth_scope; an OAuth caller may only grant the workspace
 // scopes that cannot escalate its own privileges.
 func parseScope(o opt[string], who caller) (string, *apiError) {
-	scope, err := o.value("oauth_scope")
+	scope, err := checked(o, "oauth_scope", policy.ValidateOAuthScope)
 	if err != nil {
 		return "", err
-	}
-	if err := policy.ValidateOAuthScope(scope); err != nil {
-		return "", fieldErr("oauth_scope", err)
 	}
 	if privileged(scope) && !who.console {
 		return "", forbidden("oauth_scope: %s can only be granted from a Console session; an OAuth access token may create rules with %s",
@@ -206,14 +200,7 @@ func parseScope(o opt[string], who caller) (string, *apiError) {
 }
 
 func parseTokenLifetime(o opt[int64]) (int64, *apiError) {
-	v, err := o.value("token_lifetime_seconds")
-	if err != nil {
-		return 0, err
-	}
-	if err := policy.ValidateTokenLifetime(v); err != nil {
-		return 0, fieldErr("token_lifetime_seconds", err)
-	}
-	return v, nil
+	return checked(o, "token_lifetime_seconds", policy.ValidateTokenLifetime)
 }
 
 func checkAttributes(o opt[json.RawMessage]) *apiError {
@@ -286,12 +273,9 @@ func (e *Emulator) createRule(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	issuerID, err := requiredString(req.IssuerID, "issuer_id")
+	issuerID, err := requiredChecked(req.IssuerID, "issuer_id", idCheck(policy.PrefixIssuer))
 	if err != nil {
 		return nil, err
-	}
-	if err := policy.ValidateID(policy.PrefixIssuer, issuerID); err != nil {
-		return nil, fieldErr("issuer_id", err)
 	}
 	m, err := parseMatch(req.Match)
 	if err != nil {
@@ -363,9 +347,22 @@ func (e *Emulator) createRule(c *call) (any, error) {
 }
 
 func (e *Emulator) findRule(id string) (*rule, *apiError) {
-	r, ok := e.ruleByID[id]
-	if !ok {
-		return nil, notFound("federation rule %q not found", id)
+	return lookup(e.ruleByID, "federation rule", id)
+}
+
+// writableRule is the rule the path's id names, for a change: it must be
+// live (archived completes the 400's "federation rule <id> is archived")
+// and one the caller may change. Callers hold e.mu.
+func (e *Emulator) writableRule(c *call, archived string) (*rule, *apiError) {
+	r, err := e.findRule(c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !r.live() {
+		return nil, badRequest("federation rule %s is archived%s", r.id, archived)
+	}
+	if err := guardPrivileged(r, c.caller); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -391,16 +388,7 @@ func (e *Emulator) liveRuleIDs(pred func(*rule) bool) []string {
 }
 
 func (e *Emulator) getRule(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, err := e.findRule(c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	if prev, ok := e.stale(&r.meta); ok {
-		return prev, nil
-	}
-	return e.renderRule(r), nil
+	return getObject(e, c, e.findRule, e.renderRule)
 }
 
 func (e *Emulator) listRules(c *call) (any, error) {
@@ -436,48 +424,28 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, err := e.findRule(c.r.PathValue("id"))
+	r, err := e.writableRule(c, " and cannot be updated")
 	if err != nil {
 		return nil, err
 	}
-	if !r.live() {
-		return nil, badRequest("federation rule %s is archived and cannot be updated", r.id)
-	}
-	if err := guardPrivileged(r, c.caller); err != nil {
+	name, err := updated(r.name, req.Name, validateName)
+	if err != nil {
 		return nil, err
 	}
-	name := r.name
-	if req.Name.Set {
-		if name, err = validateName(req.Name); err != nil {
-			return nil, err
-		}
+	desc, err := updated(r.description, req.Description, validateDescription)
+	if err != nil {
+		return nil, err
 	}
-	desc := r.description
-	if req.Description.Set {
-		if desc, err = validateDescription(req.Description); err != nil {
-			return nil, err
-		}
+	if err := unchanged(req.IssuerID, "issuer_id", r.issuerID, "create a new rule for another issuer"); err != nil {
+		return nil, err
 	}
-	if req.IssuerID.Set {
-		id, err := req.IssuerID.value("issuer_id")
-		if err != nil {
-			return nil, err
-		}
-		if id != r.issuerID {
-			return nil, badRequest("issuer_id: cannot be changed; create a new rule for another issuer")
-		}
+	m, err := updated(r.match, req.Match, parseMatch)
+	if err != nil {
+		return nil, err
 	}
-	m := r.match
-	if req.Match.Set {
-		if m, err = parseMatch(req.Match); err != nil {
-			return nil, err
-		}
-	}
-	targetID := r.targetID
-	if req.Target.Set {
-		if targetID, err = parseTarget(req.Target); err != nil {
-			return nil, err
-		}
+	targetID, err := updated(r.targetID, req.Target, parseTarget)
+	if err != nil {
+		return nil, err
 	}
 	scope := r.scope
 	if req.OAuthScope.Set {
@@ -489,11 +457,9 @@ func (e *Emulator) updateRule(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	lifetime := r.tokenLifetime
-	if req.TokenLifetimeSeconds.Set {
-		if lifetime, err = parseTokenLifetime(req.TokenLifetimeSeconds); err != nil {
-			return nil, err
-		}
+	lifetime, err := updated(r.tokenLifetime, req.TokenLifetimeSeconds, parseTokenLifetime)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkAttributes(req.Attributes); err != nil {
 		return nil, err
@@ -638,14 +604,8 @@ func (e *Emulator) enableRuleWorkspace(c *call) (any, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, err := e.findRule(c.r.PathValue("id"))
+	r, err := e.writableRule(c, "")
 	if err != nil {
-		return nil, err
-	}
-	if !r.live() {
-		return nil, badRequest("federation rule %s is archived", r.id)
-	}
-	if err := guardPrivileged(r, c.caller); err != nil {
 		return nil, err
 	}
 	w, err := e.lookupWorkspace(wsID)

@@ -65,26 +65,16 @@ func validateName(o opt[string]) (string, *apiError) {
 	if !o.Set {
 		return "", badRequest("name: required")
 	}
-	name, err := o.value("name")
-	if err != nil {
-		return "", err
-	}
-	if err := policy.ValidateName(name); err != nil {
-		return "", fieldErr("name", err)
-	}
-	return name, nil
+	return checked(o, "name", policy.ValidateName)
 }
 
 // validateOrgRole checks organization_role; setting admin, even re-sending
 // an unchanged admin, needs an interactive credential (a user's OAuth token or
 // a Console session), as the SDK documents.
 func validateOrgRole(o opt[string], who caller) (string, *apiError) {
-	role, err := o.value("organization_role")
+	role, err := checked(o, "organization_role", policy.ValidateOrganizationRole)
 	if err != nil {
 		return "", err
-	}
-	if err := policy.ValidateOrganizationRole(role); err != nil {
-		return "", fieldErr("organization_role", err)
 	}
 	if role == "admin" && !who.interactive {
 		return "", forbidden("organization_role: setting admin requires an interactive credential (a user's OAuth token or a Console session); a token minted by a federation exchange is not interactive")
@@ -127,33 +117,15 @@ func (e *Emulator) createServiceAccount(c *call) (any, error) {
 // liveServiceAccountNamed enforces name uniqueness among non-archived
 // service accounts: an archived one's name is free for reuse.
 func (e *Emulator) liveServiceAccountNamed(name string) *serviceAccount {
-	for _, s := range e.sas {
-		if s.live() && s.name == name {
-			return s
-		}
-	}
-	return nil
+	return liveNamed(e.sas, func(s *serviceAccount) string { return s.name }, name)
 }
 
 func (e *Emulator) findServiceAccount(id string) (*serviceAccount, *apiError) {
-	s, ok := e.saByID[id]
-	if !ok {
-		return nil, notFound("service account %q not found", id)
-	}
-	return s, nil
+	return lookup(e.saByID, "service account", id)
 }
 
 func (e *Emulator) getServiceAccount(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, err := e.findServiceAccount(c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	if prev, ok := e.stale(&s.meta); ok {
-		return prev, nil
-	}
-	return s.render(), nil
+	return getObject(e, c, e.findServiceAccount, (*serviceAccount).render)
 }
 
 func (e *Emulator) listServiceAccounts(c *call) (any, error) {
@@ -182,20 +154,12 @@ func (e *Emulator) updateServiceAccount(c *call) (any, error) {
 	if !s.live() {
 		return nil, badRequest("service account %s is archived and cannot be updated", s.id)
 	}
-	if req.Name.Set {
-		name, err := req.Name.value("name")
-		if err != nil {
-			return nil, err
-		}
-		if name != s.name {
-			return nil, badRequest("name: cannot be changed; a service account's name is immutable")
-		}
+	if err := unchanged(req.Name, "name", s.name, "a service account's name is immutable"); err != nil {
+		return nil, err
 	}
-	desc := s.description
-	if req.Description.Set {
-		if desc, err = validateDescription(req.Description); err != nil {
-			return nil, err
-		}
+	desc, err := updated(s.description, req.Description, validateDescription)
+	if err != nil {
+		return nil, err
 	}
 	role := s.role
 	// The SDK documents null as "leave unchanged" for organization_role.
@@ -302,12 +266,9 @@ func (e *Emulator) addMembership(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	role, err := requiredString(req.WorkspaceRole, "workspace_role")
+	role, err := requiredChecked(req.WorkspaceRole, "workspace_role", policy.ValidateWorkspaceRole)
 	if err != nil {
 		return nil, err
-	}
-	if err := policy.ValidateWorkspaceRole(role); err != nil {
-		return nil, fieldErr("workspace_role", err)
 	}
 
 	e.mu.Lock()

@@ -46,14 +46,7 @@ func (e *Emulator) liveWorkspace(c *call) (*workspace, *apiError) {
 }
 
 func validWorkspaceRole(o opt[string]) (string, *apiError) {
-	role, err := requiredString(o, "workspace_role")
-	if err != nil {
-		return "", err
-	}
-	if err := policy.ValidateWorkspaceRole(role); err != nil {
-		return "", fieldErr("workspace_role", err)
-	}
-	return role, nil
+	return requiredChecked(o, "workspace_role", policy.ValidateWorkspaceRole)
 }
 
 // listWorkspaceMembers pages the explicit members of a workspace in the
@@ -108,12 +101,9 @@ func (e *Emulator) addWorkspaceMember(c *call) (any, error) {
 	if err := decodeBody(c.body, &req); err != nil {
 		return nil, err
 	}
-	saID, err := requiredString(req.ServiceAccountID, "service_account_id")
+	saID, err := requiredChecked(req.ServiceAccountID, "service_account_id", idCheck(policy.PrefixServiceAccount))
 	if err != nil {
 		return nil, err
-	}
-	if err := policy.ValidateID(policy.PrefixServiceAccount, saID); err != nil {
-		return nil, fieldErr("service_account_id", err)
 	}
 	role, err := validWorkspaceRole(req.WorkspaceRole)
 	if err != nil {

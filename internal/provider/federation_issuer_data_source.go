@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
@@ -48,13 +50,8 @@ func (d *federationIssuerDataSource) ConfigValidators(context.Context) []datasou
 }
 
 func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(d.data, &resp.Diagnostics) {
-		return
-	}
-	var cfg federationIssuerDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cfg, ok := begin[federationIssuerDataSourceModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var iss *client.FederationIssuer
@@ -77,21 +74,9 @@ func (d *federationIssuerDataSource) Read(ctx context.Context, req datasource.Re
 func (d *federationIssuerDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.FederationIssuer {
 	iss, err := d.data.client.GetFederationIssuer(ctx, id)
 	shareRead(d.data.reads, issuerKey(id), iss, err)
-	switch {
-	case client.IsNotFound(err):
-		diags.AddAttributeError(path.Root("id"), "Federation issuer not found",
-			fmt.Sprintf("No federation issuer has id %q in this organization.", id))
-		return nil
-	case err != nil:
-		addAPIError(diags, "Unable to read federation issuer "+id, err)
-		return nil
-	case iss.IsArchived():
-		diags.AddAttributeError(path.Root("id"), "Federation issuer is archived",
-			fmt.Sprintf("Federation issuer id %q (%s) was archived at %s; archived issuers verify no tokens. Create a new issuer or look up a live one.",
-				id, iss.Name, timePtrString(iss.ArchivedAt).ValueString()))
-		return nil
-	}
-	return iss
+	return liveByID(diags, "Federation issuer", id, iss, err,
+		func(iss *client.FederationIssuer) (string, *time.Time) { return iss.Name, iss.ArchivedAt },
+		"archived issuers verify no tokens. Create a new issuer or look up a live one.")
 }
 
 // byMatch scans the live issuers. Names are unique; issuer URLs should be
@@ -124,4 +109,28 @@ func (d *federationIssuerDataSource) byMatch(ctx context.Context, key, value str
 		fmt.Sprintf("%d live federation issuers have %s %q: %s. Look one up by id or name, and consider archiving the others: "+
 			"one issuer per issuer URL is enough, rules tell workloads apart.", len(found), key, value, strings.Join(ids, ", ")))
 	return nil
+}
+
+// anthropic_federation_issuers lists the issuers.
+
+type federationIssuerListItem struct {
+	federationIssuerFields
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}
+
+func newFederationIssuersDataSource() datasource.DataSource {
+	return &archivableListDataSource[client.FederationIssuer, federationIssuerListItem]{
+		typeName:         "federation_issuers",
+		plural:           "federation issuers",
+		listAttr:         "issuers",
+		itemsMarkdown:    "The issuers, in the API's order.",
+		archivedMarkdown: "When the issuer was archived (RFC 3339); `null` for live issuers.",
+		attributes:       func() map[string]schema.Attribute { return issuerDataSourceAttributes(false) },
+		list:             (*client.Client).ListFederationIssuers,
+		item: func(ctx context.Context, diags *diag.Diagnostics, iss *client.FederationIssuer) (item federationIssuerListItem) {
+			item.fromAPI(ctx, iss, diags)
+			item.ArchivedAt = timePtrString(iss.ArchivedAt)
+			return item
+		},
+	}
 }

@@ -397,25 +397,6 @@ func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.Federa
 	f.UpdatedByActorID = types.StringValue(iss.UpdatedByActorID)
 }
 
-// liveRulesOnIssuer names the live rules that reference an issuer, to say
-// which rules block its archival. Best effort: a listing failure just
-// yields no names.
-func liveRulesOnIssuer(ctx context.Context, c *client.Client, issuerID string) []string {
-	var names []string
-	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}, IssuerID: issuerID}
-	for rule, err := range c.ListFederationRules(ctx, params) {
-		if err != nil {
-			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
-			break
-		}
-		if rule.IssuerID == issuerID && !rule.IsArchived() {
-			names = append(names, fmt.Sprintf("%s (%s)", rule.ID, rule.Name))
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
 // warnSharedIssuerURL warns, at issuer_url, when live issuers other than
 // selfID already have issuerURL: one issuer per issuer URL is enough (rules
 // tell workloads apart), and a second one makes lookups by issuer_url

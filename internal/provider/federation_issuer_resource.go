@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -298,13 +297,8 @@ func resumeWanted(v types.Bool) bool {
 
 func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan federationIssuerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, ok := begin[federationIssuerModel](ctx, r.data, req.Plan.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	params := plan.toCreate(ctx, &resp.Diagnostics)
@@ -367,35 +361,19 @@ func checkPollingRuns(want types.Bool, iss *client.FederationIssuer, diags *diag
 }
 
 func (r *federationIssuerResource) waitVisible(ctx context.Context, written *client.FederationIssuer, diags *diag.Diagnostics) {
-	awaitWrite(ctx, diags, "federation issuer", written.UpdatedAt, func(ctx context.Context) (*client.FederationIssuer, time.Time, error) {
-		iss, err := r.data.client.GetFederationIssuer(ctx, written.ID)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		return iss, iss.UpdatedAt, nil
-	})
+	awaitUpdated(ctx, diags, "federation issuer", written.ID, written.UpdatedAt, r.data.client.GetFederationIssuer,
+		func(iss *client.FederationIssuer) time.Time { return iss.UpdatedAt })
 }
 
 func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State, &req.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state federationIssuerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[federationIssuerModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	iss, err := r.data.client.GetFederationIssuer(ctx, state.ID.ValueString())
 	shareRead(r.data.reads, issuerKey(state.ID.ValueString()), iss, err)
-	if client.IsNotFound(err) || (err == nil && iss.IsArchived()) {
-		tflog.Warn(ctx, "federation issuer is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read federation issuer "+state.ID.ValueString(), err)
+	if !readLive(ctx, resp, "federation issuer", state.ID.ValueString(), iss, err) {
 		return
 	}
 	state.fromAPI(ctx, iss, &resp.Diagnostics)
@@ -404,14 +382,8 @@ func (r *federationIssuerResource) Read(ctx context.Context, req resource.ReadRe
 
 func (r *federationIssuerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan, state federationIssuerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, state, ok := beginUpdate[federationIssuerModel](ctx, r.data, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
@@ -443,44 +415,20 @@ func (r *federationIssuerResource) Update(ctx context.Context, req resource.Upda
 }
 
 func (r *federationIssuerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state federationIssuerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[federationIssuerModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
 	defer r.data.reads.forget(issuerKey(id))
 	_, err := r.data.client.ArchiveFederationIssuer(ctx, id)
-	switch {
-	case err == nil, client.IsNotFound(err):
-		return
-	case client.IsBadRequest(err):
-		rules := liveRulesOnIssuer(ctx, r.data.client, id)
-		detail := apiErrorDetail(err)
-		if len(rules) > 0 {
-			detail = fmt.Sprintf("Live federation rules still reference this issuer: %s.\n"+
-				"Destroy those rules first (in Terraform, set the rule's issuer_id from this resource so the rule is destroyed first); "+
-				"a rule's issuer cannot be changed.\n\n%s", strings.Join(rules, ", "), detail)
-		}
-		resp.Diagnostics.AddError("Unable to archive federation issuer "+id, detail)
-	default:
-		addAPIError(&resp.Diagnostics, "Unable to archive federation issuer "+id, err)
-	}
+	addArchiveError(ctx, &resp.Diagnostics, r.data.client, "federation issuer", id, err,
+		client.FederationRuleListParams{IssuerID: id}, func(rule *client.FederationRule) bool { return rule.IssuerID == id },
+		"Live federation rules still reference this issuer: %s.\n"+
+			"Destroy those rules first (in Terraform, set the rule's issuer_id from this resource so the rule is destroyed first); "+
+			"a rule's issuer cannot be changed.\n\n%s")
 }
 
 func (r *federationIssuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationIssuerIdentityAttrs, &resp.State)
-	id, what, ok := importRef(ctx, req, &resp.Diagnostics, federationIssuerIdentityAttrs)
-	if !ok {
-		return
-	}
-	if err := policy.ValidateID(policy.PrefixIssuer, id); err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a federation issuer by its ID (fdis_...): %s", err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, federationIssuerIdentityAttrs, policy.PrefixIssuer, "federation issuer")
 }

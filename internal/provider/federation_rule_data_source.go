@@ -18,6 +18,8 @@ import (
 var (
 	_ datasource.DataSource              = (*federationRuleDataSource)(nil)
 	_ datasource.DataSourceWithConfigure = (*federationRuleDataSource)(nil)
+	_ datasource.DataSource              = (*federationRulesDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*federationRulesDataSource)(nil)
 )
 
 func newFederationRuleDataSource() datasource.DataSource { return &federationRuleDataSource{} }
@@ -26,10 +28,6 @@ type federationRuleDataSource struct{ configuredDataSource }
 
 func (d *federationRuleDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
-}
-
-func computedDSString(description string) schema.StringAttribute {
-	return schema.StringAttribute{MarkdownDescription: description, Computed: true}
 }
 
 // ruleDataSourceAttributes are a rule's attributes, all read-only, for the
@@ -94,13 +92,8 @@ func (d *federationRuleDataSource) Schema(_ context.Context, _ datasource.Schema
 }
 
 func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(d.data, &resp.Diagnostics) {
-		return
-	}
-	var cfg federationRuleFields
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cfg, ok := begin[federationRuleFields](ctx, d.data, req.Config.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var rule *client.FederationRule
@@ -123,7 +116,7 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 		rule = got
 	} else {
 		name := cfg.Name.ValueString()
-		found, err := findRuleByName(ctx, d.data.client, name)
+		found, err := d.data.client.FindFederationRuleByName(ctx, name)
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "Unable to list federation rules", err)
 			return
@@ -143,15 +136,63 @@ func (d *federationRuleDataSource) Read(ctx context.Context, req datasource.Read
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }
 
-// findRuleByName pages through the live rules; names are unique among them.
-func findRuleByName(ctx context.Context, c *client.Client, name string) (*client.FederationRule, error) {
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
-		if err != nil {
-			return nil, err
-		}
-		if rule.Name == name && !rule.IsArchived() {
-			return &rule, nil
-		}
+// anthropic_federation_rules lists the live rules.
+
+func newFederationRulesDataSource() datasource.DataSource { return &federationRulesDataSource{} }
+
+type federationRulesDataSource struct{ configuredDataSource }
+
+type federationRulesModel struct {
+	IssuerID types.String           `tfsdk:"issuer_id"`
+	Rules    []federationRuleFields `tfsdk:"rules"`
+}
+
+func (d *federationRulesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_federation_rules"
+}
+
+func (d *federationRulesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	ruleAttrs := ruleDataSourceAttributes()
+	ruleAttrs["id"] = computedDSString("Federation rule ID (fdrl_...).")
+	ruleAttrs["name"] = computedDSString("Name of the rule.")
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the organization's live (not archived) federation rules, optionally only those of one issuer. Follows every page of the API's list.",
+		Attributes: map[string]schema.Attribute{
+			"issuer_id": schema.StringAttribute{
+				MarkdownDescription: "Only list the rules of this federation issuer (`fdis_...`).",
+				Optional:            true,
+				Validators:          []validator.String{idValidator(policy.PrefixIssuer, "federation issuer")},
+			},
+			"rules": schema.ListNestedAttribute{
+				MarkdownDescription: "The rules, in the API's order.",
+				Computed:            true,
+				NestedObject:        schema.NestedAttributeObject{Attributes: ruleAttrs},
+			},
+		},
 	}
-	return nil, nil
+}
+
+func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx, cfg, ok := begin[federationRulesModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	if !d.data.resolveOrgID(ctx, &resp.Diagnostics) {
+		return
+	}
+	params := client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}, IssuerID: cfg.IssuerID.ValueString()}
+	cfg.Rules = []federationRuleFields{}
+	for rule, err := range d.data.client.ListFederationRules(ctx, params) {
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to list federation rules", err)
+			return
+		}
+		if rule.IsArchived() {
+			continue
+		}
+		var f federationRuleFields
+		f.fromAPI(&rule, d.data.knownOrgID())
+		cfg.Rules = append(cfg.Rules, f)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

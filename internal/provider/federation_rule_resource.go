@@ -438,13 +438,8 @@ func addWriteError(diags *diag.Diagnostics, summary, scope string, err error) {
 
 func (r *federationRuleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan federationRuleModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, ok := begin[federationRuleModel](ctx, r.data, req.Plan.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	n := plan.decodeNested(ctx, &resp.Diagnostics)
@@ -557,26 +552,15 @@ func (r *federationRuleResource) writtenFields(ctx context.Context, plan *federa
 
 func (r *federationRuleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State, &req.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state federationRuleModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[federationRuleModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if !r.data.resolveOrgID(ctx, &resp.Diagnostics) {
 		return
 	}
 	rule, err := r.data.client.GetFederationRule(ctx, state.ID.ValueString())
-	if client.IsNotFound(err) || (err == nil && rule.IsArchived()) {
-		tflog.Warn(ctx, "federation rule is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read federation rule "+state.ID.ValueString(), err)
+	if !readLive(ctx, resp, "federation rule", state.ID.ValueString(), rule, err) {
 		return
 	}
 	state.fromAPI(ctx, rule, r.organizationID())
@@ -588,14 +572,8 @@ func (r *federationRuleResource) Read(ctx context.Context, req resource.ReadRequ
 
 func (r *federationRuleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan, state federationRuleModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, state, ok := beginUpdate[federationRuleModel](ctx, r.data, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	n := plan.decodeNested(ctx, &resp.Diagnostics)
@@ -694,13 +672,8 @@ func targetID(ctx context.Context, m *federationRuleFields) string {
 }
 
 func (r *federationRuleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state federationRuleModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[federationRuleModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
@@ -717,16 +690,7 @@ func (r *federationRuleResource) Delete(ctx context.Context, req resource.Delete
 }
 
 func (r *federationRuleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, federationRuleIdentityAttrs, &resp.State)
-	id, what, ok := importRef(ctx, req, &resp.Diagnostics, federationRuleIdentityAttrs)
-	if !ok {
-		return
-	}
-	if err := policy.ValidateID(policy.PrefixRule, id); err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a federation rule by its ID (fdrl_...): %s", err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, federationRuleIdentityAttrs, policy.PrefixRule, "federation rule")
 }
 
 // sameConfiguredRule reports whether every attribute the configuration

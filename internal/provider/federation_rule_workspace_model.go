@@ -3,7 +3,7 @@ package provider
 // The model of anthropic_federation_rule_workspace, a federation rule's
 // enablement in a workspace, and its mapping from the API object. The
 // attributes it shares with anthropic_service_account_workspace are in
-// workspace_join_model.go.
+// workspace_join_resource.go.
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -27,4 +27,8 @@ func (m *federationRuleWorkspaceModel) fromAPI(en *client.FederationRuleWorkspac
 	m.WorkspaceName = types.StringValue(en.WorkspaceName)
 	m.CreatedAt = timeString(en.CreatedAt)
 	m.CreatedByActorID = types.StringValue(en.CreatedByActorID)
+}
+
+func (m *federationRuleWorkspaceModel) joinIDs() (string, string) {
+	return m.FederationRuleID.ValueString(), m.WorkspaceID.ValueString()
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 // Resource identity (Terraform >= 1.12) names an object by the attributes
@@ -24,8 +26,6 @@ var (
 	_ resource.ResourceWithIdentity = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithIdentity = (*federationIssuerResource)(nil)
 	_ resource.ResourceWithIdentity = (*federationRuleResource)(nil)
-	_ resource.ResourceWithIdentity = (*serviceAccountWorkspaceResource)(nil)
-	_ resource.ResourceWithIdentity = (*federationRuleWorkspaceResource)(nil)
 )
 
 // Identity attributes per resource, in the order they join into the
@@ -62,20 +62,6 @@ func (r *federationIssuerResource) IdentitySchema(_ context.Context, _ resource.
 
 func (r *federationRuleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("Federation rule", "fdrl_")
-}
-
-func (r *serviceAccountWorkspaceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"service_account_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Service account ID (svac_...)."},
-		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...)."},
-	}}
-}
-
-func (r *federationRuleWorkspaceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"federation_rule_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Federation rule ID (fdrl_...)."},
-		"workspace_id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Workspace ID (wrkspc_...)."},
-	}}
 }
 
 // identityFromState copies the identity attributes from the state a method
@@ -151,4 +137,19 @@ func importRef(ctx context.Context, req resource.ImportStateRequest, diags *diag
 		parts[i] = v.ValueString()
 	}
 	return strings.Join(parts, ":"), "import identity", true
+}
+
+// importByID imports an object named by its own ID (prefix...), from an
+// import ID or an identity; what names the object ("service account").
+func importByID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, attrs []string, prefix, what string) {
+	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, attrs, &resp.State)
+	id, src, ok := importRef(ctx, req, &resp.Diagnostics, attrs)
+	if !ok {
+		return
+	}
+	if err := policy.ValidateID(prefix, id); err != nil {
+		resp.Diagnostics.AddError("Invalid "+src, fmt.Sprintf("Import a %s by its ID (%s...): %s", what, prefix, err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

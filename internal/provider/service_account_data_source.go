@@ -3,16 +3,16 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
-	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 var (
@@ -24,39 +24,6 @@ var (
 func newServiceAccountDataSource() datasource.DataSource { return &serviceAccountDataSource{} }
 
 type serviceAccountDataSource struct{ configuredDataSource }
-
-// serviceAccountDataSourceAttributes are the read-only attributes; the
-// single lookup makes id and name optional lookup keys instead.
-func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]schema.Attribute {
-	computed := func(markdown string) schema.StringAttribute {
-		return schema.StringAttribute{MarkdownDescription: markdown, Computed: true}
-	}
-	attrs := map[string]schema.Attribute{
-		"id":                  computed("Service account ID (`svac_...`)."),
-		"name":                computed("Unique name of the service account."),
-		"description":         computed("Description, or `null` when it has none."),
-		"organization_role":   computed("Organization role: `developer` or `admin`."),
-		"created_at":          computed("When the service account was created (RFC 3339)."),
-		"created_by_actor_id": computed("ID of the user or service account that created it."),
-		"updated_at":          computed("When the service account was last changed (RFC 3339)."),
-		"updated_by_actor_id": computed("ID of the user or service account that last changed it."),
-	}
-	if lookupKeys {
-		attrs["id"] = schema.StringAttribute{
-			MarkdownDescription: "Look the service account up by ID (`svac_...`). Exactly one of `id` and `name` must be set.",
-			Optional:            true,
-			Computed:            true,
-			Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
-		}
-		attrs["name"] = schema.StringAttribute{
-			MarkdownDescription: "Look the service account up by its unique name.",
-			Optional:            true,
-			Computed:            true,
-			Validators:          []validator.String{nameValidator()},
-		}
-	}
-	return attrs
-}
 
 func (d *serviceAccountDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_service_account"
@@ -78,13 +45,8 @@ func (d *serviceAccountDataSource) ConfigValidators(context.Context) []datasourc
 }
 
 func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(d.data, &resp.Diagnostics) {
-		return
-	}
-	var cfg serviceAccountModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cfg, ok := begin[serviceAccountModel](ctx, d.data, req.Config.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var sa *client.ServiceAccount
@@ -104,21 +66,9 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 func (d *serviceAccountDataSource) byID(ctx context.Context, id string, diags *diag.Diagnostics) *client.ServiceAccount {
 	sa, err := d.data.client.GetServiceAccount(ctx, id)
 	shareRead(d.data.reads, serviceAccountKey(id), sa, err)
-	switch {
-	case client.IsNotFound(err):
-		diags.AddAttributeError(path.Root("id"), "Service account not found",
-			fmt.Sprintf("No service account has id %q in this organization.", id))
-		return nil
-	case err != nil:
-		addAPIError(diags, "Unable to read service account "+id, err)
-		return nil
-	case sa.IsArchived():
-		diags.AddAttributeError(path.Root("id"), "Service account is archived",
-			fmt.Sprintf("Service account id %q (%s) was archived at %s; rules cannot target it. Create a new one or look up a live one.",
-				id, sa.Name, timePtrString(sa.ArchivedAt).ValueString()))
-		return nil
-	}
-	return sa
+	return liveByID(diags, "Service account", id, sa, err,
+		func(sa *client.ServiceAccount) (string, *time.Time) { return sa.Name, sa.ArchivedAt },
+		"rules cannot target it. Create a new one or look up a live one.")
 }
 
 // byName scans the live service accounts; names are unique per organization.
@@ -135,4 +85,28 @@ func (d *serviceAccountDataSource) byName(ctx context.Context, name string, diag
 	diags.AddAttributeError(path.Root("name"), "Service account not found",
 		fmt.Sprintf("No live service account has name %q in this organization.", name))
 	return nil
+}
+
+// anthropic_service_accounts lists the service accounts.
+
+type serviceAccountListItem struct {
+	serviceAccountModel
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}
+
+func newServiceAccountsDataSource() datasource.DataSource {
+	return &archivableListDataSource[client.ServiceAccount, serviceAccountListItem]{
+		typeName:         "service_accounts",
+		plural:           "service accounts",
+		listAttr:         "service_accounts",
+		itemsMarkdown:    "The service accounts, in the API's order (newest first).",
+		archivedMarkdown: "When the service account was archived (RFC 3339); `null` for live ones.",
+		attributes:       func() map[string]schema.Attribute { return serviceAccountDataSourceAttributes(false) },
+		list:             (*client.Client).ListServiceAccounts,
+		item: func(_ context.Context, _ *diag.Diagnostics, sa *client.ServiceAccount) (item serviceAccountListItem) {
+			item.fromAPI(sa)
+			item.ArchivedAt = timePtrString(sa.ArchivedAt)
+			return item
+		},
+	}
 }

@@ -1,13 +1,26 @@
 package provider
 
-// The service account's model: the resource and both data sources show
-// the same fields, filled from the API the same way.
+// The service account's model and attributes: the resource and both data
+// sources show the same fields, filled from the API the same way.
 
 import (
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
+	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
+
+// serviceAccountReadOnly describes the attributes the API sets, alike in
+// the resource and the data sources.
+var serviceAccountReadOnly = map[string]string{
+	"id":                  "Service account ID (`svac_...`).",
+	"created_at":          "When the service account was created (RFC 3339).",
+	"created_by_actor_id": "ID of the user or service account that created it.",
+	"updated_at":          "When the service account was last changed (RFC 3339).",
+	"updated_by_actor_id": "ID of the user or service account that last changed it.",
+}
 
 type serviceAccountModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -29,4 +42,32 @@ func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
 	m.CreatedByActorID = types.StringValue(sa.CreatedByActorID)
 	m.UpdatedAt = timeString(sa.UpdatedAt)
 	m.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
+}
+
+// serviceAccountDataSourceAttributes are the read-only attributes; the
+// single lookup makes id and name optional lookup keys instead.
+func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
+	attrs := map[string]dsschema.Attribute{
+		"name":              computedDSString("Unique name of the service account."),
+		"description":       computedDSString("Description, or `null` when it has none."),
+		"organization_role": computedDSString("Organization role: `developer` or `admin`."),
+	}
+	for name, markdown := range serviceAccountReadOnly {
+		attrs[name] = computedDSString(markdown)
+	}
+	if lookupKeys {
+		attrs["id"] = dsschema.StringAttribute{
+			MarkdownDescription: "Look the service account up by ID (`svac_...`). Exactly one of `id` and `name` must be set.",
+			Optional:            true,
+			Computed:            true,
+			Validators:          []validator.String{idValidator(policy.PrefixServiceAccount, "service account")},
+		}
+		attrs["name"] = dsschema.StringAttribute{
+			MarkdownDescription: "Look the service account up by its unique name.",
+			Optional:            true,
+			Computed:            true,
+			Validators:          []validator.String{nameValidator()},
+		}
+	}
+	return attrs
 }

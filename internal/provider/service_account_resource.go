@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -41,11 +39,7 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 		MarkdownDescription: "An Anthropic service account: the non-human identity a federation rule maps workload tokens to. " +
 			"Destroying it **archives** it (the API never hard-deletes); a service account targeted by a live federation rule cannot be archived.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "Service account ID (`svac_...`).",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedString(serviceAccountReadOnly["id"], true),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Unique name within the organization: lowercase letters, digits and hyphens, 1–255 characters. The API cannot rename a service account, so changing it **replaces** it.",
 				Required:            true,
@@ -68,23 +62,18 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Default:    stringdefault.StaticString("developer"),
 				Validators: []validator.String{stringvalidator.OneOf(policy.OrganizationRoles()...)},
 			},
-			"created_at":          computedString("When the service account was created (RFC 3339).", true),
-			"created_by_actor_id": computedString("ID of the user or service account that created it.", true),
-			"updated_at":          computedString("When the service account was last changed (RFC 3339).", false),
-			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
+			"created_at":          computedString(serviceAccountReadOnly["created_at"], true),
+			"created_by_actor_id": computedString(serviceAccountReadOnly["created_by_actor_id"], true),
+			"updated_at":          computedString(serviceAccountReadOnly["updated_at"], false),
+			"updated_by_actor_id": computedString(serviceAccountReadOnly["updated_by_actor_id"], false),
 		},
 	}
 }
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan serviceAccountModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, ok := begin[serviceAccountModel](ctx, r.data, req.Plan.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	params := client.ServiceAccountCreateParams{
@@ -129,35 +118,19 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 }
 
 func (r *serviceAccountResource) waitVisible(ctx context.Context, written *client.ServiceAccount, diags *diag.Diagnostics) {
-	awaitWrite(ctx, diags, "service account", written.UpdatedAt, func(ctx context.Context) (*client.ServiceAccount, time.Time, error) {
-		sa, err := r.data.client.GetServiceAccount(ctx, written.ID)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		return sa, sa.UpdatedAt, nil
-	})
+	awaitUpdated(ctx, diags, "service account", written.ID, written.UpdatedAt, r.data.client.GetServiceAccount,
+		func(sa *client.ServiceAccount) time.Time { return sa.UpdatedAt })
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State, &req.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state serviceAccountModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[serviceAccountModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	sa, err := r.data.client.GetServiceAccount(ctx, state.ID.ValueString())
 	shareRead(r.data.reads, serviceAccountKey(state.ID.ValueString()), sa, err)
-	if client.IsNotFound(err) || (err == nil && sa.IsArchived()) {
-		tflog.Warn(ctx, "service account is gone or archived; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read service account "+state.ID.ValueString(), err)
+	if !readLive(ctx, resp, "service account", state.ID.ValueString(), sa, err) {
 		return
 	}
 	state.fromAPI(sa)
@@ -166,14 +139,8 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 
 func (r *serviceAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var plan, state serviceAccountModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, plan, state, ok := beginUpdate[serviceAccountModel](ctx, r.data, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// Send only what changed: the API treats an omitted field as unchanged
@@ -201,64 +168,21 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 }
 
 func (r *serviceAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	var state serviceAccountModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, state, ok := begin[serviceAccountModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
 	defer r.data.reads.forget(serviceAccountKey(id))
 	_, err := r.data.client.ArchiveServiceAccount(ctx, id)
-	switch {
-	case err == nil, client.IsNotFound(err):
-		return
-	case client.IsBadRequest(err):
-		rules := liveRulesTargeting(ctx, r.data.client, id)
-		detail := apiErrorDetail(err)
-		if len(rules) > 0 {
-			detail = fmt.Sprintf("Live federation rules still target this service account: %s.\n"+
-				"Destroy or retarget those rules first (in Terraform, reference the service account from the rule so the rule is destroyed first).\n\n%s",
-				strings.Join(rules, ", "), detail)
-		}
-		resp.Diagnostics.AddError("Unable to archive service account "+id, detail)
-	default:
-		addAPIError(&resp.Diagnostics, "Unable to archive service account "+id, err)
-	}
-}
-
-// liveRulesTargeting names the live rules that target a service account, to
-// say which rules block its archival. Best effort: a listing failure just
-// yields no names.
-func liveRulesTargeting(ctx context.Context, c *client.Client, serviceAccountID string) []string {
-	var names []string
-	for rule, err := range c.ListFederationRules(ctx, client.FederationRuleListParams{ListParams: client.ListParams{Limit: listPageSize}}) {
-		if err != nil {
-			tflog.Debug(ctx, "listing federation rules failed", map[string]any{"error": err.Error()})
-			break
-		}
-		if rule.Target.ServiceAccountID == serviceAccountID && !rule.IsArchived() {
-			names = append(names, fmt.Sprintf("%s (%s)", rule.ID, rule.Name))
-		}
-	}
-	sort.Strings(names)
-	return names
+	addArchiveError(ctx, &resp.Diagnostics, r.data.client, "service account", id, err,
+		client.FederationRuleListParams{}, func(rule *client.FederationRule) bool { return rule.Target.ServiceAccountID == id },
+		"Live federation rules still target this service account: %s.\n"+
+			"Destroy or retarget those rules first (in Terraform, reference the service account from the rule so the rule is destroyed first).\n\n%s")
 }
 
 func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
-	id, what, ok := importRef(ctx, req, &resp.Diagnostics, serviceAccountIdentityAttrs)
-	if !ok {
-		return
-	}
-	if err := policy.ValidateID(policy.PrefixServiceAccount, id); err != nil {
-		resp.Diagnostics.AddError("Invalid "+what, fmt.Sprintf("Import a service account by its ID (svac_...): %s", err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, serviceAccountIdentityAttrs, policy.PrefixServiceAccount, "service account")
 }
 
 // addServiceAccountWriteError puts a refused admin role on the attribute:

@@ -3,7 +3,7 @@ package provider
 // The model of anthropic_service_account_workspace, a service account's
 // membership in a workspace, and its mapping from the API object. The
 // attributes it shares with anthropic_federation_rule_workspace are in
-// workspace_join_model.go.
+// workspace_join_resource.go.
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -25,4 +25,8 @@ func (m *serviceAccountWorkspaceModel) fromAPI(mem *client.ServiceAccountWorkspa
 	m.WorkspaceID = types.StringValue(mem.WorkspaceID)
 	m.WorkspaceRole = types.StringValue(mem.WorkspaceRole)
 	m.CreatedByActorID = types.StringValue(mem.CreatedByActorID)
+}
+
+func (m *serviceAccountWorkspaceModel) joinIDs() (string, string) {
+	return m.ServiceAccountID.ValueString(), m.WorkspaceID.ValueString()
 }

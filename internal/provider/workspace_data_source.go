@@ -8,12 +8,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
-	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
 )
 
 var (
@@ -21,65 +20,13 @@ var (
 	_ datasource.DataSourceWithConfigure        = (*workspaceDataSource)(nil)
 	_ datasource.DataSourceWithConfigValidators = (*workspaceDataSource)(nil)
 	_ datasource.DataSourceWithValidateConfig   = (*workspaceDataSource)(nil)
+	_ datasource.DataSource                     = (*workspacesDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*workspacesDataSource)(nil)
 )
 
 func newWorkspaceDataSource() datasource.DataSource { return &workspaceDataSource{} }
 
 type workspaceDataSource struct{ configuredDataSource }
-
-// workspaceFields are what both workspace data sources show.
-type workspaceFields struct {
-	ID           types.String `tfsdk:"id"`
-	Name         types.String `tfsdk:"name"`
-	Default      types.Bool   `tfsdk:"default"`
-	DisplayColor types.String `tfsdk:"display_color"`
-	CreatedAt    types.String `tfsdk:"created_at"`
-	ArchivedAt   types.String `tfsdk:"archived_at"`
-}
-
-func (f *workspaceFields) fromAPI(w *client.Workspace, defaultWorkspaceID string) {
-	f.ID = types.StringValue(w.ID)
-	f.Name = types.StringValue(w.Name)
-	f.Default = types.BoolValue(w.ID == defaultWorkspaceID)
-	f.DisplayColor = optionalString(w.DisplayColor)
-	f.CreatedAt = timeString(w.CreatedAt)
-	f.ArchivedAt = timePtrString(w.ArchivedAt)
-}
-
-// workspaceAttributes are the read-only attributes; the single look-up
-// makes id, name and default its keys instead.
-func workspaceAttributes(lookupKeys bool) map[string]schema.Attribute {
-	attrs := map[string]schema.Attribute{
-		"id":   computedDSString("Workspace ID (`wrkspc_...`); the default workspace has one too."),
-		"name": computedDSString("Name of the workspace."),
-		"default": schema.BoolAttribute{
-			MarkdownDescription: "Whether this is the organization's default workspace.",
-			Computed:            true,
-		},
-		"display_color": computedDSString("Color of the workspace in the Console (hex), or `null`."),
-		"created_at":    computedDSString("When the workspace was created (RFC 3339)."),
-		"archived_at":   computedDSString("When the workspace was archived (RFC 3339); `null` for live ones."),
-	}
-	if lookupKeys {
-		attrs["id"] = schema.StringAttribute{
-			MarkdownDescription: "Look the workspace up by ID (`wrkspc_...`). Set exactly one of `id`, `name` and `default = true`.",
-			Optional:            true,
-			Computed:            true,
-			Validators:          []validator.String{idValidator(policy.PrefixWorkspace, "workspace")},
-		}
-		attrs["name"] = schema.StringAttribute{
-			MarkdownDescription: "Look the workspace up by name, among live workspaces (the default one included); it must match exactly one.",
-			Optional:            true,
-			Computed:            true,
-		}
-		attrs["default"] = schema.BoolAttribute{
-			MarkdownDescription: "Set to `true` to look up the organization's default workspace. Computed for the other look-ups.",
-			Optional:            true,
-			Computed:            true,
-		}
-	}
-	return attrs
-}
 
 func (d *workspaceDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_workspace"
@@ -112,21 +59,12 @@ func (d *workspaceDataSource) ValidateConfig(ctx context.Context, req datasource
 }
 
 func (d *workspaceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	ctx = maskSecrets(ctx)
-	if !requireClient(d.data, &resp.Diagnostics) {
-		return
-	}
-	var cfg workspaceFields
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	defaultID, err := d.data.defaultWorkspaceID(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to find the default workspace", err.Error())
+	ctx, cfg, defaultID, ok := beginWorkspaceRead[workspaceFields](ctx, d.data, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var w *client.Workspace
+	var err error
 	switch {
 	case !cfg.ID.IsNull():
 		id := cfg.ID.ValueString()
@@ -182,4 +120,81 @@ func (d *workspaceDataSource) findByName(ctx context.Context, name string, resp 
 	resp.Diagnostics.AddAttributeError(path.Root("name"), "Workspace name is ambiguous",
 		fmt.Sprintf("name: %d live workspaces are named %q (%s); look the one you mean up by id.", len(found), name, strings.Join(ids, ", ")))
 	return nil
+}
+
+// anthropic_workspaces lists the workspaces.
+
+func newWorkspacesDataSource() datasource.DataSource { return &workspacesDataSource{} }
+
+type workspacesDataSource struct{ configuredDataSource }
+
+type workspacesDataSourceModel struct {
+	IncludeDefault  types.Bool        `tfsdk:"include_default"`
+	IncludeArchived types.Bool        `tfsdk:"include_archived"`
+	Workspaces      []workspaceFields `tfsdk:"workspaces"`
+}
+
+func (d *workspacesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_workspaces"
+}
+
+func (d *workspacesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the organization's workspaces in creation order. As in the API, the default workspace is listed only with " +
+			"`include_default = true` (with its own `wrkspc_...` ID and `default = true`), and archived workspaces only with " +
+			"`include_archived = true`. Every page of the API's list is read.",
+		Attributes: map[string]schema.Attribute{
+			"include_default": schema.BoolAttribute{
+				MarkdownDescription: "Also list the default workspace. Defaults to `false`, as in the API.",
+				Optional:            true,
+			},
+			"include_archived": schema.BoolAttribute{
+				MarkdownDescription: "Also list archived workspaces. Defaults to `false`.",
+				Optional:            true,
+			},
+			"workspaces": schema.ListNestedAttribute{
+				MarkdownDescription: "The workspaces, in creation order.",
+				Computed:            true,
+				NestedObject:        schema.NestedAttributeObject{Attributes: workspaceAttributes(false)},
+			},
+		},
+	}
+}
+
+func (d *workspacesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx, cfg, defaultID, ok := beginWorkspaceRead[workspacesDataSourceModel](ctx, d.data, req, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	params := client.WorkspaceListParams{
+		Limit:           workspacePageSize,
+		IncludeDefault:  cfg.IncludeDefault.ValueBool(),
+		IncludeArchived: cfg.IncludeArchived.ValueBool(),
+	}
+	cfg.Workspaces = []workspaceFields{}
+	for w, err := range d.data.client.ListWorkspaces(ctx, params) {
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to list workspaces", err)
+			return
+		}
+		var f workspaceFields
+		f.fromAPI(&w, defaultID)
+		cfg.Workspaces = append(cfg.Workspaces, f)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// beginWorkspaceRead is begin for the workspace data sources, which also
+// need the default workspace's ID to tell it apart.
+func beginWorkspaceRead[M any](ctx context.Context, pd *providerData, req datasource.ReadRequest, diags *diag.Diagnostics) (context.Context, M, string, bool) {
+	ctx, cfg, ok := begin[M](ctx, pd, req.Config.Get, diags)
+	if !ok {
+		return ctx, cfg, "", false
+	}
+	defaultID, err := pd.defaultWorkspaceID(ctx)
+	if err != nil {
+		diags.AddError("Unable to find the default workspace", err.Error())
+		return ctx, cfg, "", false
+	}
+	return ctx, cfg, defaultID, true
 }
