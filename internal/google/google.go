@@ -97,28 +97,46 @@ type Config struct {
 	problem   error
 	timeout   time.Duration
 	debug     func(ctx context.Context, msg string, fields map[string]any)
-	creds     func() (*auth.Credentials, error)
-	// client is the authorised HTTP client built on creds, shared by the
-	// IAM and IAM Credentials clients.
-	client func() (*http.Client, error)
+
+	// The credentials and the authorised HTTP client built on them (shared
+	// by the IAM and IAM Credentials clients) are resolved once, by the
+	// first call that needs them, and logged in that call's context.
+	credsOnce  sync.Once
+	creds      *auth.Credentials
+	credsErr   error
+	clientOnce sync.Once
+	client     *http.Client
+	clientErr  error
 }
 
-// New wires the lazy credential lookup. ctx is the caller's, kept for
-// logging only: the credentials outlive the call that needs them first.
-func New(ctx context.Context, s Settings, o Options) *Config {
+// New wires the lazy credential lookup: nothing is resolved before the
+// first use.
+func New(s Settings, o Options) *Config {
 	g := &Config{settings: s, userAgent: o.UserAgent, problem: o.Problem, timeout: o.Timeout, debug: o.Debug}
 	if g.timeout <= 0 {
 		g.timeout = DefaultTimeout
 	}
-	g.creds = sync.OnceValues(func() (*auth.Credentials, error) { return g.resolveCredentials(ctx) })
-	g.client = sync.OnceValues(func() (*http.Client, error) {
-		creds, err := g.creds()
-		if err != nil {
-			return nil, err
-		}
-		return g.authorizedClient(creds)
-	})
 	return g
+}
+
+// credentials resolves the credentials on first use. ctx is the first
+// caller's, for its log lines only: the credentials outlive that call.
+func (g *Config) credentials(ctx context.Context) (*auth.Credentials, error) {
+	g.credsOnce.Do(func() { g.creds, g.credsErr = g.resolveCredentials(ctx) })
+	return g.creds, g.credsErr
+}
+
+// httpClient is the authorised HTTP client, built on first use.
+func (g *Config) httpClient(ctx context.Context) (*http.Client, error) {
+	g.clientOnce.Do(func() {
+		creds, err := g.credentials(ctx)
+		if err != nil {
+			g.clientErr = err
+			return
+		}
+		g.client, g.clientErr = g.authorizedClient(creds)
+	})
+	return g.client, g.clientErr
 }
 
 // Problem is Options.Problem: the configuration error every use fails with.
@@ -213,7 +231,7 @@ func (g *Config) ClientOptions(ctx context.Context) ([]option.ClientOption, erro
 	if g.problem != nil {
 		return nil, g.problem
 	}
-	hc, err := g.client()
+	hc, err := g.httpClient(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 var bg = context.Background()
 
 func newTestConfig(s Settings) *Config {
-	return New(bg, s, Options{UserAgent: "test"})
+	return New(s, Options{UserAgent: "test"})
 }
 
 // newGoogleServer serves just the Google emulator.

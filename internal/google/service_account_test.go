@@ -93,7 +93,7 @@ func TestServiceAccountLookup(t *testing.T) {
 		{"bad token", config("ya29.bogus"), workload.Email, LookupUnauthorized, "HTTP 401"},
 		{"unreachable", newTestConfig(Settings{AccessToken: "t", AccessTokenFrom: "test", IAMEndpoint: "http://127.0.0.1:1/"}), workload.Email, LookupNoAnswer, "127.0.0.1:1"},
 		{"bad credentials", newTestConfig(Settings{Credentials: "{", CredentialsFrom: "test"}), workload.Email, LookupNoCredentials, "not valid JSON"},
-		{"configuration problem", New(bg, Settings{}, Options{Problem: errors.New("unknown until apply")}), workload.Email, LookupInvalidConfig, "unknown until apply"},
+		{"configuration problem", New(Settings{}, Options{Problem: errors.New("unknown until apply")}), workload.Email, LookupInvalidConfig, "unknown until apply"},
 	} {
 		_, err := lookup(tc.g, tc.id)
 		var lerr *LookupError

@@ -107,7 +107,7 @@ func TestResolveAdminCredential(t *testing.T) {
 		identitySourceModel: identitySourceModel{IdentityTokenFile: types.StringValue("/block/token")},
 	})
 	sourceless := federationBlock(t, providerFederationModel{RuleID: types.StringValue(rule), ServiceAccountID: types.StringValue(sa)})
-	g := newGoogleConfig(bg, google.Settings{}, "test", 0, nil)
+	g := newGoogleConfig(google.Settings{}, "test", 0, nil)
 
 	for _, tc := range []struct {
 		name       string

@@ -90,7 +90,7 @@ func googleProviderAttribute() schema.Attribute {
 // environment values are kept for the first use.
 func googleConfigFromModel(ctx context.Context, obj types.Object, version string, timeout time.Duration) *google.Config {
 	s, problem := googleSettingsFromModel(ctx, obj)
-	return newGoogleConfig(ctx, s, version, timeout, problem)
+	return newGoogleConfig(s, version, timeout, problem)
 }
 
 func googleSettingsFromModel(ctx context.Context, obj types.Object) (google.Settings, error) {
@@ -111,10 +111,10 @@ func googleSettingsFromModel(ctx context.Context, obj types.Object) (google.Sett
 }
 
 // newGoogleConfig builds the Google side with the provider's User-Agent and
-// request timeout, logging through tflog. ctx is the Configure call's, kept
-// for logging only.
-func newGoogleConfig(ctx context.Context, s google.Settings, version string, timeout time.Duration, problem error) *google.Config {
-	return google.New(ctx, s, google.Options{
+// request timeout, logging through tflog in the context of the call that
+// uses it.
+func newGoogleConfig(s google.Settings, version string, timeout time.Duration, problem error) *google.Config {
+	return google.New(s, google.Options{
 		UserAgent: "terraform-provider-anthropic/" + version,
 		Timeout:   timeout,
 		Problem:   problem,

@@ -77,7 +77,7 @@ func TestGoogleServiceAccountErrorsNeverLeakCredentials(t *testing.T) {
 		for _, style := range []string{"text", "json", "upper"} {
 			t.Run(token[:6]+"/"+style, func(t *testing.T) {
 				srv := echoingGoogle(t, style)
-				pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+				pd := &providerData{google: newGoogleConfig(google.Settings{
 					AccessToken: token, AccessTokenFrom: "google.access_token", IAMEndpoint: srv.URL + "/",
 				}, "test", 0, nil)}
 				_, diags := readGoogleServiceAccount(t, pd, googleemu.WorkloadAccount)
@@ -98,7 +98,7 @@ func TestGoogleImpersonationErrorsNeverLeakCredentials(t *testing.T) {
 	for _, style := range []string{"text", "json", "upper"} {
 		t.Run(style, func(t *testing.T) {
 			srv := echoingGoogle(t, style)
-			pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+			pd := &providerData{google: newGoogleConfig(google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", Impersonate: googleemu.WorkloadAccount,
 				IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: srv.URL + "/",
 			}, "test", 0, nil)}
@@ -108,7 +108,7 @@ func TestGoogleImpersonationErrorsNeverLeakCredentials(t *testing.T) {
 			}
 			noLeak(t, "diagnostic", diagText(diags), leakSecrets(leakyGoogleToken)...)
 
-			src := google.ImpersonationSource(newGoogleConfig(bg, google.Settings{
+			src := google.ImpersonationSource(newGoogleConfig(google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMCredentialsEndpoint: srv.URL + "/",
 			}, "test", 0, nil), identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"})
 			_, err := src.Token(bg)
@@ -176,14 +176,14 @@ func TestGoogleClientsRefuseRedirects(t *testing.T) {
 	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			f := newRedirectingGoogle(t, status)
-			pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+			pd := &providerData{google: newGoogleConfig(google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMEndpoint: f.redirector.URL + "/",
 			}, "test", 0, nil)}
 			_, diags := readGoogleServiceAccount(t, pd, googleemu.WorkloadAccount)
 			f.check(t, "IAM", diagText(diags))
 
 			f = newRedirectingGoogle(t, status)
-			pd = &providerData{google: newGoogleConfig(bg, google.Settings{
+			pd = &providerData{google: newGoogleConfig(google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", Impersonate: googleemu.WorkloadAccount,
 				IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: f.redirector.URL + "/",
 			}, "test", 0, nil)}
@@ -191,7 +191,7 @@ func TestGoogleClientsRefuseRedirects(t *testing.T) {
 			f.check(t, "generateAccessToken", diagText(diags))
 
 			f = newRedirectingGoogle(t, status)
-			src := google.ImpersonationSource(newGoogleConfig(bg, google.Settings{
+			src := google.ImpersonationSource(newGoogleConfig(google.Settings{
 				AccessToken: leakyGoogleToken, AccessTokenFrom: "google.access_token", IAMCredentialsEndpoint: f.redirector.URL + "/",
 			}, "test", 0, nil), identity.ImpersonationOptions{ServiceAccount: googleemu.WorkloadAccount, Audience: "aud"})
 			_, err := src.Token(bg)
@@ -244,7 +244,7 @@ func TestGoogleCallsHonourRequestTimeout(t *testing.T) {
 	}
 	config := func(s google.Settings) *google.Config {
 		s.AccessToken, s.AccessTokenFrom = leakyGoogleToken, "google.access_token"
-		g := newGoogleConfig(bg, s, "test", timeout, nil)
+		g := newGoogleConfig(s, "test", timeout, nil)
 		return g
 	}
 
@@ -380,7 +380,7 @@ func TestGoogleADCTokenFetchHonoursRequestTimeout(t *testing.T) {
 	metadata := hangingGoogle(t, http.Header{"Metadata-Flavor": {"Google"}})
 	t.Setenv(identity.MetadataHostEnv, strings.TrimPrefix(metadata.URL, "http://"))
 	iam := newGoogleOnlyEnv(t)
-	g := newGoogleConfig(bg, google.Settings{IAMEndpoint: iam.server.URL + googleemu.IAMPathPrefix}, "test", 300*time.Millisecond, nil)
+	g := newGoogleConfig(google.Settings{IAMEndpoint: iam.server.URL + googleemu.IAMPathPrefix}, "test", 300*time.Millisecond, nil)
 	start := time.Now()
 	_, diags := readGoogleServiceAccount(t, &providerData{google: g}, googleemu.WorkloadAccount)
 	if d := time.Since(start); d > 5*time.Second {

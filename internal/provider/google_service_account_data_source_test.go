@@ -184,7 +184,7 @@ func readGoogleServiceAccount(t *testing.T, pd *providerData, accountID string) 
 
 func TestGoogleServiceAccountDataSource_disabledWarning(t *testing.T) {
 	env := newGoogleOnlyEnv(t)
-	pd := &providerData{google: newGoogleConfig(bg, google.Settings{
+	pd := &providerData{google: newGoogleConfig(google.Settings{
 		AccessToken: env.google.AccessToken(), AccessTokenFrom: "google.access_token",
 		IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix,
 	}, "test", 0, nil)}

@@ -83,7 +83,7 @@ func TestGoogleImpersonationUsesCustomEndpointAndCaches(t *testing.T) {
 	t.Parallel()
 	env := newGoogleOnlyEnv(t)
 	fake := newFakeAccessTokenImpersonation(t, env.google)
-	g := newGoogleConfig(bg, google.Settings{
+	g := newGoogleConfig(google.Settings{
 		AccessToken: env.google.AccessToken(), AccessTokenFrom: "google.access_token",
 		Impersonate: googleemu.WorkloadAccount,
 		Delegates:   []string{googleemu.CIRunnerAccount},
@@ -117,7 +117,7 @@ func TestGoogleImpersonationUsesCustomEndpointAndCaches(t *testing.T) {
 	}
 
 	// A refused impersonation names the role to grant.
-	denied := newGoogleConfig(bg, google.Settings{
+	denied := newGoogleConfig(google.Settings{
 		AccessToken: "ya29.someone-else", AccessTokenFrom: "google.access_token", Impersonate: googleemu.WorkloadAccount,
 		IAMEndpoint: env.server.URL + googleemu.IAMPathPrefix, IAMCredentialsEndpoint: fake.server.URL + "/",
 	}, "test", 0, nil)

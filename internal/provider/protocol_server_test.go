@@ -1,14 +1,19 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 	"weak"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 )
 
 type requestPayloadKey struct{}
@@ -88,5 +93,87 @@ func TestProtocolServer_frameworkKeepsRequestContexts(t *testing.T) {
 	if n := retainedAfterRPC(t, srv, 20); n != 20 {
 		t.Fatalf("the framework's server kept %d of 20 request contexts (it used to keep all until StopProvider); "+
 			"ProtocolServer's requestContext may no longer be needed", n)
+	}
+}
+
+func nullObjectWith(t *testing.T, typ tftypes.Object, set map[string]tftypes.Value) tftypes.Value {
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	for k, v := range set {
+		vals[k] = v
+	}
+	return tftypes.NewValue(typ, vals)
+}
+
+// impersonationLogs configures srv with a google block that impersonates,
+// then reads a Google service account (IAM answers 500), and returns the
+// log of the Configure call and of the read.
+func impersonationLogs(t *testing.T, srv tfprotov6.ProviderServer) (configure, read string) {
+	iam := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "{}", 500) }))
+	defer iam.Close()
+	ctx := context.Background()
+	schemas, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := schemas.Provider.ValueType().(tftypes.Object)
+	gt := pt.AttributeTypes["google"].(tftypes.Object)
+	g := nullObjectWith(t, gt, map[string]tftypes.Value{
+		"access_token":                    tftypes.NewValue(tftypes.String, "ya29.static"),
+		"impersonate_service_account":     tftypes.NewValue(tftypes.String, "target@proj-123456.iam.gserviceaccount.com"),
+		"iam_custom_endpoint":             tftypes.NewValue(tftypes.String, iam.URL+"/"),
+		"iam_credentials_custom_endpoint": tftypes.NewValue(tftypes.String, iam.URL+"/"),
+	})
+	pcfg, err := tfprotov6.NewDynamicValue(pt, nullObjectWith(t, pt, map[string]tftypes.Value{
+		"google":          g,
+		"auth_token":      tftypes.NewValue(tftypes.String, "sk-ant-oat01-logtesttoken"),
+		"organization_id": tftypes.NewValue(tftypes.String, "11111111-1111-4111-8111-111111111111"),
+		"base_url":        tftypes.NewValue(tftypes.String, "http://127.0.0.1:1"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var configureLog bytes.Buffer
+	cctx, cancel := context.WithCancel(tflogtest.RootLogger(ctx, &configureLog))
+	cresp, err := srv.ConfigureProvider(cctx, &tfprotov6.ConfigureProviderRequest{Config: &pcfg})
+	cancel() // gRPC cancels the stream context when the RPC returns
+	if err != nil || len(cresp.Diagnostics) > 0 {
+		for _, d := range cresp.Diagnostics {
+			t.Logf("configure diag: %s: %s", d.Summary, d.Detail)
+		}
+		t.Fatalf("configure: %v", err)
+	}
+	dt := schemas.DataSourceSchemas["anthropic_google_service_account"].ValueType().(tftypes.Object)
+	dcfg, err := tfprotov6.NewDynamicValue(dt, nullObjectWith(t, dt, map[string]tftypes.Value{
+		"account_id": tftypes.NewValue(tftypes.String, "sa@proj-123456.iam.gserviceaccount.com"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var readLog bytes.Buffer
+	rresp, err := srv.ReadDataSource(tflogtest.RootLogger(ctx, &readLog), &tfprotov6.ReadDataSourceRequest{TypeName: "anthropic_google_service_account", Config: &dcfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rresp.Diagnostics {
+		t.Logf("read diag (expected, IAM answers 500): %s", d.Summary)
+	}
+	return configureLog.String(), readLog.String()
+}
+
+// Google credentials are resolved by the first call that needs them, and
+// logged in that call's context: the Configure call's context is released
+// when it returns, so a line logged there later would be lost.
+func TestProtocolServer_googleCredentialLogsInTheCallThatResolvesThem(t *testing.T) {
+	srv, err := ProtocolServer("test")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	configure, read := impersonationLogs(t, srv)
+	const line = "impersonating a Google service account"
+	if !strings.Contains(read, line) {
+		t.Fatalf("the read that resolved the credentials did not log %q; configure log:\n%s\nread log:\n%s", line, configure, read)
 	}
 }

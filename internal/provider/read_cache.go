@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/protocol"
+
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
 
@@ -56,7 +58,12 @@ func get[T any](ctx context.Context, c *readCache, key string, fetch func(contex
 		c.mu.Lock()
 		gen := c.gen[key]
 		c.mu.Unlock()
-		v, err := fetch(context.WithoutCancel(ctx))
+		// The first caller's context, without its cancellation, and with
+		// its loggers kept while the fetch runs for the other waiters even
+		// if that caller has returned.
+		fetchCtx, done := protocol.Detach(ctx)
+		defer done()
+		v, err := fetch(fetchCtx)
 		if err != nil {
 			return nil, err
 		}
