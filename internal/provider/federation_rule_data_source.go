@@ -191,7 +191,7 @@ func (d *federationRulesDataSource) Read(ctx context.Context, req datasource.Rea
 			continue
 		}
 		var f federationRuleFields
-		f.fromAPI(&rule, d.data.knownOrgID())
+		f.fromAPI(ctx, &rule, d.data.knownOrgID())
 		cfg.Rules = append(cfg.Rules, f)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
