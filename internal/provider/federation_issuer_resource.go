@@ -34,11 +34,6 @@ func newFederationIssuerResource() resource.Resource { return &federationIssuerR
 
 type federationIssuerResource struct{ configuredResource }
 
-type federationIssuerModel struct {
-	federationIssuerFields
-	JWKSPollingDisabled types.Bool `tfsdk:"jwks_polling_disabled"`
-}
-
 func (r *federationIssuerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_issuer"
 }
@@ -159,24 +154,6 @@ func (r *federationIssuerResource) ModifyPlan(ctx context.Context, req resource.
 	}
 }
 
-// sameSettings reports a plan whose configurable attributes all equal the
-// state's (jwks semantically); unknown values never compare equal.
-func (m *federationIssuerModel) sameSettings(ctx context.Context, o *federationIssuerModel) bool {
-	if !m.Name.Equal(o.Name) || !m.IssuerURL.Equal(o.IssuerURL) || !m.CheckJTI.Equal(o.CheckJTI) ||
-		!m.MaxJWTLifetimeSeconds.Equal(o.MaxJWTLifetimeSeconds) || !m.JWKSPollingDisabled.Equal(o.JWKSPollingDisabled) {
-		return false
-	}
-	if m.JWKS.IsUnknown() || o.JWKS.IsUnknown() || m.JWKS.IsNull() != o.JWKS.IsNull() {
-		return false
-	}
-	if m.JWKS.IsNull() {
-		return true
-	}
-	var diags diag.Diagnostics
-	a, b := m.jwksModel(ctx, &diags), o.jwksModel(ctx, &diags)
-	return !diags.HasError() && !a.Keys.IsUnknown() && a.equivalent(b)
-}
-
 // resumeOnlyValidator allows jwks_polling_disabled = false only: the API
 // rejects true, since only Anthropic pauses polling. Caught at plan time so
 // the configuration never reaches the API.
@@ -200,20 +177,6 @@ func (resumeOnlyValidator) ValidateBool(_ context.Context, req validator.BoolReq
 			"to resume polling once the issuer's key endpoint works again, or remove the attribute to leave polling alone.")
 }
 
-// fromAPI maps the API object. jwks_polling_disabled is write-only in the
-// API; its truth is jwks_polling_disabled_at.
-//
-// An imported issuer keeps it null (see pollingLeftAlone): the API has no
-// readable setting to import, and a value in state would make
-// `terraform plan -generate-config-out` write it into the configuration
-// (true for a paused issuer, which no configuration may set).
-func (m *federationIssuerModel) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
-	m.federationIssuerFields.fromAPI(ctx, iss, diags)
-	if !m.JWKSPollingDisabled.IsNull() {
-		m.JWKSPollingDisabled = types.BoolValue(iss.JWKSPollingDisabledAt != nil)
-	}
-}
-
 // pollingLeftAlone plans an unconfigured jwks_polling_disabled as its state
 // value, null included (an imported issuer), instead of unknown; a new
 // issuer's is known after apply.
@@ -229,70 +192,6 @@ func (pollingLeftAlone) PlanModifyBool(_ context.Context, req planmodifier.BoolR
 	if req.ConfigValue.IsNull() && !req.State.Raw.IsNull() {
 		resp.PlanValue = req.StateValue
 	}
-}
-
-func (m *federationIssuerModel) jwksModel(ctx context.Context, diags *diag.Diagnostics) *issuerJWKSModel {
-	j, _ := objectAs[issuerJWKSModel](ctx, m.JWKS, diags)
-	return &j
-}
-
-func (m *federationIssuerModel) toCreate(ctx context.Context, diags *diag.Diagnostics) client.FederationIssuerCreateParams {
-	p := client.FederationIssuerCreateParams{
-		Name:                  m.Name.ValueString(),
-		IssuerURL:             m.IssuerURL.ValueString(),
-		CheckJTI:              m.CheckJTI.ValueBoolPointer(),
-		MaxJWTLifetimeSeconds: m.MaxJWTLifetimeSeconds.ValueInt64Pointer(),
-	}
-	if !m.JWKS.IsNull() && !m.JWKS.IsUnknown() {
-		j, err := expandJWKS(m.jwksModel(ctx, diags))
-		if err != nil {
-			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
-		}
-		p.JWKS = &j
-	}
-	return p
-}
-
-// toUpdate sends only what changed: the API leaves omitted fields alone.
-func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationIssuerModel, diags *diag.Diagnostics) (client.FederationIssuerUpdateParams, bool) {
-	var p client.FederationIssuerUpdateParams
-	changed := false
-	if !m.Name.Equal(state.Name) {
-		p.Name, changed = client.Set(m.Name.ValueString()), true
-	}
-	if !m.IssuerURL.Equal(state.IssuerURL) {
-		p.IssuerURL, changed = client.Set(m.IssuerURL.ValueString()), true
-	}
-	planJWKS := m.jwksModel(ctx, diags)
-	if state.JWKS.IsNull() || !planJWKS.equivalent(state.jwksModel(ctx, diags)) {
-		j, err := expandJWKS(planJWKS)
-		if err != nil {
-			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
-		}
-		p.JWKS, changed = client.Set(j), true
-	}
-	if !m.CheckJTI.Equal(state.CheckJTI) {
-		p.CheckJTI, changed = client.Set(m.CheckJTI.ValueBool()), true
-	}
-	if !m.MaxJWTLifetimeSeconds.Equal(state.MaxJWTLifetimeSeconds) {
-		p.MaxJWTLifetimeSeconds, changed = client.Set(m.MaxJWTLifetimeSeconds.ValueInt64()), true
-	}
-	// Sent only to resume a pause: an OAuth caller may not send it at all
-	// for an issuer backing a privileged rule, so an unneeded false would
-	// break unrelated updates.
-	// An imported issuer's state has no jwks_polling_disabled; its
-	// jwks_polling_disabled_at tells whether polling is paused.
-	paused := state.JWKSPollingDisabled.ValueBool() || (state.JWKSPollingDisabled.IsNull() && !state.JWKSPollingDisabledAt.IsNull())
-	if resumeWanted(m.JWKSPollingDisabled) && paused {
-		p.JWKSPollingDisabled, changed = client.Set(false), true
-	}
-	return p, changed
-}
-
-// resumeWanted reports a plan that wants polling running: the
-// configuration says false. Unknown means it left polling alone.
-func resumeWanted(v types.Bool) bool {
-	return !v.IsNull() && !v.IsUnknown() && !v.ValueBool()
 }
 
 func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
