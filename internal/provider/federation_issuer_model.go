@@ -688,3 +688,15 @@ func (m *federationIssuerModel) sameSettings(ctx context.Context, o *federationI
 	a, b := m.jwksModel(ctx, &diags), o.jwksModel(ctx, &diags)
 	return !diags.HasError() && !a.Keys.IsUnknown() && a.equivalent(b)
 }
+
+// federationIssuerDataSourceModel is anthropic_federation_issuer (the data
+// source).
+type federationIssuerDataSourceModel struct {
+	federationIssuerFields
+}
+
+// federationIssuerListItem is an item of anthropic_federation_issuers.
+type federationIssuerListItem struct {
+	federationIssuerFields
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}

@@ -42,10 +42,6 @@ func (l *federationRuleList) ListResourceConfigSchema(_ context.Context, _ list.
 	}
 }
 
-type federationRuleListConfig struct {
-	IssuerID types.String `tfsdk:"issuer_id"`
-}
-
 func (l *federationRuleList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	ctx = maskSecrets(ctx)
 	if !startList(l.data, stream) {

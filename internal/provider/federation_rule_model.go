@@ -397,3 +397,14 @@ func sameConfiguredRule(plan, state *federationRuleModel, planTarget, stateTarge
 		plan.WorkspaceIDs.Equal(state.WorkspaceIDs) && plan.AppliesToAllWorkspaces.Equal(state.AppliesToAllWorkspaces) &&
 		plan.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) && plan.AllowGoogleSubjectPrefix.Equal(state.AllowGoogleSubjectPrefix)
 }
+
+// federationRulesModel is anthropic_federation_rules.
+type federationRulesModel struct {
+	IssuerID types.String           `tfsdk:"issuer_id"`
+	Rules    []federationRuleFields `tfsdk:"rules"`
+}
+
+// federationRuleListConfig is the configuration of the rule's list resource.
+type federationRuleListConfig struct {
+	IssuerID types.String `tfsdk:"issuer_id"`
+}

@@ -97,3 +97,9 @@ func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]dsschema.Att
 	}
 	return attrs
 }
+
+// serviceAccountListItem is an item of anthropic_service_accounts.
+type serviceAccountListItem struct {
+	serviceAccountModel
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}
