@@ -37,19 +37,6 @@ type federationTokenEphemeralResource struct {
 	now  func() time.Time
 }
 
-type federationTokenModel struct {
-	FederationRuleID types.String `tfsdk:"federation_rule_id"`
-	OrganizationID   types.String `tfsdk:"organization_id"`
-	ServiceAccountID types.String `tfsdk:"service_account_id"`
-	WorkspaceID      types.String `tfsdk:"workspace_id"`
-	identitySourceModel
-	AccessToken types.String `tfsdk:"access_token"`
-	TokenType   types.String `tfsdk:"token_type"`
-	Scope       types.String `tfsdk:"scope"`
-	ExpiresIn   types.Int64  `tfsdk:"expires_in"`
-	ExpiresAt   types.String `tfsdk:"expires_at"`
-}
-
 // tokenPrivate is the private state between Open and Renew.
 type tokenPrivate struct {
 	RuleID          string    `json:"federation_rule_id"`
