@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -699,4 +700,42 @@ type federationIssuerDataSourceModel struct {
 type federationIssuerListItem struct {
 	federationIssuerFields
 	ArchivedAt types.String `tfsdk:"archived_at"`
+}
+
+// issuerDefinedAs reports whether found is the issuer p asks for in every
+// field the create sends (the JWKS source, check_jti, the lifetime cap).
+func issuerDefinedAs(found *client.FederationIssuer, p client.FederationIssuerCreateParams) bool {
+	if found.IssuerURL != p.IssuerURL {
+		return false
+	}
+	if p.CheckJTI != nil && found.CheckJTI != *p.CheckJTI {
+		return false
+	}
+	if p.MaxJWTLifetimeSeconds != nil && found.MaxJWTLifetimeSeconds != *p.MaxJWTLifetimeSeconds {
+		return false
+	}
+	if p.JWKS == nil {
+		return found.JWKS.Type == client.JWKSTypeDiscovery && found.JWKS.CACertPEM == nil
+	}
+	want, got := *p.JWKS, found.JWKS
+	if want.Type != got.Type || want.URL != got.URL || !sameStringPtr(want.CACertPEM, got.CACertPEM) ||
+		!sameStringPtr(want.DiscoveryBase, got.DiscoveryBase) || len(want.Keys) != len(got.Keys) {
+		return false
+	}
+	for i := range want.Keys {
+		if !sameJSON(want.Keys[i], got.Keys[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameJSON compares two JSON documents by value (key order and spacing
+// aside).
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

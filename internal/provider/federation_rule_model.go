@@ -10,7 +10,10 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -407,4 +410,43 @@ type federationRulesModel struct {
 // federationRuleListConfig is the configuration of the rule's list resource.
 type federationRuleListConfig struct {
 	IssuerID types.String `tfsdk:"issuer_id"`
+}
+
+// ruleDefinedAs reports whether found is the rule p asks for in every field
+// the create sends: a rule of the same name that differs in any of them
+// (another configuration's, or someone's in the Console) is not adopted,
+// because adopting it would put its looser or different match, scope or
+// lifetime under this configuration.
+func ruleDefinedAs(found *client.FederationRule, p client.FederationRuleCreateParams) bool {
+	if found.IssuerID != p.IssuerID || found.Target.ServiceAccountID != p.Target.ServiceAccountID ||
+		!sameStringPtr(found.Description, p.Description) || !sameMatch(found.Match, p.Match) ||
+		!sameScopes(found.OAuthScope, p.OAuthScope) {
+		return false
+	}
+	if p.TokenLifetimeSeconds != nil && found.TokenLifetimeSeconds != *p.TokenLifetimeSeconds {
+		return false
+	}
+	if found.AppliesToAllWorkspaces != (p.AppliesToAllWorkspaces != nil && *p.AppliesToAllWorkspaces) {
+		return false
+	}
+	if p.WorkspaceID != nil {
+		// The create enables one workspace; a fresh rule has exactly it.
+		if len(found.WorkspaceIDs) != 1 || (found.WorkspaceIDs[0] != *p.WorkspaceID && *p.WorkspaceID != "default") {
+			return false
+		}
+	}
+	return true
+}
+
+func sameMatch(a, b client.RuleMatch) bool {
+	return sameStringPtr(a.SubjectPrefix, b.SubjectPrefix) && sameStringPtr(a.Audience, b.Audience) &&
+		sameStringPtr(a.Condition, b.Condition) && maps.Equal(a.Claims, b.Claims)
+}
+
+// sameScopes compares space-separated scope sets, whatever their order.
+func sameScopes(a, b string) bool {
+	x, y := strings.Fields(a), strings.Fields(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
