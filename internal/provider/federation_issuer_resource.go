@@ -28,7 +28,11 @@ var (
 	_ resource.ResourceWithImportState    = (*federationIssuerResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*federationIssuerResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*federationIssuerResource)(nil)
+	_ resource.ResourceWithIdentity       = (*federationIssuerResource)(nil)
 )
+
+// federationIssuerIdentityAttrs are the identity attributes, in import ID order.
+var federationIssuerIdentityAttrs = []string{"id"}
 
 func newFederationIssuerResource() resource.Resource { return &federationIssuerResource{} }
 
@@ -101,6 +105,10 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed it.", false),
 		},
 	}
+}
+
+func (r *federationIssuerResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("Federation issuer", "fdis_")
 }
 
 func (r *federationIssuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

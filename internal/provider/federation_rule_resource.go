@@ -32,7 +32,11 @@ var (
 	_ resource.ResourceWithImportState    = (*federationRuleResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*federationRuleResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*federationRuleResource)(nil)
+	_ resource.ResourceWithIdentity       = (*federationRuleResource)(nil)
 )
+
+// federationRuleIdentityAttrs are the identity attributes, in import ID order.
+var federationRuleIdentityAttrs = []string{"id"}
 
 func newFederationRuleResource() resource.Resource { return &federationRuleResource{} }
 
@@ -149,6 +153,10 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"updated_by_actor_id": computedString("ID of the user or service account that last changed the rule.", false),
 		},
 	}
+}
+
+func (r *federationRuleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("Federation rule", "fdrl_")
 }
 
 // organizationID is the organization for sdk_environment: configured, or

@@ -24,7 +24,11 @@ var (
 	_ resource.Resource                = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithIdentity    = (*serviceAccountResource)(nil)
 )
+
+// serviceAccountIdentityAttrs are the identity attributes, in import ID order.
+var serviceAccountIdentityAttrs = []string{"id"}
 
 func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
 
@@ -68,6 +72,10 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"updated_by_actor_id": computedString(serviceAccountReadOnly["updated_by_actor_id"], false),
 		},
 	}
+}
+
+func (r *serviceAccountResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("Service account", "svac_")
 }
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
