@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"slices"
-	"sort"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -21,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -397,144 +393,6 @@ func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.Federa
 	f.CreatedByActorID = types.StringValue(iss.CreatedByActorID)
 	f.UpdatedAt = timeString(iss.UpdatedAt)
 	f.UpdatedByActorID = types.StringValue(iss.UpdatedByActorID)
-}
-
-// warnSharedIssuerURL warns, at issuer_url, when live issuers other than
-// selfID already have issuerURL: one issuer per issuer URL is enough (rules
-// tell workloads apart), and a second one makes lookups by issuer_url
-// ambiguous. It is advice, never an error, and a listing failure is
-// silent: the plan does not depend on it.
-func warnSharedIssuerURL(ctx context.Context, c *client.Client, issuerURL types.String, selfID string, diags *diag.Diagnostics) {
-	if c == nil || issuerURL.IsNull() || issuerURL.IsUnknown() {
-		return
-	}
-	want := issuerURL.ValueString()
-	var others []string
-	for iss, err := range c.ListFederationIssuers(ctx, client.ListParams{Limit: listPageSize}) {
-		if err != nil {
-			tflog.Debug(ctx, "listing federation issuers failed", map[string]any{"error": err.Error()})
-			return
-		}
-		if policy.SameIssuerURL(iss.IssuerURL, want) && iss.ID != selfID && !iss.IsArchived() {
-			others = append(others, fmt.Sprintf("%s (%s)", iss.ID, iss.Name))
-		}
-	}
-	if len(others) == 0 {
-		return
-	}
-	sort.Strings(others)
-	diags.AddAttributeWarning(path.Root("issuer_url"), "The organization already has a federation issuer for this issuer_url",
-		fmt.Sprintf("issuer_url: %q is already the issuer URL of %s. One issuer per issuer URL is enough: federation rules tell workloads apart. "+
-			"Reuse the existing issuer (data \"anthropic_federation_issuer\" with issuer_url = %q gives its id to your rules) or import it "+
-			"(terraform import with its fdis_ ID) instead of creating another; a second issuer also makes a lookup by issuer_url ambiguous.",
-			want, strings.Join(others, ", "), want))
-}
-
-// issuerURLCheck validates issuer_url for the JWKS mode. It is always an
-// https URL without query or fragment (it must equal iss); when Anthropic
-// fetches <issuer_url>/.well-known/openid-configuration itself (discovery
-// without discovery_base) it must also be reachable the way Anthropic
-// fetches. fetch is nil when the configuration leaves that unknown.
-func issuerURLCheck(raw string, fetch *bool) error {
-	if err := policy.ValidateIssuerURL(raw); err != nil {
-		return err
-	}
-	if fetch == nil || !*fetch {
-		return nil
-	}
-	if err := policy.ValidateFetchURL(raw); err != nil {
-		return fmt.Errorf("%w. With jwks.type = \"discovery\" and no jwks.discovery_base, Anthropic fetches "+
-			"<issuer_url>/.well-known/openid-configuration, so issuer_url must then be a public https URL on port 443 with a DNS name "+
-			"(set jwks.discovery_base, or use jwks.type = \"explicit_url\" or \"inline\", for an issuer not reachable that way)", err)
-	}
-	return nil
-}
-
-// validateIssuerJWKS checks, at plan time, which jwks members each type
-// needs or forbids and the issuer_url rule that follows from the type.
-// Unknown values are tolerated: they are checked again at apply time.
-func validateIssuerJWKS(ctx context.Context, issuerURL types.String, jwks types.Object, diags *diag.Diagnostics) {
-	var fetchesIssuerURL *bool
-	fetches := func(b bool) { fetchesIssuerURL = &b }
-	defer func() {
-		if issuerURL.IsNull() || issuerURL.IsUnknown() {
-			return
-		}
-		if err := issuerURLCheck(issuerURL.ValueString(), fetchesIssuerURL); err != nil {
-			diags.AddAttributeError(path.Root("issuer_url"), "Invalid issuer URL", "issuer_url: "+err.Error())
-		}
-	}()
-	if jwks.IsUnknown() {
-		return
-	}
-	if jwks.IsNull() {
-		fetches(true) // the default {type = "discovery"}
-		return
-	}
-	m, ok := objectAs[issuerJWKSModel](ctx, jwks, diags)
-	if !ok {
-		return
-	}
-	if m.Type.IsUnknown() || m.Type.IsNull() {
-		return
-	}
-	typ := m.Type.ValueString()
-	members := map[string]attr.Value{
-		"discovery_base": m.DiscoveryBase,
-		"url":            m.URL,
-		"ca_cert_pem":    m.CACertPEM,
-		"keys":           m.Keys,
-	}
-	var required, allowed []string
-	switch typ {
-	case client.JWKSTypeDiscovery:
-		allowed = []string{"discovery_base", "ca_cert_pem"}
-		if !m.DiscoveryBase.IsUnknown() {
-			fetches(m.DiscoveryBase.IsNull())
-		}
-	case client.JWKSTypeExplicitURL:
-		required = []string{"url"}
-		allowed = []string{"url", "ca_cert_pem"}
-		fetches(false)
-	case client.JWKSTypeInline:
-		required = []string{"keys"}
-		allowed = []string{"keys"}
-		fetches(false)
-	default:
-		return // the type's own validator reports it
-	}
-	for _, name := range []string{"discovery_base", "url", "ca_cert_pem", "keys"} {
-		v := members[name]
-		p := path.Root("jwks").AtName(name)
-		isAllowed := slices.Contains(allowed, name)
-		switch {
-		case slices.Contains(required, name) && v.IsNull():
-			diags.AddAttributeError(p, "Missing jwks."+name,
-				fmt.Sprintf("jwks.%s is required when jwks.type is %q: %s", name, typ, jwksMemberHint(name)))
-		case !isAllowed && !v.IsNull() && !v.IsUnknown():
-			diags.AddAttributeError(p, "jwks."+name+" not allowed with jwks.type "+typ,
-				fmt.Sprintf("jwks.%s is not allowed when jwks.type is %q (it takes only %s). Remove it, or change jwks.type.",
-					name, typ, strings.Join(prefixAll("jwks.", allowed), ", ")))
-		}
-	}
-}
-
-func jwksMemberHint(name string) string {
-	switch name {
-	case "url":
-		return "the https URL of the issuer's JWK Set document, which Anthropic fetches and polls."
-	case "keys":
-		return "the issuer's public keys as a JSON array of JWKs, for example jsonencode(jsondecode(file(\"jwks.json\")).keys)."
-	}
-	return ""
-}
-
-func prefixAll(prefix string, list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = prefix + s
-	}
-	return out
 }
 
 // issuerDataSourceAttributes are the read-only issuer attributes of the
