@@ -12,8 +12,52 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
+
+// liveObjectList is the list resource of a type whose query takes no
+// arguments: every live object, named by its id. Each type states the rest
+// in its <type>_list_resource.go.
+type liveObjectList[T any] struct {
+	configuredResource
+	// typeName follows the provider's name ("service_account"); plural
+	// names the objects ("service accounts"), possessive one object's
+	// ("service account's").
+	typeName, plural, possessive string
+	// list is the client's list method, such as
+	// (*client.Client).ListServiceAccounts; describe and model are
+	// listResults'.
+	list     func(c *client.Client, ctx context.Context, p client.ListParams) iter.Seq2[T, error]
+	describe func(*T) (id, displayName string, live bool)
+	model    func(ctx context.Context, obj *T, diags *diag.Diagnostics) any
+}
+
+var _ list.ListResourceWithConfigure = (*liveObjectList[client.ServiceAccount])(nil)
+
+func (l *liveObjectList[T]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + l.typeName
+}
+
+func (l *liveObjectList[T]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	resp.Schema = listschema.Schema{
+		MarkdownDescription: "Lists the organization's live (not archived) " + l.plural + " for `terraform query` (Terraform 1.14 and later). " +
+			"Each result carries the " + l.possessive + " identity (`id`) and its name.",
+	}
+}
+
+func (l *liveObjectList[T]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
+	ctx = maskSecrets(ctx)
+	if !startList(l.data, stream) {
+		return
+	}
+	all := l.list(l.data.client, ctx, client.ListParams{Limit: listPageSizeFor(req.Limit)})
+	stream.Results = listResults(ctx, req, "Unable to list "+l.plural, all, l.describe,
+		func(obj *T, diags *diag.Diagnostics) any { return l.model(ctx, obj, diags) })
+}
 
 // listPageSizeFor asks the API for no bigger a page than the query's limit.
 func listPageSizeFor(limit int64) int {
