@@ -245,3 +245,30 @@ func (r *federationTokenEphemeralResource) Renew(ctx context.Context, req epheme
 // Close has nothing to do: access tokens cannot be revoked, they expire.
 func (r *federationTokenEphemeralResource) Close(context.Context, ephemeral.CloseRequest, *ephemeral.CloseResponse) {
 }
+
+// readRuleView reads the rule and its issuer with the provider's admin
+// credential, for pre-flight checks and denial explanations. Not being able
+// to read them is normal (a workload's Terraform has no admin credential)
+// and silently yields less precise messages.
+func readRuleView(ctx context.Context, pd *providerData, ruleID string) *exchange.RuleView {
+	if pd == nil || pd.client == nil || pd.adminAuth == "" {
+		return nil
+	}
+	rule, err := pd.client.GetFederationRule(ctx, ruleID)
+	if err != nil {
+		return nil
+	}
+	view := &exchange.RuleView{Rule: rule}
+	if is, err := pd.client.GetFederationIssuer(ctx, rule.IssuerID); err == nil {
+		view.Issuer = is
+	}
+	if !rule.AppliesToAllWorkspaces && len(rule.WorkspaceIDs) > 0 {
+		view.DefaultWorkspace, _ = pd.defaultWorkspaceID(ctx)
+	}
+	if policy.HasOAuthScope(rule.OAuthScope, policy.ScopeOrgAdmin) {
+		if sa, err := pd.client.GetServiceAccount(ctx, rule.Target.ServiceAccountID); err == nil {
+			view.TargetRole = sa.OrganizationRole
+		}
+	}
+	return view
+}
