@@ -2,12 +2,7 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"maps"
-	"reflect"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -25,7 +20,8 @@ import (
 // among live service accounts, issuers and rules; a membership is unique by
 // service account and workspace). If it finds one that this apply created —
 // created no earlier than the failed request was sent (less createClockSkew)
-// and matching the request's defining fields — it records that object in
+// and matching the request's defining fields (ruleDefinedAs and
+// issuerDefinedAs, in the types' model files) — it records that object in
 // state with a warning instead of failing. If it finds none, the API did not
 // create it, and the create is sent again (at most createAttempts times in
 // all). A 409 after one of this apply's own ambiguous attempts goes through
@@ -100,88 +96,4 @@ func importHint(ctx context.Context, resourceType string, lookup func(context.Co
 	return fmt.Sprintf("\n\nIf it is the one this configuration describes (for example, created by an apply that was killed before it could save state), "+
 		"add this block to the configuration, with `to` set to this resource's address shown above, and apply again:\n\n"+
 		"import {\n  to = %s.this\n  id = %q\n}", resourceType, id)
-}
-
-// ruleDefinedAs reports whether found is the rule p asks for in every field
-// the create sends: a rule of the same name that differs in any of them
-// (another configuration's, or someone's in the Console) is not adopted,
-// because adopting it would put its looser or different match, scope or
-// lifetime under this configuration.
-func ruleDefinedAs(found *client.FederationRule, p client.FederationRuleCreateParams) bool {
-	if found.IssuerID != p.IssuerID || found.Target.ServiceAccountID != p.Target.ServiceAccountID ||
-		!sameStringPtr(found.Description, p.Description) || !sameMatch(found.Match, p.Match) ||
-		!sameScopes(found.OAuthScope, p.OAuthScope) {
-		return false
-	}
-	if p.TokenLifetimeSeconds != nil && found.TokenLifetimeSeconds != *p.TokenLifetimeSeconds {
-		return false
-	}
-	if found.AppliesToAllWorkspaces != (p.AppliesToAllWorkspaces != nil && *p.AppliesToAllWorkspaces) {
-		return false
-	}
-	if p.WorkspaceID != nil {
-		// The create enables one workspace; a fresh rule has exactly it.
-		if len(found.WorkspaceIDs) != 1 || (found.WorkspaceIDs[0] != *p.WorkspaceID && *p.WorkspaceID != "default") {
-			return false
-		}
-	}
-	return true
-}
-
-// issuerDefinedAs reports whether found is the issuer p asks for in every
-// field the create sends (the JWKS source, check_jti, the lifetime cap).
-func issuerDefinedAs(found *client.FederationIssuer, p client.FederationIssuerCreateParams) bool {
-	if found.IssuerURL != p.IssuerURL {
-		return false
-	}
-	if p.CheckJTI != nil && found.CheckJTI != *p.CheckJTI {
-		return false
-	}
-	if p.MaxJWTLifetimeSeconds != nil && found.MaxJWTLifetimeSeconds != *p.MaxJWTLifetimeSeconds {
-		return false
-	}
-	if p.JWKS == nil {
-		return found.JWKS.Type == client.JWKSTypeDiscovery && found.JWKS.CACertPEM == nil
-	}
-	want, got := *p.JWKS, found.JWKS
-	if want.Type != got.Type || want.URL != got.URL || !sameStringPtr(want.CACertPEM, got.CACertPEM) ||
-		!sameStringPtr(want.DiscoveryBase, got.DiscoveryBase) || len(want.Keys) != len(got.Keys) {
-		return false
-	}
-	for i := range want.Keys {
-		if !sameJSON(want.Keys[i], got.Keys[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func sameStringPtr(a, b *string) bool {
-	if a == nil || b == nil {
-		return (a == nil || *a == "") && (b == nil || *b == "")
-	}
-	return *a == *b
-}
-
-func sameMatch(a, b client.RuleMatch) bool {
-	return sameStringPtr(a.SubjectPrefix, b.SubjectPrefix) && sameStringPtr(a.Audience, b.Audience) &&
-		sameStringPtr(a.Condition, b.Condition) && maps.Equal(a.Claims, b.Claims)
-}
-
-// sameScopes compares space-separated scope sets, whatever their order.
-func sameScopes(a, b string) bool {
-	x, y := strings.Fields(a), strings.Fields(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(x, y)
-}
-
-// sameJSON compares two JSON documents by value (key order and spacing
-// aside).
-func sameJSON(a, b []byte) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	return reflect.DeepEqual(x, y)
 }

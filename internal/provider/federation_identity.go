@@ -25,7 +25,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/wiflabs/terraform-provider-anthropic/internal/exchange"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/google"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -358,31 +357,4 @@ func (m identitySourceModel) source(ctx context.Context, g *google.Config, at pa
 		return identity.Executable(identity.ExecutableOptions{Command: command, Timeout: timeout})
 	}
 	return nil
-}
-
-// readRuleView reads the rule and its issuer with the provider's admin
-// credential, for pre-flight checks and denial explanations. Not being able
-// to read them is normal (a workload's Terraform has no admin credential)
-// and silently yields less precise messages.
-func readRuleView(ctx context.Context, pd *providerData, ruleID string) *exchange.RuleView {
-	if pd == nil || pd.client == nil || pd.adminAuth == "" {
-		return nil
-	}
-	rule, err := pd.client.GetFederationRule(ctx, ruleID)
-	if err != nil {
-		return nil
-	}
-	view := &exchange.RuleView{Rule: rule}
-	if is, err := pd.client.GetFederationIssuer(ctx, rule.IssuerID); err == nil {
-		view.Issuer = is
-	}
-	if !rule.AppliesToAllWorkspaces && len(rule.WorkspaceIDs) > 0 {
-		view.DefaultWorkspace, _ = pd.defaultWorkspaceID(ctx)
-	}
-	if policy.HasOAuthScope(rule.OAuthScope, policy.ScopeOrgAdmin) {
-		if sa, err := pd.client.GetServiceAccount(ctx, rule.Target.ServiceAccountID); err == nil {
-			view.TargetRole = sa.OrganizationRole
-		}
-	}
-	return view
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
@@ -25,10 +24,6 @@ var (
 func newFederationIssuerDataSource() datasource.DataSource { return &federationIssuerDataSource{} }
 
 type federationIssuerDataSource struct{ configuredDataSource }
-
-type federationIssuerDataSourceModel struct {
-	federationIssuerFields
-}
 
 func (d *federationIssuerDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_issuer"
@@ -112,11 +107,6 @@ func (d *federationIssuerDataSource) byMatch(ctx context.Context, key, value str
 }
 
 // anthropic_federation_issuers lists the issuers.
-
-type federationIssuerListItem struct {
-	federationIssuerFields
-	ArchivedAt types.String `tfsdk:"archived_at"`
-}
 
 func newFederationIssuersDataSource() datasource.DataSource {
 	return &archivableListDataSource[client.FederationIssuer, federationIssuerListItem]{

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"sort"
-	"strings"
+	"reflect"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -20,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/policy"
@@ -28,7 +25,8 @@ import (
 
 // The federation issuer's model, shared by the anthropic_federation_issuer
 // resource and the issuer data sources: the jwks keys type, the nested object
-// shapes, the mapping from the API object and the data sources' attributes.
+// shapes, the mapping from the API object and the data sources' attributes;
+// and the resource's model with its create and update bodies.
 
 var (
 	_ basetypes.StringTypable                    = jwksKeysType{}
@@ -397,144 +395,6 @@ func (f *federationIssuerFields) fromAPI(ctx context.Context, iss *client.Federa
 	f.UpdatedByActorID = types.StringValue(iss.UpdatedByActorID)
 }
 
-// warnSharedIssuerURL warns, at issuer_url, when live issuers other than
-// selfID already have issuerURL: one issuer per issuer URL is enough (rules
-// tell workloads apart), and a second one makes lookups by issuer_url
-// ambiguous. It is advice, never an error, and a listing failure is
-// silent: the plan does not depend on it.
-func warnSharedIssuerURL(ctx context.Context, c *client.Client, issuerURL types.String, selfID string, diags *diag.Diagnostics) {
-	if c == nil || issuerURL.IsNull() || issuerURL.IsUnknown() {
-		return
-	}
-	want := issuerURL.ValueString()
-	var others []string
-	for iss, err := range c.ListFederationIssuers(ctx, client.ListParams{Limit: listPageSize}) {
-		if err != nil {
-			tflog.Debug(ctx, "listing federation issuers failed", map[string]any{"error": err.Error()})
-			return
-		}
-		if policy.SameIssuerURL(iss.IssuerURL, want) && iss.ID != selfID && !iss.IsArchived() {
-			others = append(others, fmt.Sprintf("%s (%s)", iss.ID, iss.Name))
-		}
-	}
-	if len(others) == 0 {
-		return
-	}
-	sort.Strings(others)
-	diags.AddAttributeWarning(path.Root("issuer_url"), "The organization already has a federation issuer for this issuer_url",
-		fmt.Sprintf("issuer_url: %q is already the issuer URL of %s. One issuer per issuer URL is enough: federation rules tell workloads apart. "+
-			"Reuse the existing issuer (data \"anthropic_federation_issuer\" with issuer_url = %q gives its id to your rules) or import it "+
-			"(terraform import with its fdis_ ID) instead of creating another; a second issuer also makes a lookup by issuer_url ambiguous.",
-			want, strings.Join(others, ", "), want))
-}
-
-// issuerURLCheck validates issuer_url for the JWKS mode. It is always an
-// https URL without query or fragment (it must equal iss); when Anthropic
-// fetches <issuer_url>/.well-known/openid-configuration itself (discovery
-// without discovery_base) it must also be reachable the way Anthropic
-// fetches. fetch is nil when the configuration leaves that unknown.
-func issuerURLCheck(raw string, fetch *bool) error {
-	if err := policy.ValidateIssuerURL(raw); err != nil {
-		return err
-	}
-	if fetch == nil || !*fetch {
-		return nil
-	}
-	if err := policy.ValidateFetchURL(raw); err != nil {
-		return fmt.Errorf("%w. With jwks.type = \"discovery\" and no jwks.discovery_base, Anthropic fetches "+
-			"<issuer_url>/.well-known/openid-configuration, so issuer_url must then be a public https URL on port 443 with a DNS name "+
-			"(set jwks.discovery_base, or use jwks.type = \"explicit_url\" or \"inline\", for an issuer not reachable that way)", err)
-	}
-	return nil
-}
-
-// validateIssuerJWKS checks, at plan time, which jwks members each type
-// needs or forbids and the issuer_url rule that follows from the type.
-// Unknown values are tolerated: they are checked again at apply time.
-func validateIssuerJWKS(ctx context.Context, issuerURL types.String, jwks types.Object, diags *diag.Diagnostics) {
-	var fetchesIssuerURL *bool
-	fetches := func(b bool) { fetchesIssuerURL = &b }
-	defer func() {
-		if issuerURL.IsNull() || issuerURL.IsUnknown() {
-			return
-		}
-		if err := issuerURLCheck(issuerURL.ValueString(), fetchesIssuerURL); err != nil {
-			diags.AddAttributeError(path.Root("issuer_url"), "Invalid issuer URL", "issuer_url: "+err.Error())
-		}
-	}()
-	if jwks.IsUnknown() {
-		return
-	}
-	if jwks.IsNull() {
-		fetches(true) // the default {type = "discovery"}
-		return
-	}
-	m, ok := objectAs[issuerJWKSModel](ctx, jwks, diags)
-	if !ok {
-		return
-	}
-	if m.Type.IsUnknown() || m.Type.IsNull() {
-		return
-	}
-	typ := m.Type.ValueString()
-	members := map[string]attr.Value{
-		"discovery_base": m.DiscoveryBase,
-		"url":            m.URL,
-		"ca_cert_pem":    m.CACertPEM,
-		"keys":           m.Keys,
-	}
-	var required, allowed []string
-	switch typ {
-	case client.JWKSTypeDiscovery:
-		allowed = []string{"discovery_base", "ca_cert_pem"}
-		if !m.DiscoveryBase.IsUnknown() {
-			fetches(m.DiscoveryBase.IsNull())
-		}
-	case client.JWKSTypeExplicitURL:
-		required = []string{"url"}
-		allowed = []string{"url", "ca_cert_pem"}
-		fetches(false)
-	case client.JWKSTypeInline:
-		required = []string{"keys"}
-		allowed = []string{"keys"}
-		fetches(false)
-	default:
-		return // the type's own validator reports it
-	}
-	for _, name := range []string{"discovery_base", "url", "ca_cert_pem", "keys"} {
-		v := members[name]
-		p := path.Root("jwks").AtName(name)
-		isAllowed := slices.Contains(allowed, name)
-		switch {
-		case slices.Contains(required, name) && v.IsNull():
-			diags.AddAttributeError(p, "Missing jwks."+name,
-				fmt.Sprintf("jwks.%s is required when jwks.type is %q: %s", name, typ, jwksMemberHint(name)))
-		case !isAllowed && !v.IsNull() && !v.IsUnknown():
-			diags.AddAttributeError(p, "jwks."+name+" not allowed with jwks.type "+typ,
-				fmt.Sprintf("jwks.%s is not allowed when jwks.type is %q (it takes only %s). Remove it, or change jwks.type.",
-					name, typ, strings.Join(prefixAll("jwks.", allowed), ", ")))
-		}
-	}
-}
-
-func jwksMemberHint(name string) string {
-	switch name {
-	case "url":
-		return "the https URL of the issuer's JWK Set document, which Anthropic fetches and polls."
-	case "keys":
-		return "the issuer's public keys as a JSON array of JWKs, for example jsonencode(jsondecode(file(\"jwks.json\")).keys)."
-	}
-	return ""
-}
-
-func prefixAll(prefix string, list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = prefix + s
-	}
-	return out
-}
-
 // issuerDataSourceAttributes are the read-only issuer attributes of the
 // data sources; the single lookup makes id, name and issuer_url optional
 // lookup keys instead.
@@ -585,4 +445,155 @@ func issuerDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
 		}
 	}
 	return attrs
+}
+
+type federationIssuerModel struct {
+	federationIssuerFields
+	JWKSPollingDisabled types.Bool `tfsdk:"jwks_polling_disabled"`
+}
+
+// fromAPI maps the API object. jwks_polling_disabled is write-only in the
+// API; its truth is jwks_polling_disabled_at.
+//
+// An imported issuer keeps it null (see pollingLeftAlone): the API has no
+// readable setting to import, and a value in state would make
+// `terraform plan -generate-config-out` write it into the configuration
+// (true for a paused issuer, which no configuration may set).
+func (m *federationIssuerModel) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
+	m.federationIssuerFields.fromAPI(ctx, iss, diags)
+	if !m.JWKSPollingDisabled.IsNull() {
+		m.JWKSPollingDisabled = types.BoolValue(iss.JWKSPollingDisabledAt != nil)
+	}
+}
+
+func (m *federationIssuerModel) jwksModel(ctx context.Context, diags *diag.Diagnostics) *issuerJWKSModel {
+	j, _ := objectAs[issuerJWKSModel](ctx, m.JWKS, diags)
+	return &j
+}
+
+func (m *federationIssuerModel) toCreate(ctx context.Context, diags *diag.Diagnostics) client.FederationIssuerCreateParams {
+	p := client.FederationIssuerCreateParams{
+		Name:                  m.Name.ValueString(),
+		IssuerURL:             m.IssuerURL.ValueString(),
+		CheckJTI:              m.CheckJTI.ValueBoolPointer(),
+		MaxJWTLifetimeSeconds: m.MaxJWTLifetimeSeconds.ValueInt64Pointer(),
+	}
+	if !m.JWKS.IsNull() && !m.JWKS.IsUnknown() {
+		j, err := expandJWKS(m.jwksModel(ctx, diags))
+		if err != nil {
+			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
+		}
+		p.JWKS = &j
+	}
+	return p
+}
+
+// toUpdate sends only what changed: the API leaves omitted fields alone.
+func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationIssuerModel, diags *diag.Diagnostics) (client.FederationIssuerUpdateParams, bool) {
+	var p client.FederationIssuerUpdateParams
+	changed := false
+	if !m.Name.Equal(state.Name) {
+		p.Name, changed = client.Set(m.Name.ValueString()), true
+	}
+	if !m.IssuerURL.Equal(state.IssuerURL) {
+		p.IssuerURL, changed = client.Set(m.IssuerURL.ValueString()), true
+	}
+	planJWKS := m.jwksModel(ctx, diags)
+	if state.JWKS.IsNull() || !planJWKS.equivalent(state.jwksModel(ctx, diags)) {
+		j, err := expandJWKS(planJWKS)
+		if err != nil {
+			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
+		}
+		p.JWKS, changed = client.Set(j), true
+	}
+	if !m.CheckJTI.Equal(state.CheckJTI) {
+		p.CheckJTI, changed = client.Set(m.CheckJTI.ValueBool()), true
+	}
+	if !m.MaxJWTLifetimeSeconds.Equal(state.MaxJWTLifetimeSeconds) {
+		p.MaxJWTLifetimeSeconds, changed = client.Set(m.MaxJWTLifetimeSeconds.ValueInt64()), true
+	}
+	// Sent only to resume a pause: an OAuth caller may not send it at all
+	// for an issuer backing a privileged rule, so an unneeded false would
+	// break unrelated updates.
+	// An imported issuer's state has no jwks_polling_disabled; its
+	// jwks_polling_disabled_at tells whether polling is paused.
+	paused := state.JWKSPollingDisabled.ValueBool() || (state.JWKSPollingDisabled.IsNull() && !state.JWKSPollingDisabledAt.IsNull())
+	if resumeWanted(m.JWKSPollingDisabled) && paused {
+		p.JWKSPollingDisabled, changed = client.Set(false), true
+	}
+	return p, changed
+}
+
+// resumeWanted reports a plan that wants polling running: the
+// configuration says false. Unknown means it left polling alone.
+func resumeWanted(v types.Bool) bool {
+	return !v.IsNull() && !v.IsUnknown() && !v.ValueBool()
+}
+
+// sameSettings reports a plan whose configurable attributes all equal the
+// state's (jwks semantically); unknown values never compare equal.
+func (m *federationIssuerModel) sameSettings(ctx context.Context, o *federationIssuerModel) bool {
+	if !m.Name.Equal(o.Name) || !m.IssuerURL.Equal(o.IssuerURL) || !m.CheckJTI.Equal(o.CheckJTI) ||
+		!m.MaxJWTLifetimeSeconds.Equal(o.MaxJWTLifetimeSeconds) || !m.JWKSPollingDisabled.Equal(o.JWKSPollingDisabled) {
+		return false
+	}
+	if m.JWKS.IsUnknown() || o.JWKS.IsUnknown() || m.JWKS.IsNull() != o.JWKS.IsNull() {
+		return false
+	}
+	if m.JWKS.IsNull() {
+		return true
+	}
+	var diags diag.Diagnostics
+	a, b := m.jwksModel(ctx, &diags), o.jwksModel(ctx, &diags)
+	return !diags.HasError() && !a.Keys.IsUnknown() && a.equivalent(b)
+}
+
+// federationIssuerDataSourceModel is anthropic_federation_issuer (the data
+// source).
+type federationIssuerDataSourceModel struct {
+	federationIssuerFields
+}
+
+// federationIssuerListItem is an item of anthropic_federation_issuers.
+type federationIssuerListItem struct {
+	federationIssuerFields
+	ArchivedAt types.String `tfsdk:"archived_at"`
+}
+
+// issuerDefinedAs reports whether found is the issuer p asks for in every
+// field the create sends (the JWKS source, check_jti, the lifetime cap).
+func issuerDefinedAs(found *client.FederationIssuer, p client.FederationIssuerCreateParams) bool {
+	if found.IssuerURL != p.IssuerURL {
+		return false
+	}
+	if p.CheckJTI != nil && found.CheckJTI != *p.CheckJTI {
+		return false
+	}
+	if p.MaxJWTLifetimeSeconds != nil && found.MaxJWTLifetimeSeconds != *p.MaxJWTLifetimeSeconds {
+		return false
+	}
+	if p.JWKS == nil {
+		return found.JWKS.Type == client.JWKSTypeDiscovery && found.JWKS.CACertPEM == nil
+	}
+	want, got := *p.JWKS, found.JWKS
+	if want.Type != got.Type || want.URL != got.URL || !sameStringPtr(want.CACertPEM, got.CACertPEM) ||
+		!sameStringPtr(want.DiscoveryBase, got.DiscoveryBase) || len(want.Keys) != len(got.Keys) {
+		return false
+	}
+	for i := range want.Keys {
+		if !sameJSON(want.Keys[i], got.Keys[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameJSON compares two JSON documents by value (key order and spacing
+// aside).
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

@@ -3,9 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -28,16 +32,15 @@ var (
 	_ resource.ResourceWithImportState    = (*federationIssuerResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*federationIssuerResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*federationIssuerResource)(nil)
+	_ resource.ResourceWithIdentity       = (*federationIssuerResource)(nil)
 )
+
+// federationIssuerIdentityAttrs are the identity attributes, in import ID order.
+var federationIssuerIdentityAttrs = []string{"id"}
 
 func newFederationIssuerResource() resource.Resource { return &federationIssuerResource{} }
 
 type federationIssuerResource struct{ configuredResource }
-
-type federationIssuerModel struct {
-	federationIssuerFields
-	JWKSPollingDisabled types.Bool `tfsdk:"jwks_polling_disabled"`
-}
 
 func (r *federationIssuerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_issuer"
@@ -108,6 +111,10 @@ func (r *federationIssuerResource) Schema(_ context.Context, _ resource.SchemaRe
 	}
 }
 
+func (r *federationIssuerResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("Federation issuer", "fdis_")
+}
+
 func (r *federationIssuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var issuerURL types.String
 	var jwks types.Object
@@ -159,24 +166,6 @@ func (r *federationIssuerResource) ModifyPlan(ctx context.Context, req resource.
 	}
 }
 
-// sameSettings reports a plan whose configurable attributes all equal the
-// state's (jwks semantically); unknown values never compare equal.
-func (m *federationIssuerModel) sameSettings(ctx context.Context, o *federationIssuerModel) bool {
-	if !m.Name.Equal(o.Name) || !m.IssuerURL.Equal(o.IssuerURL) || !m.CheckJTI.Equal(o.CheckJTI) ||
-		!m.MaxJWTLifetimeSeconds.Equal(o.MaxJWTLifetimeSeconds) || !m.JWKSPollingDisabled.Equal(o.JWKSPollingDisabled) {
-		return false
-	}
-	if m.JWKS.IsUnknown() || o.JWKS.IsUnknown() || m.JWKS.IsNull() != o.JWKS.IsNull() {
-		return false
-	}
-	if m.JWKS.IsNull() {
-		return true
-	}
-	var diags diag.Diagnostics
-	a, b := m.jwksModel(ctx, &diags), o.jwksModel(ctx, &diags)
-	return !diags.HasError() && !a.Keys.IsUnknown() && a.equivalent(b)
-}
-
 // resumeOnlyValidator allows jwks_polling_disabled = false only: the API
 // rejects true, since only Anthropic pauses polling. Caught at plan time so
 // the configuration never reaches the API.
@@ -200,20 +189,6 @@ func (resumeOnlyValidator) ValidateBool(_ context.Context, req validator.BoolReq
 			"to resume polling once the issuer's key endpoint works again, or remove the attribute to leave polling alone.")
 }
 
-// fromAPI maps the API object. jwks_polling_disabled is write-only in the
-// API; its truth is jwks_polling_disabled_at.
-//
-// An imported issuer keeps it null (see pollingLeftAlone): the API has no
-// readable setting to import, and a value in state would make
-// `terraform plan -generate-config-out` write it into the configuration
-// (true for a paused issuer, which no configuration may set).
-func (m *federationIssuerModel) fromAPI(ctx context.Context, iss *client.FederationIssuer, diags *diag.Diagnostics) {
-	m.federationIssuerFields.fromAPI(ctx, iss, diags)
-	if !m.JWKSPollingDisabled.IsNull() {
-		m.JWKSPollingDisabled = types.BoolValue(iss.JWKSPollingDisabledAt != nil)
-	}
-}
-
 // pollingLeftAlone plans an unconfigured jwks_polling_disabled as its state
 // value, null included (an imported issuer), instead of unknown; a new
 // issuer's is known after apply.
@@ -229,70 +204,6 @@ func (pollingLeftAlone) PlanModifyBool(_ context.Context, req planmodifier.BoolR
 	if req.ConfigValue.IsNull() && !req.State.Raw.IsNull() {
 		resp.PlanValue = req.StateValue
 	}
-}
-
-func (m *federationIssuerModel) jwksModel(ctx context.Context, diags *diag.Diagnostics) *issuerJWKSModel {
-	j, _ := objectAs[issuerJWKSModel](ctx, m.JWKS, diags)
-	return &j
-}
-
-func (m *federationIssuerModel) toCreate(ctx context.Context, diags *diag.Diagnostics) client.FederationIssuerCreateParams {
-	p := client.FederationIssuerCreateParams{
-		Name:                  m.Name.ValueString(),
-		IssuerURL:             m.IssuerURL.ValueString(),
-		CheckJTI:              m.CheckJTI.ValueBoolPointer(),
-		MaxJWTLifetimeSeconds: m.MaxJWTLifetimeSeconds.ValueInt64Pointer(),
-	}
-	if !m.JWKS.IsNull() && !m.JWKS.IsUnknown() {
-		j, err := expandJWKS(m.jwksModel(ctx, diags))
-		if err != nil {
-			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
-		}
-		p.JWKS = &j
-	}
-	return p
-}
-
-// toUpdate sends only what changed: the API leaves omitted fields alone.
-func (m *federationIssuerModel) toUpdate(ctx context.Context, state *federationIssuerModel, diags *diag.Diagnostics) (client.FederationIssuerUpdateParams, bool) {
-	var p client.FederationIssuerUpdateParams
-	changed := false
-	if !m.Name.Equal(state.Name) {
-		p.Name, changed = client.Set(m.Name.ValueString()), true
-	}
-	if !m.IssuerURL.Equal(state.IssuerURL) {
-		p.IssuerURL, changed = client.Set(m.IssuerURL.ValueString()), true
-	}
-	planJWKS := m.jwksModel(ctx, diags)
-	if state.JWKS.IsNull() || !planJWKS.equivalent(state.jwksModel(ctx, diags)) {
-		j, err := expandJWKS(planJWKS)
-		if err != nil {
-			diags.AddAttributeError(path.Root("jwks"), "Invalid jwks", err.Error())
-		}
-		p.JWKS, changed = client.Set(j), true
-	}
-	if !m.CheckJTI.Equal(state.CheckJTI) {
-		p.CheckJTI, changed = client.Set(m.CheckJTI.ValueBool()), true
-	}
-	if !m.MaxJWTLifetimeSeconds.Equal(state.MaxJWTLifetimeSeconds) {
-		p.MaxJWTLifetimeSeconds, changed = client.Set(m.MaxJWTLifetimeSeconds.ValueInt64()), true
-	}
-	// Sent only to resume a pause: an OAuth caller may not send it at all
-	// for an issuer backing a privileged rule, so an unneeded false would
-	// break unrelated updates.
-	// An imported issuer's state has no jwks_polling_disabled; its
-	// jwks_polling_disabled_at tells whether polling is paused.
-	paused := state.JWKSPollingDisabled.ValueBool() || (state.JWKSPollingDisabled.IsNull() && !state.JWKSPollingDisabledAt.IsNull())
-	if resumeWanted(m.JWKSPollingDisabled) && paused {
-		p.JWKSPollingDisabled, changed = client.Set(false), true
-	}
-	return p, changed
-}
-
-// resumeWanted reports a plan that wants polling running: the
-// configuration says false. Unknown means it left polling alone.
-func resumeWanted(v types.Bool) bool {
-	return !v.IsNull() && !v.IsUnknown() && !v.ValueBool()
 }
 
 func (r *federationIssuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -431,4 +342,142 @@ func (r *federationIssuerResource) Delete(ctx context.Context, req resource.Dele
 
 func (r *federationIssuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importByID(ctx, req, resp, federationIssuerIdentityAttrs, policy.PrefixIssuer, "federation issuer")
+}
+
+// warnSharedIssuerURL warns, at issuer_url, when live issuers other than
+// selfID already have issuerURL: one issuer per issuer URL is enough (rules
+// tell workloads apart), and a second one makes lookups by issuer_url
+// ambiguous. It is advice, never an error, and a listing failure is
+// silent: the plan does not depend on it.
+func warnSharedIssuerURL(ctx context.Context, c *client.Client, issuerURL types.String, selfID string, diags *diag.Diagnostics) {
+	if c == nil || issuerURL.IsNull() || issuerURL.IsUnknown() {
+		return
+	}
+	want := issuerURL.ValueString()
+	var others []string
+	for iss, err := range c.ListFederationIssuers(ctx, client.ListParams{Limit: listPageSize}) {
+		if err != nil {
+			tflog.Debug(ctx, "listing federation issuers failed", map[string]any{"error": err.Error()})
+			return
+		}
+		if policy.SameIssuerURL(iss.IssuerURL, want) && iss.ID != selfID && !iss.IsArchived() {
+			others = append(others, fmt.Sprintf("%s (%s)", iss.ID, iss.Name))
+		}
+	}
+	if len(others) == 0 {
+		return
+	}
+	sort.Strings(others)
+	diags.AddAttributeWarning(path.Root("issuer_url"), "The organization already has a federation issuer for this issuer_url",
+		fmt.Sprintf("issuer_url: %q is already the issuer URL of %s. One issuer per issuer URL is enough: federation rules tell workloads apart. "+
+			"Reuse the existing issuer (data \"anthropic_federation_issuer\" with issuer_url = %q gives its id to your rules) or import it "+
+			"(terraform import with its fdis_ ID) instead of creating another; a second issuer also makes a lookup by issuer_url ambiguous.",
+			want, strings.Join(others, ", "), want))
+}
+
+// validateIssuerJWKS checks, at plan time, which jwks members each type
+// needs or forbids and the issuer_url rule that follows from the type.
+// Unknown values are tolerated: they are checked again at apply time.
+func validateIssuerJWKS(ctx context.Context, issuerURL types.String, jwks types.Object, diags *diag.Diagnostics) {
+	var fetchesIssuerURL *bool
+	fetches := func(b bool) { fetchesIssuerURL = &b }
+	defer func() {
+		if issuerURL.IsNull() || issuerURL.IsUnknown() {
+			return
+		}
+		if err := issuerURLCheck(issuerURL.ValueString(), fetchesIssuerURL); err != nil {
+			diags.AddAttributeError(path.Root("issuer_url"), "Invalid issuer URL", "issuer_url: "+err.Error())
+		}
+	}()
+	if jwks.IsUnknown() {
+		return
+	}
+	if jwks.IsNull() {
+		fetches(true) // the default {type = "discovery"}
+		return
+	}
+	m, ok := objectAs[issuerJWKSModel](ctx, jwks, diags)
+	if !ok {
+		return
+	}
+	if m.Type.IsUnknown() || m.Type.IsNull() {
+		return
+	}
+	typ := m.Type.ValueString()
+	members := map[string]attr.Value{
+		"discovery_base": m.DiscoveryBase,
+		"url":            m.URL,
+		"ca_cert_pem":    m.CACertPEM,
+		"keys":           m.Keys,
+	}
+	var required, allowed []string
+	switch typ {
+	case client.JWKSTypeDiscovery:
+		allowed = []string{"discovery_base", "ca_cert_pem"}
+		if !m.DiscoveryBase.IsUnknown() {
+			fetches(m.DiscoveryBase.IsNull())
+		}
+	case client.JWKSTypeExplicitURL:
+		required = []string{"url"}
+		allowed = []string{"url", "ca_cert_pem"}
+		fetches(false)
+	case client.JWKSTypeInline:
+		required = []string{"keys"}
+		allowed = []string{"keys"}
+		fetches(false)
+	default:
+		return // the type's own validator reports it
+	}
+	for _, name := range []string{"discovery_base", "url", "ca_cert_pem", "keys"} {
+		v := members[name]
+		p := path.Root("jwks").AtName(name)
+		isAllowed := slices.Contains(allowed, name)
+		switch {
+		case slices.Contains(required, name) && v.IsNull():
+			diags.AddAttributeError(p, "Missing jwks."+name,
+				fmt.Sprintf("jwks.%s is required when jwks.type is %q: %s", name, typ, jwksMemberHint(name)))
+		case !isAllowed && !v.IsNull() && !v.IsUnknown():
+			diags.AddAttributeError(p, "jwks."+name+" not allowed with jwks.type "+typ,
+				fmt.Sprintf("jwks.%s is not allowed when jwks.type is %q (it takes only %s). Remove it, or change jwks.type.",
+					name, typ, strings.Join(prefixAll("jwks.", allowed), ", ")))
+		}
+	}
+}
+
+// issuerURLCheck validates issuer_url for the JWKS mode. It is always an
+// https URL without query or fragment (it must equal iss); when Anthropic
+// fetches <issuer_url>/.well-known/openid-configuration itself (discovery
+// without discovery_base) it must also be reachable the way Anthropic
+// fetches. fetch is nil when the configuration leaves that unknown.
+func issuerURLCheck(raw string, fetch *bool) error {
+	if err := policy.ValidateIssuerURL(raw); err != nil {
+		return err
+	}
+	if fetch == nil || !*fetch {
+		return nil
+	}
+	if err := policy.ValidateFetchURL(raw); err != nil {
+		return fmt.Errorf("%w. With jwks.type = \"discovery\" and no jwks.discovery_base, Anthropic fetches "+
+			"<issuer_url>/.well-known/openid-configuration, so issuer_url must then be a public https URL on port 443 with a DNS name "+
+			"(set jwks.discovery_base, or use jwks.type = \"explicit_url\" or \"inline\", for an issuer not reachable that way)", err)
+	}
+	return nil
+}
+
+func jwksMemberHint(name string) string {
+	switch name {
+	case "url":
+		return "the https URL of the issuer's JWK Set document, which Anthropic fetches and polls."
+	case "keys":
+		return "the issuer's public keys as a JSON array of JWKs, for example jsonencode(jsondecode(file(\"jwks.json\")).keys)."
+	}
+	return ""
+}
+
+func prefixAll(prefix string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = prefix + s
+	}
+	return out
 }

@@ -142,11 +142,6 @@ func newFederationRulesDataSource() datasource.DataSource { return &federationRu
 
 type federationRulesDataSource struct{ configuredDataSource }
 
-type federationRulesModel struct {
-	IssuerID types.String           `tfsdk:"issuer_id"`
-	Rules    []federationRuleFields `tfsdk:"rules"`
-}
-
 func (d *federationRulesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rules"
 }

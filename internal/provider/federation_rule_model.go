@@ -4,10 +4,16 @@ package provider
 // their models, expand/flatten between those and the wire types (which
 // internal/policy checks as they are), and the workload environment a rule
 // hands to the SDKs. The resource, its workspace enablement and the
-// rule data sources share it.
+// rule data sources share it. Then the rule's fields and the resource's
+// model: the mapping from the API object, the create and update bodies, and
+// the comparisons ModifyPlan makes.
 
 import (
 	"context"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -236,4 +242,211 @@ func sdkEnvironmentValue(id, saID types.String, organizationID string, ws types.
 		elems[k] = types.StringValue(v)
 	}
 	return types.MapValueMust(types.StringType, elems)
+}
+
+// federationRuleFields are the attributes a rule has on the API; the
+// resource and the data sources share them.
+type federationRuleFields struct {
+	ID                     types.String   `tfsdk:"id"`
+	Name                   types.String   `tfsdk:"name"`
+	Description            types.String   `tfsdk:"description"`
+	IssuerID               types.String   `tfsdk:"issuer_id"`
+	IssuerName             types.String   `tfsdk:"issuer_name"`
+	Match                  types.Object   `tfsdk:"match"`
+	Target                 types.Object   `tfsdk:"target"`
+	OAuthScope             types.String   `tfsdk:"oauth_scope"`
+	WorkspaceIDs           stringSetValue `tfsdk:"workspace_ids"`
+	AppliesToAllWorkspaces types.Bool     `tfsdk:"applies_to_all_workspaces"`
+	TokenLifetimeSeconds   types.Int64    `tfsdk:"token_lifetime_seconds"`
+	SDKEnvironment         types.Map      `tfsdk:"sdk_environment"`
+	CreatedAt              types.String   `tfsdk:"created_at"`
+	CreatedByActorID       types.String   `tfsdk:"created_by_actor_id"`
+	UpdatedAt              types.String   `tfsdk:"updated_at"`
+	UpdatedByActorID       types.String   `tfsdk:"updated_by_actor_id"`
+}
+
+type federationRuleModel struct {
+	federationRuleFields
+	AllowGoogleSubjectPrefix types.Bool `tfsdk:"allow_google_subject_prefix"`
+}
+
+// fromAPI maps the API's rule onto the model; every field the API returns
+// is refreshed, so edits made elsewhere show as drift.
+func (m *federationRuleFields) fromAPI(ctx context.Context, rule *client.FederationRule, organizationID string) {
+	m.ID = types.StringValue(rule.ID)
+	m.Name = types.StringValue(rule.Name)
+	m.Description = optionalStringPtr(rule.Description)
+	m.IssuerID = types.StringValue(rule.IssuerID)
+	m.IssuerName = types.StringValue(rule.IssuerName)
+	m.Match = ruleMatchObject(ctx, flattenRuleMatch(rule.Match))
+	m.Target = ruleTargetObject(ctx, flattenRuleTarget(rule.Target))
+	m.OAuthScope = types.StringValue(rule.OAuthScope)
+	m.AppliesToAllWorkspaces = types.BoolValue(rule.AppliesToAllWorkspaces)
+	m.WorkspaceIDs = workspaceSet(rule.WorkspaceIDs)
+	m.TokenLifetimeSeconds = types.Int64Value(rule.TokenLifetimeSeconds)
+	m.CreatedAt = timeString(rule.CreatedAt)
+	m.CreatedByActorID = types.StringValue(rule.CreatedByActorID)
+	m.UpdatedAt = timeString(rule.UpdatedAt)
+	m.UpdatedByActorID = types.StringValue(rule.UpdatedByActorID)
+	m.SDKEnvironment = sdkEnvironmentValue(m.ID, types.StringValue(rule.Target.ServiceAccountID), organizationID, m.WorkspaceIDs.SetValue, m.AppliesToAllWorkspaces)
+}
+
+// toCreate builds the create body. The rule is created enabled in the first
+// workspace (sorted, so plans are reproducible); the others are enabled
+// afterwards through the workspaces sub-resource.
+func (m *federationRuleModel) toCreate(n ruleNested) (client.FederationRuleCreateParams, []string) {
+	p := client.FederationRuleCreateParams{
+		Name:                 m.Name.ValueString(),
+		Description:          m.Description.ValueStringPointer(),
+		IssuerID:             m.IssuerID.ValueString(),
+		Match:                n.wire,
+		Target:               expandRuleTarget(n.target),
+		OAuthScope:           m.OAuthScope.ValueString(),
+		TokenLifetimeSeconds: m.TokenLifetimeSeconds.ValueInt64Pointer(),
+	}
+	ws, _ := setStrings(m.WorkspaceIDs.SetValue)
+	if m.AppliesToAllWorkspaces.ValueBool() {
+		// All the explicit enablements go through the sub-resource: the API
+		// takes workspace_id or applies_to_all_workspaces on create, not both.
+		all := true
+		p.AppliesToAllWorkspaces = &all
+		return p, ws
+	}
+	if len(ws) > 0 {
+		p.WorkspaceID = &ws[0]
+	}
+	return p, ws
+}
+
+// toUpdate builds a partial update with only what changed; match and target
+// are sent whole (the API replaces them whole). The workspace mode switches
+// here; individual enablements are synced afterwards.
+func (m *federationRuleModel) toUpdate(state *federationRuleModel, n ruleNested, stateTarget ruleTargetModel) client.FederationRuleUpdateParams {
+	var p client.FederationRuleUpdateParams
+	if !m.Name.Equal(state.Name) {
+		p.Name = client.Set(m.Name.ValueString())
+	}
+	if !m.Description.Equal(state.Description) {
+		if m.Description.IsNull() {
+			p.Description = client.Null[string]()
+		} else {
+			p.Description = client.Set(m.Description.ValueString())
+		}
+	}
+	if !m.Match.Equal(state.Match) {
+		p.Match = client.Set(n.wire)
+	}
+	if !n.target.ServiceAccountID.Equal(stateTarget.ServiceAccountID) {
+		p.Target = client.Set(expandRuleTarget(n.target))
+	}
+	if !m.OAuthScope.Equal(state.OAuthScope) {
+		p.OAuthScope = client.Set(m.OAuthScope.ValueString())
+	}
+	if !m.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) {
+		p.TokenLifetimeSeconds = client.Set(m.TokenLifetimeSeconds.ValueInt64())
+	}
+	// Switching the workspace mode: narrowing is sent after the explicit
+	// enablements are in place (see Update), so no workspace_id is needed.
+	if wantAll := m.AppliesToAllWorkspaces.ValueBool(); wantAll != state.AppliesToAllWorkspaces.ValueBool() {
+		p.AppliesToAllWorkspaces = client.Set(wantAll)
+	}
+	return p
+}
+
+func updateIsEmpty(p client.FederationRuleUpdateParams) bool {
+	return p.Name.IsZero() && p.Description.IsZero() && p.Match.IsZero() && p.Target.IsZero() && p.OAuthScope.IsZero() &&
+		p.WorkspaceID.IsZero() && p.AppliesToAllWorkspaces.IsZero() && p.TokenLifetimeSeconds.IsZero()
+}
+
+// targetID is the target service account of a model after a fallback put
+// the written (or prior) values into it.
+func targetID(ctx context.Context, m *federationRuleFields) string {
+	var d diag.Diagnostics
+	return m.decodeTarget(ctx, &d).ServiceAccountID.ValueString()
+}
+
+// sameAs reports whether every attribute of m equals o's.
+func (m *federationRuleModel) sameAs(o *federationRuleModel) bool {
+	a, b := reflect.ValueOf(m).Elem(), reflect.ValueOf(o).Elem()
+	return sameAttrValues(a, b)
+}
+
+// sameAttrValues compares two structs of attr.Values field by field; an
+// embedded struct is compared the same way.
+func sameAttrValues(a, b reflect.Value) bool {
+	for i := range a.NumField() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Kind() == reflect.Struct && a.Type().Field(i).Anonymous {
+			if !sameAttrValues(fa, fb) {
+				return false
+			}
+			continue
+		}
+		va, okA := fa.Interface().(attr.Value)
+		vb, okB := fb.Interface().(attr.Value)
+		if !okA || !okB || !va.Equal(vb) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameConfiguredRule reports whether every attribute the configuration
+// sets is planned as it is in state.
+func sameConfiguredRule(plan, state *federationRuleModel, planTarget, stateTarget ruleTargetModel) bool {
+	return plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) && plan.IssuerID.Equal(state.IssuerID) &&
+		plan.Match.Equal(state.Match) && !planTarget.ServiceAccountID.IsNull() && planTarget.ServiceAccountID.Equal(stateTarget.ServiceAccountID) &&
+		plan.OAuthScope.Equal(state.OAuthScope) &&
+		plan.WorkspaceIDs.Equal(state.WorkspaceIDs) && plan.AppliesToAllWorkspaces.Equal(state.AppliesToAllWorkspaces) &&
+		plan.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) && plan.AllowGoogleSubjectPrefix.Equal(state.AllowGoogleSubjectPrefix)
+}
+
+// federationRulesModel is anthropic_federation_rules.
+type federationRulesModel struct {
+	IssuerID types.String           `tfsdk:"issuer_id"`
+	Rules    []federationRuleFields `tfsdk:"rules"`
+}
+
+// federationRuleListConfig is the configuration of the rule's list resource.
+type federationRuleListConfig struct {
+	IssuerID types.String `tfsdk:"issuer_id"`
+}
+
+// ruleDefinedAs reports whether found is the rule p asks for in every field
+// the create sends: a rule of the same name that differs in any of them
+// (another configuration's, or someone's in the Console) is not adopted,
+// because adopting it would put its looser or different match, scope or
+// lifetime under this configuration.
+func ruleDefinedAs(found *client.FederationRule, p client.FederationRuleCreateParams) bool {
+	if found.IssuerID != p.IssuerID || found.Target.ServiceAccountID != p.Target.ServiceAccountID ||
+		!sameStringPtr(found.Description, p.Description) || !sameMatch(found.Match, p.Match) ||
+		!sameScopes(found.OAuthScope, p.OAuthScope) {
+		return false
+	}
+	if p.TokenLifetimeSeconds != nil && found.TokenLifetimeSeconds != *p.TokenLifetimeSeconds {
+		return false
+	}
+	if found.AppliesToAllWorkspaces != (p.AppliesToAllWorkspaces != nil && *p.AppliesToAllWorkspaces) {
+		return false
+	}
+	if p.WorkspaceID != nil {
+		// The create enables one workspace; a fresh rule has exactly it.
+		if len(found.WorkspaceIDs) != 1 || (found.WorkspaceIDs[0] != *p.WorkspaceID && *p.WorkspaceID != "default") {
+			return false
+		}
+	}
+	return true
+}
+
+func sameMatch(a, b client.RuleMatch) bool {
+	return sameStringPtr(a.SubjectPrefix, b.SubjectPrefix) && sameStringPtr(a.Audience, b.Audience) &&
+		sameStringPtr(a.Condition, b.Condition) && maps.Equal(a.Claims, b.Claims)
+}
+
+// sameScopes compares space-separated scope sets, whatever their order.
+func sameScopes(a, b string) bool {
+	x, y := strings.Fields(a), strings.Fields(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -34,37 +32,15 @@ var (
 	_ resource.ResourceWithImportState    = (*federationRuleResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*federationRuleResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*federationRuleResource)(nil)
+	_ resource.ResourceWithIdentity       = (*federationRuleResource)(nil)
 )
+
+// federationRuleIdentityAttrs are the identity attributes, in import ID order.
+var federationRuleIdentityAttrs = []string{"id"}
 
 func newFederationRuleResource() resource.Resource { return &federationRuleResource{} }
 
 type federationRuleResource struct{ configuredResource }
-
-// federationRuleFields are the attributes a rule has on the API; the
-// resource and the data sources share them.
-type federationRuleFields struct {
-	ID                     types.String   `tfsdk:"id"`
-	Name                   types.String   `tfsdk:"name"`
-	Description            types.String   `tfsdk:"description"`
-	IssuerID               types.String   `tfsdk:"issuer_id"`
-	IssuerName             types.String   `tfsdk:"issuer_name"`
-	Match                  types.Object   `tfsdk:"match"`
-	Target                 types.Object   `tfsdk:"target"`
-	OAuthScope             types.String   `tfsdk:"oauth_scope"`
-	WorkspaceIDs           stringSetValue `tfsdk:"workspace_ids"`
-	AppliesToAllWorkspaces types.Bool     `tfsdk:"applies_to_all_workspaces"`
-	TokenLifetimeSeconds   types.Int64    `tfsdk:"token_lifetime_seconds"`
-	SDKEnvironment         types.Map      `tfsdk:"sdk_environment"`
-	CreatedAt              types.String   `tfsdk:"created_at"`
-	CreatedByActorID       types.String   `tfsdk:"created_by_actor_id"`
-	UpdatedAt              types.String   `tfsdk:"updated_at"`
-	UpdatedByActorID       types.String   `tfsdk:"updated_by_actor_id"`
-}
-
-type federationRuleModel struct {
-	federationRuleFields
-	AllowGoogleSubjectPrefix types.Bool `tfsdk:"allow_google_subject_prefix"`
-}
 
 func (r *federationRuleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
@@ -179,6 +155,10 @@ func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequ
 	}
 }
 
+func (r *federationRuleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("Federation rule", "fdrl_")
+}
+
 // organizationID is the organization for sdk_environment: configured, or
 // looked up by resolveOrgID at the start of the operation.
 func (r *federationRuleResource) organizationID() string {
@@ -186,89 +166,6 @@ func (r *federationRuleResource) organizationID() string {
 		return ""
 	}
 	return r.data.knownOrgID()
-}
-
-// fromAPI maps the API's rule onto the model; every field the API returns
-// is refreshed, so edits made elsewhere show as drift.
-func (m *federationRuleFields) fromAPI(ctx context.Context, rule *client.FederationRule, organizationID string) {
-	m.ID = types.StringValue(rule.ID)
-	m.Name = types.StringValue(rule.Name)
-	m.Description = optionalStringPtr(rule.Description)
-	m.IssuerID = types.StringValue(rule.IssuerID)
-	m.IssuerName = types.StringValue(rule.IssuerName)
-	m.Match = ruleMatchObject(ctx, flattenRuleMatch(rule.Match))
-	m.Target = ruleTargetObject(ctx, flattenRuleTarget(rule.Target))
-	m.OAuthScope = types.StringValue(rule.OAuthScope)
-	m.AppliesToAllWorkspaces = types.BoolValue(rule.AppliesToAllWorkspaces)
-	m.WorkspaceIDs = workspaceSet(rule.WorkspaceIDs)
-	m.TokenLifetimeSeconds = types.Int64Value(rule.TokenLifetimeSeconds)
-	m.CreatedAt = timeString(rule.CreatedAt)
-	m.CreatedByActorID = types.StringValue(rule.CreatedByActorID)
-	m.UpdatedAt = timeString(rule.UpdatedAt)
-	m.UpdatedByActorID = types.StringValue(rule.UpdatedByActorID)
-	m.SDKEnvironment = sdkEnvironmentValue(m.ID, types.StringValue(rule.Target.ServiceAccountID), organizationID, m.WorkspaceIDs.SetValue, m.AppliesToAllWorkspaces)
-}
-
-// toCreate builds the create body. The rule is created enabled in the first
-// workspace (sorted, so plans are reproducible); the others are enabled
-// afterwards through the workspaces sub-resource.
-func (m *federationRuleModel) toCreate(n ruleNested) (client.FederationRuleCreateParams, []string) {
-	p := client.FederationRuleCreateParams{
-		Name:                 m.Name.ValueString(),
-		Description:          m.Description.ValueStringPointer(),
-		IssuerID:             m.IssuerID.ValueString(),
-		Match:                n.wire,
-		Target:               expandRuleTarget(n.target),
-		OAuthScope:           m.OAuthScope.ValueString(),
-		TokenLifetimeSeconds: m.TokenLifetimeSeconds.ValueInt64Pointer(),
-	}
-	ws, _ := setStrings(m.WorkspaceIDs.SetValue)
-	if m.AppliesToAllWorkspaces.ValueBool() {
-		// All the explicit enablements go through the sub-resource: the API
-		// takes workspace_id or applies_to_all_workspaces on create, not both.
-		all := true
-		p.AppliesToAllWorkspaces = &all
-		return p, ws
-	}
-	if len(ws) > 0 {
-		p.WorkspaceID = &ws[0]
-	}
-	return p, ws
-}
-
-// toUpdate builds a partial update with only what changed; match and target
-// are sent whole (the API replaces them whole). The workspace mode switches
-// here; individual enablements are synced afterwards.
-func (m *federationRuleModel) toUpdate(state *federationRuleModel, n ruleNested, stateTarget ruleTargetModel) client.FederationRuleUpdateParams {
-	var p client.FederationRuleUpdateParams
-	if !m.Name.Equal(state.Name) {
-		p.Name = client.Set(m.Name.ValueString())
-	}
-	if !m.Description.Equal(state.Description) {
-		if m.Description.IsNull() {
-			p.Description = client.Null[string]()
-		} else {
-			p.Description = client.Set(m.Description.ValueString())
-		}
-	}
-	if !m.Match.Equal(state.Match) {
-		p.Match = client.Set(n.wire)
-	}
-	if !n.target.ServiceAccountID.Equal(stateTarget.ServiceAccountID) {
-		p.Target = client.Set(expandRuleTarget(n.target))
-	}
-	if !m.OAuthScope.Equal(state.OAuthScope) {
-		p.OAuthScope = client.Set(m.OAuthScope.ValueString())
-	}
-	if !m.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) {
-		p.TokenLifetimeSeconds = client.Set(m.TokenLifetimeSeconds.ValueInt64())
-	}
-	// Switching the workspace mode: narrowing is sent after the explicit
-	// enablements are in place (see Update), so no workspace_id is needed.
-	if wantAll := m.AppliesToAllWorkspaces.ValueBool(); wantAll != state.AppliesToAllWorkspaces.ValueBool() {
-		p.AppliesToAllWorkspaces = client.Set(wantAll)
-	}
-	return p
 }
 
 func (r *federationRuleResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -363,32 +260,6 @@ func (r *federationRuleResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	plan.SDKEnvironment = sdkEnvironmentValue(plan.ID, target.ServiceAccountID, r.organizationID(), plan.WorkspaceIDs.SetValue, plan.AppliesToAllWorkspaces)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
-// sameAs reports whether every attribute of m equals o's.
-func (m *federationRuleModel) sameAs(o *federationRuleModel) bool {
-	a, b := reflect.ValueOf(m).Elem(), reflect.ValueOf(o).Elem()
-	return sameAttrValues(a, b)
-}
-
-// sameAttrValues compares two structs of attr.Values field by field; an
-// embedded struct is compared the same way.
-func sameAttrValues(a, b reflect.Value) bool {
-	for i := range a.NumField() {
-		fa, fb := a.Field(i), b.Field(i)
-		if fa.Kind() == reflect.Struct && a.Type().Field(i).Anonymous {
-			if !sameAttrValues(fa, fb) {
-				return false
-			}
-			continue
-		}
-		va, okA := fa.Interface().(attr.Value)
-		vb, okB := fb.Interface().(attr.Value)
-		if !okA || !okB || !va.Equal(vb) {
-			return false
-		}
-	}
-	return true
 }
 
 // applyGuards repeats the plan's checks right before a write: values that
@@ -659,18 +530,6 @@ func (r *federationRuleResource) Update(ctx context.Context, req resource.Update
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func updateIsEmpty(p client.FederationRuleUpdateParams) bool {
-	return p.Name.IsZero() && p.Description.IsZero() && p.Match.IsZero() && p.Target.IsZero() && p.OAuthScope.IsZero() &&
-		p.WorkspaceID.IsZero() && p.AppliesToAllWorkspaces.IsZero() && p.TokenLifetimeSeconds.IsZero()
-}
-
-// targetID is the target service account of a model after a fallback put
-// the written (or prior) values into it.
-func targetID(ctx context.Context, m *federationRuleFields) string {
-	var d diag.Diagnostics
-	return m.decodeTarget(ctx, &d).ServiceAccountID.ValueString()
-}
-
 func (r *federationRuleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	ctx, state, ok := begin[federationRuleModel](ctx, r.data, req.State.Get, &resp.Diagnostics)
 	if !ok {
@@ -691,16 +550,6 @@ func (r *federationRuleResource) Delete(ctx context.Context, req resource.Delete
 
 func (r *federationRuleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importByID(ctx, req, resp, federationRuleIdentityAttrs, policy.PrefixRule, "federation rule")
-}
-
-// sameConfiguredRule reports whether every attribute the configuration
-// sets is planned as it is in state.
-func sameConfiguredRule(plan, state *federationRuleModel, planTarget, stateTarget ruleTargetModel) bool {
-	return plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) && plan.IssuerID.Equal(state.IssuerID) &&
-		plan.Match.Equal(state.Match) && !planTarget.ServiceAccountID.IsNull() && planTarget.ServiceAccountID.Equal(stateTarget.ServiceAccountID) &&
-		plan.OAuthScope.Equal(state.OAuthScope) &&
-		plan.WorkspaceIDs.Equal(state.WorkspaceIDs) && plan.AppliesToAllWorkspaces.Equal(state.AppliesToAllWorkspaces) &&
-		plan.TokenLifetimeSeconds.Equal(state.TokenLifetimeSeconds) && plan.AllowGoogleSubjectPrefix.Equal(state.AllowGoogleSubjectPrefix)
 }
 
 // mapAttributePaths are the attributes, below the rule, whose children are

@@ -24,6 +24,9 @@ var (
 	_ resource.ResourceWithIdentity    = (*federationRuleWorkspaceResource)(nil)
 )
 
+// federationRuleWorkspaceIdentityAttrs are the identity attributes, in import ID order.
+var federationRuleWorkspaceIdentityAttrs = []string{"federation_rule_id", "workspace_id"}
+
 func newFederationRuleWorkspaceResource() resource.Resource {
 	return newWorkspaceJoinResource[federationRuleWorkspaceModel, client.FederationRuleWorkspace](workspaceJoinSpec[federationRuleWorkspaceModel, client.FederationRuleWorkspace]{
 		typeName:      "federation_rule_workspace",

@@ -37,19 +37,6 @@ type federationTokenEphemeralResource struct {
 	now  func() time.Time
 }
 
-type federationTokenModel struct {
-	FederationRuleID types.String `tfsdk:"federation_rule_id"`
-	OrganizationID   types.String `tfsdk:"organization_id"`
-	ServiceAccountID types.String `tfsdk:"service_account_id"`
-	WorkspaceID      types.String `tfsdk:"workspace_id"`
-	identitySourceModel
-	AccessToken types.String `tfsdk:"access_token"`
-	TokenType   types.String `tfsdk:"token_type"`
-	Scope       types.String `tfsdk:"scope"`
-	ExpiresIn   types.Int64  `tfsdk:"expires_in"`
-	ExpiresAt   types.String `tfsdk:"expires_at"`
-}
-
 // tokenPrivate is the private state between Open and Renew.
 type tokenPrivate struct {
 	RuleID          string    `json:"federation_rule_id"`
@@ -257,4 +244,31 @@ func (r *federationTokenEphemeralResource) Renew(ctx context.Context, req epheme
 
 // Close has nothing to do: access tokens cannot be revoked, they expire.
 func (r *federationTokenEphemeralResource) Close(context.Context, ephemeral.CloseRequest, *ephemeral.CloseResponse) {
+}
+
+// readRuleView reads the rule and its issuer with the provider's admin
+// credential, for pre-flight checks and denial explanations. Not being able
+// to read them is normal (a workload's Terraform has no admin credential)
+// and silently yields less precise messages.
+func readRuleView(ctx context.Context, pd *providerData, ruleID string) *exchange.RuleView {
+	if pd == nil || pd.client == nil || pd.adminAuth == "" {
+		return nil
+	}
+	rule, err := pd.client.GetFederationRule(ctx, ruleID)
+	if err != nil {
+		return nil
+	}
+	view := &exchange.RuleView{Rule: rule}
+	if is, err := pd.client.GetFederationIssuer(ctx, rule.IssuerID); err == nil {
+		view.Issuer = is
+	}
+	if !rule.AppliesToAllWorkspaces && len(rule.WorkspaceIDs) > 0 {
+		view.DefaultWorkspace, _ = pd.defaultWorkspaceID(ctx)
+	}
+	if policy.HasOAuthScope(rule.OAuthScope, policy.ScopeOrgAdmin) {
+		if sa, err := pd.client.GetServiceAccount(ctx, rule.Target.ServiceAccountID); err == nil {
+			view.TargetRole = sa.OrganizationRole
+		}
+	}
+	return view
 }

@@ -21,22 +21,10 @@ import (
 // and ImportState, and can be imported by it (an import block's identity
 // argument). Older Terraform never asks for it and keeps importing by the
 // id string; the framework drops identity for it.
-
-var (
-	_ resource.ResourceWithIdentity = (*serviceAccountResource)(nil)
-	_ resource.ResourceWithIdentity = (*federationIssuerResource)(nil)
-	_ resource.ResourceWithIdentity = (*federationRuleResource)(nil)
-)
-
-// Identity attributes per resource, in the order they join into the
-// composite import ID ("<first>:<second>").
-var (
-	serviceAccountIdentityAttrs          = []string{"id"}
-	federationIssuerIdentityAttrs        = []string{"id"}
-	federationRuleIdentityAttrs          = []string{"id"}
-	serviceAccountWorkspaceIdentityAttrs = []string{"service_account_id", "workspace_id"}
-	federationRuleWorkspaceIdentityAttrs = []string{"federation_rule_id", "workspace_id"}
-)
+//
+// Each resource file states its identity schema and its identity
+// attributes (<type>IdentityAttrs), in the order they join into the
+// composite import ID ("<first>:<second>"); this file holds what they share.
 
 // idIdentity is the identity of an object named by its own id.
 type idIdentity struct {
@@ -50,18 +38,6 @@ func idIdentitySchema(what, prefix string) identityschema.Schema {
 			Description:       fmt.Sprintf("%s ID (%s...).", what, prefix),
 		},
 	}}
-}
-
-func (r *serviceAccountResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("Service account", "svac_")
-}
-
-func (r *federationIssuerResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("Federation issuer", "fdis_")
-}
-
-func (r *federationRuleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("Federation rule", "fdrl_")
 }
 
 // identityFromState copies the identity attributes from the state a method

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wiflabs/terraform-provider-anthropic/internal/client"
 )
@@ -88,11 +87,6 @@ func (d *serviceAccountDataSource) byName(ctx context.Context, name string, diag
 }
 
 // anthropic_service_accounts lists the service accounts.
-
-type serviceAccountListItem struct {
-	serviceAccountModel
-	ArchivedAt types.String `tfsdk:"archived_at"`
-}
 
 func newServiceAccountsDataSource() datasource.DataSource {
 	return &archivableListDataSource[client.ServiceAccount, serviceAccountListItem]{

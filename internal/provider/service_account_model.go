@@ -1,7 +1,8 @@
 package provider
 
 // The service account's model and attributes: the resource and both data
-// sources show the same fields, filled from the API the same way.
+// sources show the same fields, filled from the API the same way; the
+// resource's create and update bodies.
 
 import (
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -44,6 +45,31 @@ func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
 	m.UpdatedByActorID = types.StringValue(sa.UpdatedByActorID)
 }
 
+func (m *serviceAccountModel) toCreate() client.ServiceAccountCreateParams {
+	return client.ServiceAccountCreateParams{
+		Name:             m.Name.ValueString(),
+		Description:      m.Description.ValueStringPointer(),
+		OrganizationRole: m.OrganizationRole.ValueString(),
+	}
+}
+
+// toUpdate sends only what changed: the API treats an omitted field as
+// unchanged and an explicit null as "clear".
+func (m *serviceAccountModel) toUpdate(state *serviceAccountModel) client.ServiceAccountUpdateParams {
+	var p client.ServiceAccountUpdateParams
+	if !m.Description.Equal(state.Description) {
+		if m.Description.IsNull() {
+			p.Description = client.Null[string]()
+		} else {
+			p.Description = client.Set(m.Description.ValueString())
+		}
+	}
+	if !m.OrganizationRole.Equal(state.OrganizationRole) {
+		p.OrganizationRole = client.Set(m.OrganizationRole.ValueString())
+	}
+	return p
+}
+
 // serviceAccountDataSourceAttributes are the read-only attributes; the
 // single lookup makes id and name optional lookup keys instead.
 func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]dsschema.Attribute {
@@ -70,4 +96,10 @@ func serviceAccountDataSourceAttributes(lookupKeys bool) map[string]dsschema.Att
 		}
 	}
 	return attrs
+}
+
+// serviceAccountListItem is an item of anthropic_service_accounts.
+type serviceAccountListItem struct {
+	serviceAccountModel
+	ArchivedAt types.String `tfsdk:"archived_at"`
 }

@@ -24,7 +24,11 @@ var (
 	_ resource.Resource                = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithIdentity    = (*serviceAccountResource)(nil)
 )
+
+// serviceAccountIdentityAttrs are the identity attributes, in import ID order.
+var serviceAccountIdentityAttrs = []string{"id"}
 
 func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
 
@@ -70,17 +74,17 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 	}
 }
 
+func (r *serviceAccountResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("Service account", "svac_")
+}
+
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer identityFromState(ctx, resp.Identity, &resp.Diagnostics, serviceAccountIdentityAttrs, &resp.State)
 	ctx, plan, ok := begin[serviceAccountModel](ctx, r.data, req.Plan.Get, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	params := client.ServiceAccountCreateParams{
-		Name:             plan.Name.ValueString(),
-		Description:      plan.Description.ValueStringPointer(),
-		OrganizationRole: plan.OrganizationRole.ValueString(),
-	}
+	params := plan.toCreate()
 	c := r.data.client
 	sa, err := createRecovering(ctx, &resp.Diagnostics, "service account", params.Name,
 		func(ctx context.Context) (*client.ServiceAccount, error) { return c.CreateServiceAccount(ctx, params) },
@@ -143,19 +147,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	if !ok {
 		return
 	}
-	// Send only what changed: the API treats an omitted field as unchanged
-	// and an explicit null as "clear".
-	var params client.ServiceAccountUpdateParams
-	if !plan.Description.Equal(state.Description) {
-		if plan.Description.IsNull() {
-			params.Description = client.Null[string]()
-		} else {
-			params.Description = client.Set(plan.Description.ValueString())
-		}
-	}
-	if !plan.OrganizationRole.Equal(state.OrganizationRole) {
-		params.OrganizationRole = client.Set(plan.OrganizationRole.ValueString())
-	}
+	params := plan.toUpdate(&state)
 	defer r.data.reads.forget(serviceAccountKey(state.ID.ValueString()))
 	sa, err := r.data.client.UpdateServiceAccount(ctx, state.ID.ValueString(), params)
 	if err != nil {

@@ -29,6 +29,9 @@ var (
 	_ resource.ResourceWithIdentity    = (*serviceAccountWorkspaceResource)(nil)
 )
 
+// serviceAccountWorkspaceIdentityAttrs are the identity attributes, in import ID order.
+var serviceAccountWorkspaceIdentityAttrs = []string{"service_account_id", "workspace_id"}
+
 func newServiceAccountWorkspaceResource() resource.Resource {
 	return newWorkspaceJoinResource[serviceAccountWorkspaceModel, client.ServiceAccountWorkspaceMember](workspaceJoinSpec[serviceAccountWorkspaceModel, client.ServiceAccountWorkspaceMember]{
 		typeName:      "service_account_workspace",

@@ -78,3 +78,12 @@ func known(v basetypes.StringValue) bool { return !v.IsNull() && !v.IsUnknown() 
 func computedDSString(description string) dsschema.StringAttribute {
 	return dsschema.StringAttribute{MarkdownDescription: description, Computed: true}
 }
+
+// sameStringPtr compares two optional API strings; absent and empty are
+// the same.
+func sameStringPtr(a, b *string) bool {
+	if a == nil || b == nil {
+		return (a == nil || *a == "") && (b == nil || *b == "")
+	}
+	return *a == *b
+}

@@ -128,12 +128,6 @@ func newWorkspacesDataSource() datasource.DataSource { return &workspacesDataSou
 
 type workspacesDataSource struct{ configuredDataSource }
 
-type workspacesDataSourceModel struct {
-	IncludeDefault  types.Bool        `tfsdk:"include_default"`
-	IncludeArchived types.Bool        `tfsdk:"include_archived"`
-	Workspaces      []workspaceFields `tfsdk:"workspaces"`
-}
-
 func (d *workspacesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_workspaces"
 }

@@ -66,3 +66,10 @@ func workspaceAttributes(lookupKeys bool) map[string]schema.Attribute {
 	}
 	return attrs
 }
+
+// workspacesDataSourceModel is anthropic_workspaces.
+type workspacesDataSourceModel struct {
+	IncludeDefault  types.Bool        `tfsdk:"include_default"`
+	IncludeArchived types.Bool        `tfsdk:"include_archived"`
+	Workspaces      []workspaceFields `tfsdk:"workspaces"`
+}
