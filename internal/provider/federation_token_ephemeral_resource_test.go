@@ -23,7 +23,6 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -45,7 +44,7 @@ import (
 // copies its (ephemeral) configuration into state: the only way to look at
 // an ephemeral resource's result from a test.
 var testAccEchoFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"anthropic": providerserver.NewProtocol6WithError(New("test")()),
+	"anthropic": testAccProtoV6ProviderFactories["anthropic"],
 	"echo":      echoprovider.NewProviderServer(),
 }
 
