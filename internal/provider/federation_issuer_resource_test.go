@@ -498,16 +498,6 @@ func TestAccFederationIssuer_conflictingName(t *testing.T) {
 	})
 }
 
-func (e *testEnv) checkIssuerAPI(id *string, check func(*client.FederationIssuer) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		iss, err := e.client.GetFederationIssuer(bg, *id)
-		if err != nil {
-			return err
-		}
-		return check(iss)
-	}
-}
-
 // createRuleOnIssuer makes a live rule reference the issuer, behind
 // Terraform's back.
 func (e *testEnv) createRuleOnIssuer(t *testing.T, issuerID, name string) string {
@@ -543,18 +533,13 @@ type beforeAfterCheck struct {
 }
 
 func (c beforeAfterCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	for _, rc := range req.Plan.ResourceChanges {
-		if rc.Address != c.addr {
-			continue
-		}
-		before, _ := rc.Change.Before.(map[string]any)
-		after, _ := rc.Change.After.(map[string]any)
-		if !reflect.DeepEqual(before[c.attr], c.before) || !reflect.DeepEqual(after[c.attr], c.after) {
-			resp.Error = fmt.Errorf("%s: plan changes %s from %v to %v, want %v to %v", c.addr, c.attr, before[c.attr], after[c.attr], c.before, c.after)
-		}
-		return
+	before, after, _, err := plannedChange(req, c.addr)
+	switch {
+	case err != nil:
+		resp.Error = err
+	case !reflect.DeepEqual(before[c.attr], c.before) || !reflect.DeepEqual(after[c.attr], c.after):
+		resp.Error = fmt.Errorf("%s: plan changes %s from %v to %v, want %v to %v", c.addr, c.attr, before[c.attr], after[c.attr], c.before, c.after)
 	}
-	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
 }
 
 // Planning a second issuer for a URL the organization already has looks

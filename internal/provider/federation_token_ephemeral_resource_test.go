@@ -44,7 +44,7 @@ import (
 // copies its (ephemeral) configuration into state: the only way to look at
 // an ephemeral resource's result from a test.
 var testAccEchoFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"anthropic": ProtocolServer("test"),
+	"anthropic": testAccProtoV6ProviderFactories["anthropic"],
 	"echo":      echoprovider.NewProviderServer(),
 }
 

@@ -347,16 +347,6 @@ func (e *testEnv) googleRuleParams(f ruleFixture, name string) client.Federation
 	}
 }
 
-func (e *testEnv) checkRuleAPI(id *string, check func(*client.FederationRule) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		rule, err := e.client.GetFederationRule(bg, *id)
-		if err != nil {
-			return err
-		}
-		return check(rule)
-	}
-}
-
 // checkRuleWorkspaces compares the rule's enablements on the API, as the
 // sub-resource lists them, with want.
 func (e *testEnv) checkRuleWorkspaces(id *string, all bool, want ...string) resource.TestCheckFunc {
@@ -703,16 +693,6 @@ provider "anthropic" {
 `, e.server.URL, e.emu.OrganizationID(), admin.rule.ID, admin.sa.ID, e.workloadTokenFile(t))
 }
 
-func (e *testEnv) checkServiceAccountAPI(id *string, check func(*client.ServiceAccount) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		sa, err := e.client.GetServiceAccount(bg, *id)
-		if err != nil {
-			return err
-		}
-		return check(sa)
-	}
-}
-
 // expectChangedAttributes asserts which top-level attributes a plan changes
 // to known values: drift repair and updates should touch exactly the ones
 // that differ. Attributes planned unknown (computed, known after apply,
@@ -727,36 +707,44 @@ type changedAttributesCheck struct {
 }
 
 func (c changedAttributesCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	for _, rc := range req.Plan.ResourceChanges {
-		if rc.Address != c.addr {
-			continue
-		}
-		before, _ := rc.Change.Before.(map[string]any)
-		after, _ := rc.Change.After.(map[string]any)
-		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
-		keys := map[string]bool{}
-		for k := range before {
-			keys[k] = true
-		}
-		for k := range after {
-			keys[k] = true
-		}
-		var got []string
-		for _, k := range slices.Sorted(maps.Keys(keys)) {
-			if u, ok := unknown[k].(bool); ok && u {
-				continue
-			}
-			if !reflect.DeepEqual(before[k], after[k]) {
-				got = append(got, k)
-			}
-		}
-		want := slices.Sorted(slices.Values(c.want))
-		if !slices.Equal(got, want) {
-			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, got, want)
-		}
+	before, after, unknown, err := plannedChange(req, c.addr)
+	if err != nil {
+		resp.Error = err
 		return
 	}
-	resp.Error = fmt.Errorf("%s: not in the plan", c.addr)
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	var got []string
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if u, ok := unknown[k].(bool); ok && u {
+			continue
+		}
+		if !reflect.DeepEqual(before[k], after[k]) {
+			got = append(got, k)
+		}
+	}
+	if want := slices.Sorted(slices.Values(c.want)); !slices.Equal(got, want) {
+		resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, got, want)
+	}
+}
+
+// plannedChange is the top-level attributes of addr in the plan, before and
+// after, and which of them are unknown after.
+func plannedChange(req plancheck.CheckPlanRequest, addr string) (before, after, unknown map[string]any, err error) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address == addr {
+			before, _ = rc.Change.Before.(map[string]any)
+			after, _ = rc.Change.After.(map[string]any)
+			unknown, _ = rc.Change.AfterUnknown.(map[string]any)
+			return before, after, unknown, nil
+		}
+	}
+	return nil, nil, nil, fmt.Errorf("%s: not in the plan", addr)
 }
 
 // checkArchived proves destroy archives (the API never deletes): every
@@ -802,4 +790,28 @@ func emptyPlanStep(cfg string) resource.TestStep {
 		Config:           cfg,
 		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 	}
+}
+
+// checkAPI reads the object *id from the API with get (behind Terraform's
+// back) and hands it to check.
+func checkAPI[T any](get func(context.Context, string) (T, error), id *string, check func(T) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		obj, err := get(bg, *id)
+		if err != nil {
+			return err
+		}
+		return check(obj)
+	}
+}
+
+func (e *testEnv) checkIssuerAPI(id *string, check func(*client.FederationIssuer) error) resource.TestCheckFunc {
+	return checkAPI(e.client.GetFederationIssuer, id, check)
+}
+
+func (e *testEnv) checkRuleAPI(id *string, check func(*client.FederationRule) error) resource.TestCheckFunc {
+	return checkAPI(e.client.GetFederationRule, id, check)
+}
+
+func (e *testEnv) checkServiceAccountAPI(id *string, check func(*client.ServiceAccount) error) resource.TestCheckFunc {
+	return checkAPI(e.client.GetServiceAccount, id, check)
 }
