@@ -65,7 +65,7 @@ func BenchmarkListIterate(b *testing.B) {
 	for p := range pages {
 		data := make([]any, perPage)
 		for i := range data {
-			data[i] = sampleServiceAccount(fmt.Sprintf("svac_%d_%d", p, i))
+			data[i] = sampleServiceAccount(fmt.Sprintf("svac_01p%di%d", p, i))
 		}
 		var next any
 		if p < pages-1 {
