@@ -98,7 +98,7 @@ type Machine struct {
 	LoadBefore, LoadAfter               string
 }
 
-// Targets are the values issue 11 asks for; a key passes when it is at or
+// Targets are the values the project holds the provider to; a key passes when it is at or
 // below its target (or equal, for the exact ones).
 var Targets = []struct {
 	Key    string

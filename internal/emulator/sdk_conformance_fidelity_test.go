@@ -2,7 +2,7 @@ package emulator_test
 
 // SDK conformance for the documented behaviour of workspaces, the
 // organization, workspace-side memberships, interactive callers, multi-scope
-// rules and the rule/issuer details (issue 10), each driven through the
+// rules and the rule/issuer details, each driven through the
 // official SDK's own methods.
 
 import (
