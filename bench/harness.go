@@ -126,7 +126,7 @@ type harness struct {
 
 func (h *harness) logf(format string, args ...any) {
 	if h.cfg.Log != nil {
-		fmt.Fprintf(h.cfg.Log, format+"\n", args...)
+		_, _ = fmt.Fprintf(h.cfg.Log, format+"\n", args...)
 	}
 }
 
@@ -136,7 +136,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	h := &harness{cfg: cfg}
 	err := h.setup()
 	if cfg.WorkDir == "" && h.work != "" {
-		defer os.RemoveAll(h.work)
+		defer func() { _ = os.RemoveAll(h.work) }()
 	}
 	if err != nil {
 		return nil, err
@@ -480,7 +480,7 @@ func procStats(pid int) (hwm, ticks int64) {
 				}
 			}
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
 		// Fields after the parenthesised command name; utime and stime are
@@ -742,8 +742,12 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 	// default per-attempt timeout, 60 s): an http.Client without a Timeout
 	// can hang forever, so that is the plain code anyone would ship. The
 	// unbounded variant is measured alongside as a detail.
-	raw := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: client.DefaultRequestTimeout}
-	unbounded := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	std, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return fmt.Errorf("http.DefaultTransport is a %T, not an *http.Transport", http.DefaultTransport)
+	}
+	raw := &http.Client{Transport: std.Clone(), Timeout: client.DefaultRequestTimeout}
+	unbounded := &http.Client{Transport: std.Clone()}
 	url := s.url + "/v1/organizations/service_accounts/" + sa.ID
 	plainGet := func(raw *http.Client) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -761,7 +765,7 @@ func (h *harness) clientOverhead(ctx context.Context, res *Results) error {
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		var out client.ServiceAccount
 		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 			return err

@@ -24,18 +24,18 @@ func Meets(key string, value float64) (bool, bool) {
 
 // Table writes the keys with their targets.
 func (r *Results) Table(w io.Writer) {
-	fmt.Fprintf(w, "%-30s %10s %10s  %s\n", "key", "value", "target", "")
+	_, _ = fmt.Fprintf(w, "%-30s %10s %10s  %s\n", "key", "value", "target", "")
 	for _, t := range Targets {
 		v, ok := r.Keys[t.Key]
 		if !ok {
-			fmt.Fprintf(w, "%-30s %10s %10s  %s\n", t.Key, "-", target(t.Target, t.Exact), "not measured")
+			_, _ = fmt.Fprintf(w, "%-30s %10s %10s  %s\n", t.Key, "-", target(t.Target, t.Exact), "not measured")
 			continue
 		}
 		mark := "ok"
 		if good, _ := Meets(t.Key, v); !good {
 			mark = "MISSED"
 		}
-		fmt.Fprintf(w, "%-30s %10.3f %10s  %s\n", t.Key, v, target(t.Target, t.Exact), mark)
+		_, _ = fmt.Fprintf(w, "%-30s %10.3f %10s  %s\n", t.Key, v, target(t.Target, t.Exact), mark)
 	}
 }
 

@@ -46,7 +46,7 @@ func main() {
 		if dir != "" {
 			timeline, _ = os.Create(filepath.Join(dir, fmt.Sprintf("heap-timeline-%d.txt", os.Getpid())))
 			if timeline != nil {
-				fmt.Fprintln(timeline, "ms heap_inuse_kib heap_live_kib num_gc goroutines")
+				_, _ = fmt.Fprintln(timeline, "ms heap_inuse_kib heap_live_kib num_gc goroutines")
 			}
 		}
 		start := time.Now()
@@ -56,7 +56,7 @@ func main() {
 			peakGoroutines.Store(max(peakGoroutines.Load(), uint64(runtime.NumGoroutine())))
 			metrics.Read(live)
 			if timeline != nil {
-				fmt.Fprintf(timeline, "%d %d %d %d %d\n", time.Since(start).Milliseconds(), ms.HeapInuse>>10,
+				_, _ = fmt.Fprintf(timeline, "%d %d %d %d %d\n", time.Since(start).Milliseconds(), ms.HeapInuse>>10,
 					live[0].Value.Uint64()>>10, ms.NumGC, runtime.NumGoroutine())
 			}
 			// The heap profile is as of the last GC, like the live heap
@@ -65,7 +65,7 @@ func main() {
 				peakLive = v
 				if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("peakheap-%d.pprof", os.Getpid()))); err == nil {
 					_ = pprof.Lookup("heap").WriteTo(f, 0)
-					f.Close()
+					_ = f.Close()
 				}
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -77,12 +77,12 @@ func main() {
 	}
 	if cpu != nil {
 		pprof.StopCPUProfile()
-		cpu.Close()
+		_ = cpu.Close()
 		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", os.Getpid()))); err == nil {
 			runtime.GC()
 			runtime.GC()
 			_ = pprof.Lookup("heap").WriteTo(f, 0)
-			f.Close()
+			_ = f.Close()
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -91,7 +91,7 @@ func main() {
 				peakGoroutines.Load(), peakHeapInuse.Load(), ms.Sys, ms.HeapSys, ms.HeapInuse, ms.HeapReleased, ms.StackSys, ms.TotalAlloc, ms.NumGC), 0o644)
 		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("goroutine-%d.txt", os.Getpid()))); err == nil {
 			_ = pprof.Lookup("goroutine").WriteTo(f, 1)
-			f.Close()
+			_ = f.Close()
 		}
 	}
 	if err != nil {

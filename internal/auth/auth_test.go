@@ -84,7 +84,7 @@ func TestTokenSourceCachesRefreshesAndSpends(t *testing.T) {
 	}
 
 	// Failures are held for FailureHold.
-	s, e, c = newSource(true)
+	s, e, _ = newSource(true)
 	e.fail = errors.New("down")
 	for range 2 {
 		if _, err := s.Token(ctx); err == nil || err.Error() != "down" {

@@ -32,7 +32,11 @@ func BenchmarkGetServiceAccountRaw(b *testing.B) {
 		w.Header().Set("content-type", "application/json")
 		_, _ = w.Write(body)
 	})
-	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	std, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		b.Fatalf("http.DefaultTransport is a %T", http.DefaultTransport)
+	}
+	hc := &http.Client{Transport: std.Clone()}
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -271,7 +271,12 @@ func TestAmbiguousWriteFailures(t *testing.T) {
 	// The connection drops after the request was sent.
 	dropped := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		conn, _, err := w.(http.Hijacker).Hijack()
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			t.Error("the test server's ResponseWriter cannot be hijacked")
+			return
+		}
+		conn, _, err := hj.Hijack()
 		if err == nil {
 			_ = conn.Close()
 		}

@@ -220,12 +220,12 @@ func validateJWK(raw json.RawMessage) (kid string, err error) {
 // go-jose's error.
 func checkRSAModulus(raw json.RawMessage) error {
 	var n string
-	if json.Unmarshal(raw, &n) != nil {
-		return nil
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return nil //nolint:nilerr // a malformed n is go-jose's error to report
 	}
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(n, "="))
 	if err != nil {
-		return nil
+		return nil //nolint:nilerr // likewise
 	}
 	return checkRSABits(new(big.Int).SetBytes(b).BitLen())
 }

@@ -34,7 +34,8 @@ import (
 // implements: every RPC of protocol 6, list resources, actions and state
 // stores included.
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
 	tfprotov6.ActionServer
 	tfprotov6.StateStoreServer
 }

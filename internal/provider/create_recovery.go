@@ -58,6 +58,7 @@ func createRecovering[T any](ctx context.Context, diags *diag.Diagnostics, kind,
 		found, findErr := find(lookupCtx, since)
 		cancel()
 		if findErr != nil {
+			//nolint:staticcheck // ST1005: shown whole as a diagnostic's detail, in sentences.
 			return nil, fmt.Errorf("%w\n\nThe %s %q may have been created anyway, and looking it up by name failed too: %s. "+
 				"Before applying again, check whether it exists; if it does, import it.", err, kind, name, apiErrorDetail(findErr))
 		}

@@ -46,11 +46,6 @@ func (r *federationRuleResource) Metadata(_ context.Context, req resource.Metada
 	resp.TypeName = req.ProviderTypeName + "_federation_rule"
 }
 
-const ruleWorkspaceIDsDescription = "Workspaces the rule is explicitly enabled in: workspace IDs (wrkspc_...), at least one; the default workspace " +
-	"has its own ID too (data.anthropic_workspace with default = true). Required unless applies_to_all_workspaces is true; while that is true the " +
-	"API keeps these enablements but ignores them at exchange. Authoritative: enablements added or removed outside this attribute " +
-	"(in the Console, or with anthropic_federation_rule_workspace) show as drift and are reverted."
-
 func (r *federationRuleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A federation rule: which identity tokens from a federation issuer may be exchanged for short-lived Claude API access tokens " +

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -17,11 +16,17 @@ import (
 // are tested through the plugin protocol, as Terraform would drive them:
 // the terraform binary the acceptance tests use is older.
 
+// listServer is a protocol 6 server that also serves list resources.
+type listServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+}
+
 // protoProvider is the provider served over protocol 6, configured against
 // a test emulator, with its schemas.
 type protoProvider struct {
 	t          *testing.T
-	server     tfprotov6.ProviderServerWithListResource
+	server     listServer
 	schemas    *tfprotov6.GetProviderSchemaResponse
 	identities *tfprotov6.GetResourceIdentitySchemasResponse
 }
@@ -39,11 +44,11 @@ func newProtoProviderOrg(t *testing.T, env *testEnv, orgID string) *protoProvide
 	if orgID != "" {
 		org = tftypes.NewValue(tftypes.String, orgID)
 	}
-	s, err := providerserver.NewProtocol6WithError(New("test")())()
+	s, err := ProtocolServer("test")()
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, ok := s.(tfprotov6.ProviderServerWithListResource)
+	server, ok := s.(listServer)
 	if !ok {
 		t.Fatal("the provider server does not serve list resources")
 	}
@@ -240,7 +245,8 @@ func TestResourceIdentity_schemas(t *testing.T) {
 	if !slices.Equal(got, lists) {
 		t.Errorf("list resources %v, want %v", got, lists)
 	}
-	if a := p.schemas.ListResourceSchemas["anthropic_federation_rule"].ValueType().(tftypes.Object).AttributeTypes; len(a) != 1 || a["issuer_id"] == nil {
+	ruleList, _ := p.schemas.ListResourceSchemas["anthropic_federation_rule"].ValueType().(tftypes.Object)
+	if a := ruleList.AttributeTypes; len(a) != 1 || a["issuer_id"] == nil {
 		t.Errorf("the rule list's configuration is %v, want only issuer_id", a)
 	}
 	meta, err := p.server.GetMetadata(bg, &tfprotov6.GetMetadataRequest{})

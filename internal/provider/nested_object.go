@@ -22,7 +22,11 @@ import (
 
 // nestedTypes are the attribute types of a nested attribute's object.
 func nestedTypes(a schema.SingleNestedAttribute) map[string]attr.Type {
-	return a.GetNestedObject().Type().(basetypes.ObjectType).AttrTypes
+	t, ok := a.GetNestedObject().Type().(basetypes.ObjectType)
+	if !ok {
+		panic(fmt.Sprintf("nested attribute of type %T, not an object", a.GetNestedObject().Type())) // a schema bug, caught by any test building the schema
+	}
+	return t.AttrTypes
 }
 
 // objectAs decodes a nested object into its model T. ok is false when the

@@ -33,7 +33,10 @@ func retainedAfterRPC(t *testing.T, srv tfprotov6.ProviderServer, n int) int {
 		t.Fatal(err)
 	}
 	const typeName = "anthropic_service_account"
-	objType := schemas.ResourceSchemas[typeName].ValueType().(tftypes.Object)
+	objType, ok := schemas.ResourceSchemas[typeName].ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("%s's value type is not an object", typeName)
+	}
 	vals := map[string]tftypes.Value{}
 	for name, typ := range objType.AttributeTypes {
 		vals[name] = tftypes.NewValue(typ, nil)
@@ -118,8 +121,14 @@ func impersonationLogs(t *testing.T, srv tfprotov6.ProviderServer) (configure, r
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := schemas.Provider.ValueType().(tftypes.Object)
-	gt := pt.AttributeTypes["google"].(tftypes.Object)
+	pt, ok := schemas.Provider.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatal("the provider schema is not an object")
+	}
+	gt, ok := pt.AttributeTypes["google"].(tftypes.Object)
+	if !ok {
+		t.Fatal("the google block is not an object")
+	}
 	g := nullObjectWith(t, gt, map[string]tftypes.Value{
 		"access_token":                    tftypes.NewValue(tftypes.String, "ya29.static"),
 		"impersonate_service_account":     tftypes.NewValue(tftypes.String, "target@proj-123456.iam.gserviceaccount.com"),
@@ -145,7 +154,10 @@ func impersonationLogs(t *testing.T, srv tfprotov6.ProviderServer) (configure, r
 		}
 		t.Fatalf("configure: %v", err)
 	}
-	dt := schemas.DataSourceSchemas["anthropic_google_service_account"].ValueType().(tftypes.Object)
+	dt, ok := schemas.DataSourceSchemas["anthropic_google_service_account"].ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatal("the data source schema is not an object")
+	}
 	dcfg, err := tfprotov6.NewDynamicValue(dt, nullObjectWith(t, dt, map[string]tftypes.Value{
 		"account_id": tftypes.NewValue(tftypes.String, "sa@proj-123456.iam.gserviceaccount.com"),
 	}))

@@ -114,16 +114,16 @@ func (c *readCache) forget(key string) {
 }
 
 // federationIssuer reads an issuer through the cache.
-func (pd *providerData) federationIssuer(ctx context.Context, id string) (*client.FederationIssuer, error) {
-	return get(ctx, pd.reads, issuerKey(id), func(ctx context.Context) (*client.FederationIssuer, error) {
-		return pd.client.GetFederationIssuer(ctx, id)
+func (d *providerData) federationIssuer(ctx context.Context, id string) (*client.FederationIssuer, error) {
+	return get(ctx, d.reads, issuerKey(id), func(ctx context.Context) (*client.FederationIssuer, error) {
+		return d.client.GetFederationIssuer(ctx, id)
 	})
 }
 
 // serviceAccount reads a service account through the cache.
-func (pd *providerData) serviceAccount(ctx context.Context, id string) (*client.ServiceAccount, error) {
-	return get(ctx, pd.reads, serviceAccountKey(id), func(ctx context.Context) (*client.ServiceAccount, error) {
-		return pd.client.GetServiceAccount(ctx, id)
+func (d *providerData) serviceAccount(ctx context.Context, id string) (*client.ServiceAccount, error) {
+	return get(ctx, d.reads, serviceAccountKey(id), func(ctx context.Context) (*client.ServiceAccount, error) {
+		return d.client.GetServiceAccount(ctx, id)
 	})
 }
 

@@ -39,9 +39,12 @@ func benchmarkResourcePlan(b *testing.B, refresh bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	providerType := schemas.Provider.ValueType()
+	providerType, ok := schemas.Provider.ValueType().(tftypes.Object)
+	if !ok {
+		b.Fatal("the provider schema is not an object")
+	}
 	cfgVals := map[string]tftypes.Value{}
-	for name, t := range providerType.(tftypes.Object).AttributeTypes {
+	for name, t := range providerType.AttributeTypes {
 		cfgVals[name] = tftypes.NewValue(t, nil)
 	}
 	cfgVals["base_url"] = tftypes.NewValue(tftypes.String, env.server.URL)
@@ -60,7 +63,10 @@ func benchmarkResourcePlan(b *testing.B, refresh bool) {
 		b.Fatal(err)
 	}
 	const typeName = "anthropic_service_account"
-	objType := schemas.ResourceSchemas[typeName].ValueType().(tftypes.Object)
+	objType, ok := schemas.ResourceSchemas[typeName].ValueType().(tftypes.Object)
+	if !ok {
+		b.Fatalf("%s's value type is not an object", typeName)
+	}
 	vals := map[string]tftypes.Value{}
 	for name, t := range objType.AttributeTypes {
 		vals[name] = tftypes.NewValue(t, nil)

@@ -18,7 +18,10 @@ import (
 // sends only the markdown one when both are set.
 func TestSchemasUseMarkdownDescriptionOnly(t *testing.T) {
 	ctx := context.Background()
-	p := New("test")().(*anthropicProvider)
+	p, ok := New("test")().(*anthropicProvider)
+	if !ok {
+		t.Fatal("New does not build an *anthropicProvider")
+	}
 	schemas := map[string]any{}
 	var ps provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &ps)
