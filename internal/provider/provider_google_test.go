@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -143,5 +144,67 @@ func TestGoogleConfigUnknownIsReportedOnUse(t *testing.T) {
 	g := googleConfigFromModel(bg, types.ObjectUnknown(map[string]attr.Type{}), "test", 0)
 	if _, err := g.ClientOptions(bg); err == nil || !strings.Contains(err.Error(), "unknown until apply") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// The provider's mapping of its google block onto the settings: what the
+// block says beats the environment, an explicit "" included (restored from
+// before the Google code moved to internal/google, whose own test covers
+// ResolveSettings from google.Inputs, not this mapping).
+func TestResolveGoogleSettings(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	allEnv := env(map[string]string{
+		google.EnvAccessToken:            "ya29.from-env",
+		google.EnvCredentials:            "/env/creds.json",
+		google.EnvImpersonate:            "env-sa@p-123456.iam.gserviceaccount.com",
+		google.EnvIAMEndpoint:            "https://iam.example.com/v1/",
+		google.EnvIAMCredentialsEndpoint: "https://iamcredentials.example.com",
+	})
+	ctx := context.Background()
+
+	// Environment only: the access token wins over credentials, as in
+	// terraform-provider-google; endpoints are normalised.
+	s, err := resolveGoogleSettings(ctx, googleModel{}, allEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.AccessToken != "ya29.from-env" || s.AccessTokenFrom != google.EnvAccessToken || s.Credentials != "" {
+		t.Errorf("env token: got %+v", s)
+	}
+	if s.Impersonate != "env-sa@p-123456.iam.gserviceaccount.com" || s.IAMEndpoint != "https://iam.example.com/" ||
+		s.IAMCredentialsEndpoint != "https://iamcredentials.example.com/" {
+		t.Errorf("env defaults: got %+v", s)
+	}
+
+	// Anything in the block beats every environment variable.
+	s, err = resolveGoogleSettings(ctx, googleModel{
+		Credentials:                  types.StringValue("/cfg/creds.json"),
+		ImpersonateServiceAccount:    types.StringValue(""),
+		IAMCustomEndpoint:            types.StringValue("http://127.0.0.1:1/google/iam/v1/"),
+		IAMCredentialsCustomEndpoint: types.StringNull(),
+	}, allEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Credentials != "/cfg/creds.json" || s.CredentialsFrom != "google.credentials" || s.AccessToken != "" {
+		t.Errorf("config credentials must beat the env token: got %+v", s)
+	}
+	if s.Impersonate != "" {
+		t.Errorf("impersonate_service_account = \"\" must turn impersonation off, got %q", s.Impersonate)
+	}
+	if s.IAMEndpoint != "http://127.0.0.1:1/google/iam/" {
+		t.Errorf("iam endpoint = %q", s.IAMEndpoint)
+	}
+
+	// Bad environment values are reported with the variable's name.
+	for name, bad := range map[string]string{
+		google.EnvIAMEndpoint:            "http://iam.example.com/",
+		google.EnvIAMCredentialsEndpoint: "not a url",
+		google.EnvImpersonate:            "not-an-email",
+	} {
+		_, err := resolveGoogleSettings(ctx, googleModel{}, env(map[string]string{name: bad}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: err = %v, want one naming the variable", name, bad, err)
+		}
 	}
 }
