@@ -1,8 +1,6 @@
 package identity_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wiflabs/terraform-provider-anthropic/internal/emulator/googleemu"
 	"github.com/wiflabs/terraform-provider-anthropic/internal/identity"
 )
 
@@ -98,24 +97,9 @@ func TestMetadataRefusesRedirects(t *testing.T) {
 // not get the caller's access token into the error, whatever its case.
 func TestImpersonationErrorsAreRedacted(t *testing.T) {
 	const token = "ya29.impersonation-caller-token-0123456789"
-	for _, style := range []string{"text", "json", "upper"} {
+	for _, style := range []string{googleemu.EchoText, googleemu.EchoJSON, googleemu.EchoUpper} {
 		t.Run(style, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				echo := fmt.Sprintf("backend error; request was %s %s Authorization: %s url https://svc:hunter2@backend.internal/",
-					r.Method, r.URL.Path, r.Header.Get("Authorization"))
-				switch style {
-				case "json":
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(http.StatusInternalServerError)
-					_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": 500, "message": echo, "status": "INTERNAL"}})
-				case "upper":
-					w.WriteHeader(http.StatusInternalServerError)
-					_, _ = w.Write([]byte(strings.ToUpper(echo)))
-				default:
-					w.WriteHeader(http.StatusInternalServerError)
-					_, _ = w.Write([]byte(echo))
-				}
-			}))
+			srv := httptest.NewServer(googleemu.EchoingHandler(style))
 			defer srv.Close()
 			_, err := identity.Impersonation(identity.ImpersonationOptions{
 				ServiceAccount: "sa@p.iam.gserviceaccount.com", Audience: "aud", ClientOptions: impersonationOpts(srv, token),

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,26 +28,11 @@ const (
 	opaqueGoogleToken = "opaque-static-google-token-0123456789"
 )
 
-// echoingGoogle is a Google front end gone wrong: it answers every request
-// with 500 and an echo of the request, headers included, in the given style.
+// echoingGoogle serves googleemu.EchoingHandler: every request answered
+// with 500 and an echo of it, headers included, in the given style.
 func echoingGoogle(t *testing.T, style string) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		echo := fmt.Sprintf("backend failure for %s %s; Authorization: %s; upstream https://svc:hunter2@backend.internal/; headers %v",
-			r.Method, r.URL.Path, r.Header.Get("Authorization"), r.Header)
-		switch style {
-		case "json":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusInternalServerError)
-			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": 500, "message": echo, "status": "INTERNAL"}})
-		case "upper":
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = w.Write([]byte(strings.ToUpper(echo)))
-		default:
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = w.Write([]byte(echo))
-		}
-	}))
+	srv := httptest.NewServer(googleemu.EchoingHandler(style))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -74,7 +58,7 @@ func leakSecrets(token string) []string {
 // echo is JSON, text or upper case, and whether the token has a known shape.
 func TestGoogleServiceAccountErrorsNeverLeakCredentials(t *testing.T) {
 	for _, token := range []string{leakyGoogleToken, opaqueGoogleToken} {
-		for _, style := range []string{"text", "json", "upper"} {
+		for _, style := range []string{googleemu.EchoText, googleemu.EchoJSON, googleemu.EchoUpper} {
 			t.Run(token[:6]+"/"+style, func(t *testing.T) {
 				srv := echoingGoogle(t, style)
 				pd := &providerData{google: newGoogleConfig(google.Settings{
@@ -95,7 +79,7 @@ func TestGoogleServiceAccountErrorsNeverLeakCredentials(t *testing.T) {
 func TestGoogleImpersonationErrorsNeverLeakCredentials(t *testing.T) {
 	t.Parallel()
 	env := newGoogleOnlyEnv(t)
-	for _, style := range []string{"text", "json", "upper"} {
+	for _, style := range []string{googleemu.EchoText, googleemu.EchoJSON, googleemu.EchoUpper} {
 		t.Run(style, func(t *testing.T) {
 			srv := echoingGoogle(t, style)
 			pd := &providerData{google: newGoogleConfig(google.Settings{
@@ -309,7 +293,7 @@ provider "anthropic" {
 // Terraform's trace log (core and provider) holds the token.
 func TestAccGoogleServiceAccountDataSource_echoingEndpoint(t *testing.T) {
 	env := newTestEnv(t)
-	echo := echoingGoogle(t, "text")
+	echo := echoingGoogle(t, googleemu.EchoText)
 	logFile := filepath.Join(t.TempDir(), "terraform.log")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("TF_LOG", "TRACE")
